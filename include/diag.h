@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * diag.h - source locations and the one error type of iptload.
+ *
+ * Every node made from config text carries a struct src_loc from the moment
+ * the reader creates it.  Stages never print: they append diagnostics to a
+ * struct diag_list, and main() prints the list once, with the source line
+ * and a caret under the offending text.
+ */
+#ifndef IPTLOAD_DIAG_H
+#define IPTLOAD_DIAG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A config file held in memory: its name as the user wrote it, and its text. */
+struct source {
+	char *name;
+	char *text;
+	size_t len;
+};
+
+/*
+ * Where a piece of config text starts: 1-based line and column (in bytes)
+ * in @src.  @via is the location that pulled this text in (an include or a
+ * macro call), or NULL at top level.
+ */
+struct src_loc {
+	const struct source *src;
+	unsigned line;
+	unsigned col;
+	const struct src_loc *via;
+};
+
+enum diag_severity {
+	DIAG_ERROR,
+	DIAG_WARNING,
+};
+
+/* One diagnostic: what is wrong, where, and (optionally) what to write. */
+struct diag {
+	enum diag_severity severity;
+	struct src_loc loc;
+	bool has_loc;
+	unsigned width; /* how many columns the caret marker covers, >= 1 */
+	char *message;
+	char *hint; /* "did you mean ..." text, or NULL */
+};
+
+/*
+ * All diagnostics of one run, in the order they were found.  After
+ * @max_errors errors further ones are counted but not stored.
+ */
+struct diag_list {
+	struct diag *items;
+	size_t count;
+	size_t capacity;
+	size_t errors;
+	size_t warnings;
+	size_t dropped;
+	size_t max_errors;
+};
+
+#define DIAG_DEFAULT_MAX_ERRORS 20
+
+void diag_list_init(struct diag_list *dl);
+void diag_list_free(struct diag_list *dl);
+
+/* Append an error at @loc (NULL: no location); returns -1 so callers can
+ * write "return diag_error(...)". */
+int diag_error(struct diag_list *dl, const struct src_loc *loc, unsigned width,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void diag_warning(struct diag_list *dl, const struct src_loc *loc,
+		  unsigned width, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Attach a hint to the most recent diagnostic. */
+void diag_hint(struct diag_list *dl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print every diagnostic as "file:line:col: error: message", the source
+ * line, a caret marker, the hint and the include/macro chain. */
+void diag_list_print(const struct diag_list *dl, FILE *out);
+
+/* A location @cols bytes further along the same line. */
+struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols);
+
+/* Read @path ("-" = stdin) into a new source.  On failure returns NULL and
+ * leaves errno set. */
+struct source *source_read(const char *path);
+/* A source whose text is given; used for -D values and tests. */
+struct source *source_from_string(const char *name, const char *text);
+void source_free(struct source *src);
+
+#endif

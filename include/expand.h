@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * expand.h - statements to concrete commands.  Substitutes variables
+ * (defined in the file or with -D), and expands a command once per element
+ * of every list variable it uses.  Address-family free: the words it makes
+ * are plain strings.
+ */
+#ifndef IPTLOAD_EXPAND_H
+#define IPTLOAD_EXPAND_H
+
+#include "diag.h"
+#include "reader.h"
+
+/* One concrete argument, with the location of the word it came from. */
+struct arg {
+	char *text;
+	struct src_loc loc;
+	unsigned width;
+};
+
+/* One concrete command: what iptables would see as argv (minus "iptables"). */
+struct cmd {
+	struct src_loc loc;
+	struct arg *args;
+	size_t argc;
+};
+
+/* The expanded program, in file order. */
+struct cmd_list {
+	struct cmd *items;
+	size_t count;
+	size_t capacity;
+};
+
+struct expander;
+
+struct expander *expander_new(void);
+void expander_free(struct expander *ex);
+
+/* Define NAME=VALUE from the command line; overrides the file's value.
+ * Returns -1 (with a diagnostic) when @def is not NAME=VALUE. */
+int expander_define(struct expander *ex, const char *def,
+		    struct diag_list *dl);
+
+/* Expand @s into @out.  Errors go to @dl; returns 0 or -1. */
+int expander_run(struct expander *ex, const struct script *s,
+		 struct cmd_list *out, struct diag_list *dl);
+
+void cmd_list_free(struct cmd_list *cl);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * reader.h - config text to statements.  Knows syntax only: words, quotes,
+ * comments, continuation lines, variable references, assignments and lists.
+ * It knows nothing of iptables options or kernel structures.
+ */
+#ifndef IPTLOAD_READER_H
+#define IPTLOAD_READER_H
+
+#include "diag.h"
+
+enum piece_kind {
+	PIECE_TEXT, /* literal bytes */
+	PIECE_VAR,  /* $NAME or ${NAME}: text holds NAME */
+};
+
+/* One run of a word: literal text, or a reference to a variable. */
+struct piece {
+	enum piece_kind kind;
+	char *text;
+	struct src_loc loc; /* of the text, or of the '$' */
+	unsigned width;     /* source columns it spans */
+};
+
+/*
+ * One shell-like word.  "a"'b'$C is one word of three pieces.  @quoted is
+ * true when any part of it was quoted, so that a quoted "=" or "{" is data,
+ * not syntax.
+ */
+struct word {
+	struct piece *pieces;
+	size_t npieces;
+	struct src_loc loc;
+	unsigned width;
+	bool quoted;
+};
+
+enum stmt_kind {
+	STMT_COMMAND, /* an iptables command or iptables-save line */
+	STMT_ASSIGN,  /* NAME = value, or NAME = { v1 v2 ... } */
+};
+
+/*
+ * One statement: a logical line after continuations are joined.
+ * For STMT_ASSIGN, @name is the variable, @words its value(s) and @is_list
+ * tells whether the value was written as { ... }.
+ */
+struct stmt {
+	enum stmt_kind kind;
+	struct src_loc loc;
+	char *name;
+	bool is_list;
+	struct word *words;
+	size_t nwords;
+};
+
+/* Every statement of one source, in order. */
+struct script {
+	struct stmt *stmts;
+	size_t count;
+	size_t capacity;
+};
+
+/*
+ * Append the statements of @src to @out.  Syntax errors are added to @dl
+ * and reading goes on with the next statement; returns 0 when no error was
+ * found, -1 otherwise.
+ */
+int reader_read(const struct source *src, struct script *out,
+		struct diag_list *dl);
+void script_free(struct script *s);
+
+/* True when @name is a valid variable name: [A-Za-z_][A-Za-z0-9_]*. */
+bool reader_is_var_name(const char *name, size_t len);
+
+#endif

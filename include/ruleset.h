@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ruleset.h - the in-memory model the builder edits, the validator checks,
+ * the printer prints and the committer loads: tables, chains, and rules
+ * held as the exact ipt_entry bytes that libiptc takes.
+ */
+#ifndef IPTLOAD_RULESET_H
+#define IPTLOAD_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+
+#include "diag.h"
+
+/* iptables refuses chain names of XT_EXTENSION_MAXNAMELEN (29) or more
+ * bytes; the kernel would truncate them silently. */
+#define CHAIN_NAME_MAX (XT_EXTENSION_MAXNAMELEN - 1)
+
+/* The tables, in the fixed order the committer commits them. */
+enum table_id {
+	TABLE_RAW,
+	TABLE_MANGLE,
+	TABLE_NAT,
+	TABLE_FILTER,
+	TABLE_SECURITY,
+	TABLE_COUNT,
+};
+
+enum chain_policy {
+	POLICY_NONE, /* user chain */
+	POLICY_ACCEPT,
+	POLICY_DROP,
+};
+
+/*
+ * One rule.  @entry is a malloc'd ipt_entry of entry->next_offset bytes:
+ * the IP header part, the matches in order, then the target.  A standard
+ * target (struct xt_standard_target, 40 bytes) names its verdict or chain in
+ * t->u.user.name: "ACCEPT", "DROP", "QUEUE", "RETURN", a user chain, or ""
+ * for no target; a goto sets IPT_F_GOTO in entry->ip.flags.  This is the
+ * form iptc_append_entry() takes.
+ */
+struct rule {
+	struct src_loc loc;
+	struct ipt_entry *entry;
+};
+
+/* A built-in chain (hook >= 0, has a policy) or a user chain (hook -1). */
+struct chain {
+	char name[XT_TABLE_MAXNAMELEN]; /* zero-padded: an xt_chainlabel */
+	struct src_loc loc;		/* where it was created; line 0 if
+					   built in */
+	int hook;			/* NF_INET_*, or -1 */
+	enum chain_policy policy;
+	struct xt_counters policy_counters;
+	struct rule *rules;
+	size_t nrules;
+	size_t capacity;
+	unsigned references; /* rules in the table that jump or go here */
+};
+
+/*
+ * One table.  @chains holds the built-in chains in hook order, then the
+ * user chains in the order they were created.  @named is true once the
+ * config mentioned the table; only named tables are committed.
+ */
+struct table {
+	enum table_id id;
+	const char *name;
+	unsigned valid_hooks; /* bit NF_INET_x set for each built-in chain */
+	bool named;
+	struct src_loc loc; /* the first place the config named it */
+	struct chain **chains;
+	size_t nchains;
+	size_t capacity;
+	struct chain_index *index;
+};
+
+/* All tables.  Tables the config never names stay unnamed and untouched. */
+struct ruleset {
+	struct table tables[TABLE_COUNT];
+};
+
+void ruleset_init(struct ruleset *rs);
+void ruleset_free(struct ruleset *rs);
+
+/* The table called @name, or NULL when iptables knows no such table. */
+struct table *ruleset_table(struct ruleset *rs, const char *name);
+
+/* Empty @t: built-in chains with policy ACCEPT and no rules, no user
+ * chains.  This is what a table is when the config starts naming it. */
+void table_reset(struct table *t);
+
+struct chain *table_find_chain(const struct table *t, const char *name);
+/* Add a user chain; the caller has checked that the name is free. */
+struct chain *table_add_chain(struct table *t, const char *name,
+			      const struct src_loc *loc);
+/* Remove user chain @c (empty and unreferenced: the caller checks). */
+void table_delete_chain(struct table *t, struct chain *c);
+/* Rename @c and every jump or goto to it. */
+void table_rename_chain(struct table *t, struct chain *c, const char *name);
+
+/* Insert @r at 0-based @pos (pos == nrules appends); takes the entry. */
+void chain_insert_rule(struct table *t, struct chain *c, size_t pos,
+		       struct rule r);
+/* Replace rule @pos with @r; frees the old entry. */
+void chain_replace_rule(struct table *t, struct chain *c, size_t pos,
+			struct rule r);
+void chain_delete_rule(struct table *t, struct chain *c, size_t pos);
+void chain_flush(struct table *t, struct chain *c);
+
+/* The name in a rule's target: verdict, chain, extension target or "". */
+const char *rule_target_name(const struct ipt_entry *e);
+/* True when the rule's target is a standard target (verdict or jump). */
+bool rule_is_standard(const struct ipt_entry *e);
+/* Compare two entries as iptables -D does: everything but the counters,
+ * comefrom and nfcache. */
+bool rule_entries_equal(const struct ipt_entry *a, const struct ipt_entry *b);
+
+/* Built-in chain name for hook @hook ("INPUT", ...). */
+const char *hook_chain_name(int hook);
+
+#endif
