@@ -1,3 +1,542 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* build.c - stub, being written */
+/*
+ * build.c - replays commands against the in-memory ruleset.
+ *
+ * The semantics are those of running the lines with iptables against
+ * tables that start empty: "-A" needs its chain to exist already, "-X"
+ * needs the chain empty and unreferenced, a "*table" line starts the table
+ * afresh as iptables-restore does, and so on.  Every refusal iptables (or
+ * libiptc at commit) would make is made here, at the line that causes it.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+
 #include "build.h"
+#include "encode.h"
+
+/* The replay state: the ruleset and the open "*table" block, if any. */
+struct builder {
+	struct ruleset *rs;
+	struct diag_list *dl;
+	struct table *block;
+	struct src_loc block_loc;
+};
+
+static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
+
+static bool is_verdict(const char *name)
+{
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(*verdicts); i++)
+		if (strcmp(name, verdicts[i]) == 0)
+			return true;
+	return false;
+}
+
+static void use_table(struct table *t, const struct src_loc *loc)
+{
+	if (t->named)
+		return;
+	t->named = true;
+	t->loc = *loc;
+}
+
+static struct table *find_table(struct builder *b, const struct arg *a)
+{
+	struct table *t = ruleset_table(b->rs, a->text);
+
+	if (!t) {
+		diag_error(b->dl, &a->loc, a->width, "no table named '%s'",
+			   a->text);
+		diag_hint(b->dl, "tables are filter, nat, mangle, raw and "
+				 "security");
+	}
+	return t;
+}
+
+/* "*table": start a block; the table starts empty, as with restore. */
+static int start_block(struct builder *b, const struct cmd *c, size_t first)
+{
+	struct arg name = c->args[first];
+	struct table *t;
+
+	if (b->block) {
+		diag_error(b->dl, &name.loc, name.width,
+			   "'%s' inside the *%s block", name.text,
+			   b->block->name);
+		diag_hint(b->dl, "end the *%s block with COMMIT first",
+			  b->block->name);
+		return -1;
+	}
+	name.text++;
+	if (c->argc > first + 1)
+		return diag_error(b->dl, &c->args[first + 1].loc,
+				  c->args[first + 1].width,
+				  "unexpected '%s' after the table name",
+				  c->args[first + 1].text);
+	t = find_table(b, &name);
+	if (!t)
+		return -1;
+	table_reset(t);
+	use_table(t, &c->loc);
+	b->block = t;
+	b->block_loc = c->loc;
+	return 0;
+}
+
+static int check_chain_name(struct builder *b, const struct arg *a,
+			    const char *name)
+{
+	if (strlen(name) > CHAIN_NAME_MAX) {
+		diag_error(b->dl, &a->loc, a->width,
+			   "chain name '%s' is %zu characters long", name,
+			   strlen(name));
+		diag_hint(b->dl, "use at most %d characters: longer names "
+				 "are cut short by the kernel",
+			  CHAIN_NAME_MAX);
+		return -1;
+	}
+	if (name[0] == '\0' || name[0] == '-' || name[0] == '!')
+		return diag_error(b->dl, &a->loc, a->width,
+				  "chain name '%s' may not be empty or "
+				  "start with '-' or '!'",
+				  name);
+	for (const char *p = name; *p; p++)
+		if (isspace((unsigned char)*p))
+			return diag_error(b->dl, &a->loc, a->width,
+					  "chain name '%s' contains white "
+					  "space",
+					  name);
+	if (is_verdict(name))
+		return diag_error(b->dl, &a->loc, a->width,
+				  "'%s' is a verdict, not a chain name", name);
+	return 0;
+}
+
+static int new_chain(struct builder *b, struct table *t, const struct arg *a,
+		     const char *name, const struct src_loc *loc)
+{
+	struct chain *c;
+
+	if (check_chain_name(b, a, name) < 0)
+		return -1;
+	c = table_find_chain(t, name);
+	if (c) {
+		diag_error(b->dl, &a->loc, a->width,
+			   "chain '%s' already exists in table %s", name,
+			   t->name);
+		if (c->hook < 0 && c->loc.src)
+			diag_hint(b->dl, "it was created at line %u",
+				  c->loc.line);
+		return -1;
+	}
+	table_add_chain(t, name, loc);
+	return 0;
+}
+
+static int set_policy(struct builder *b, struct chain *c, const struct arg *a)
+{
+	if (c->hook < 0) {
+		diag_error(b->dl, &a->loc, a->width,
+			   "only built-in chains have a policy; '%s' is a "
+			   "user chain",
+			   c->name);
+		diag_hint(b->dl, "end the chain with a rule instead: -A %s "
+				 "-j %s",
+			  c->name, a->text);
+		return -1;
+	}
+	if (strcmp(a->text, "ACCEPT") == 0)
+		c->policy = POLICY_ACCEPT;
+	else if (strcmp(a->text, "DROP") == 0)
+		c->policy = POLICY_DROP;
+	else
+		return diag_error(b->dl, &a->loc, a->width,
+				  "a policy is ACCEPT or DROP, not '%s'",
+				  a->text);
+	return 0;
+}
+
+/* ":CHAIN POLICY [packets:bytes]" inside a block. */
+static int chain_line(struct builder *b, const struct cmd *c, size_t first)
+{
+	struct arg name = c->args[first];
+	struct chain *ch;
+
+	name.text++;
+	if (!b->block)
+		return diag_error(b->dl, &name.loc, name.width,
+				  "chain line outside a *table block");
+	if (c->argc < first + 2)
+		return diag_error(b->dl, &name.loc, name.width,
+				  "chain line without a policy: write :%s "
+				  "ACCEPT, DROP or -",
+				  name.text);
+	ch = table_find_chain(b->block, name.text);
+	if (ch && ch->hook >= 0)
+		return strcmp(c->args[first + 1].text, "-") == 0
+			       ? 0
+			       : set_policy(b, ch, &c->args[first + 1]);
+	if (strcmp(c->args[first + 1].text, "-") != 0) {
+		diag_error(b->dl, &c->args[first + 1].loc,
+			   c->args[first + 1].width,
+			   "only built-in chains have a policy");
+		diag_hint(b->dl, "write :%s - [0:0] for a user chain",
+			  name.text);
+		return -1;
+	}
+	return new_chain(b, b->block, &c->args[first], name.text, &c->loc);
+}
+
+static struct chain *need_chain(struct builder *b, struct table *t,
+				const struct arg *a)
+{
+	struct chain *c = table_find_chain(t, a->text);
+
+	if (c)
+		return c;
+	diag_error(b->dl, &a->loc, a->width, "no chain '%s' in table %s",
+		   a->text, t->name);
+	if (t->valid_hooks && !strchr(a->text, ' '))
+		diag_hint(b->dl, "create it first with -N %s", a->text);
+	return NULL;
+}
+
+/* A 1-based rule number of @c; @insert allows one past the end. */
+static int parse_rulenum(struct builder *b, const struct arg *a,
+			 const struct chain *c, bool insert, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(a->text, &end, 10);
+
+	if (!isdigit((unsigned char)a->text[0]) || *end || n == 0)
+		return diag_error(b->dl, &a->loc, a->width,
+				  "'%s' is not a rule number (1, 2, ...)",
+				  a->text);
+	if (n > c->nrules + insert)
+		return diag_error(b->dl, &a->loc, a->width,
+				  "rule number %lu is past the end of %s, "
+				  "which has %zu rules at this point",
+				  n, c->name, c->nrules);
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* The checks iptables makes on a rule before it goes into a chain. */
+static int check_rule(struct builder *b, struct table *t, struct chain *c,
+		      const struct parsed_cmd *pc)
+{
+	const struct arg *tg = pc->target;
+	const char *in = pc->ip.iniface, *out = pc->ip.outiface;
+
+	if (in[0] && (c->hook == NF_INET_LOCAL_OUT ||
+		      c->hook == NF_INET_POST_ROUTING))
+		return diag_error(b->dl, &pc->op_arg->loc, pc->op_arg->width,
+				  "-i cannot be used in %s: packets there "
+				  "have no input interface",
+				  c->name);
+	if (out[0] &&
+	    (c->hook == NF_INET_LOCAL_IN || c->hook == NF_INET_PRE_ROUTING))
+		return diag_error(b->dl, &pc->op_arg->loc, pc->op_arg->width,
+				  "-o cannot be used in %s: packets there "
+				  "have no output interface yet",
+				  c->name);
+	if (encode_check_matches(pc, b->dl) < 0)
+		return -1;
+	if (!tg)
+		return 0;
+	if (is_verdict(tg->text) && !pc->is_goto) {
+		if (t->id == TABLE_NAT && strcmp(tg->text, "DROP") == 0)
+			return diag_error(b->dl, &tg->loc, tg->width,
+					  "DROP is not allowed in the nat "
+					  "table: it is not for filtering");
+		return 0;
+	}
+	struct chain *to = table_find_chain(t, tg->text);
+
+	if (to && to->hook < 0)
+		return 0;
+	if (to)
+		return diag_error(b->dl, &tg->loc, tg->width,
+				  "cannot jump to the built-in chain %s",
+				  tg->text);
+	if (pc->is_goto)
+		return diag_error(b->dl, &tg->loc, tg->width,
+				  "-g needs a user chain; there is no chain "
+				  "'%s' in table %s",
+				  tg->text, t->name);
+	diag_error(b->dl, &tg->loc, tg->width,
+		   "no chain '%s' in table %s, and no built-in target of "
+		   "that name",
+		   tg->text, t->name);
+	diag_hint(b->dl, "create the chain before the rule that jumps to it "
+			 "(-N %s); extension targets such as LOG are not "
+			 "supported by this version",
+		  tg->text);
+	return -1;
+}
+
+static void insert_pairs(struct table *t, struct chain *c, size_t pos,
+			 const struct parsed_cmd *pc, const struct src_loc *loc)
+{
+	size_t ns = pc->nsrcs ? pc->nsrcs : 1, nd = pc->ndsts ? pc->ndsts : 1;
+
+	for (size_t si = 0; si < ns; si++)
+		for (size_t di = 0; di < nd; di++) {
+			struct rule r = { *loc, encode_entry(pc, si, di) };
+
+			chain_insert_rule(t, c, pos, r);
+			if (pc->op == OP_APPEND)
+				pos++;
+		}
+}
+
+static int delete_rule_spec(struct builder *b, struct table *t,
+			    struct chain *c, const struct parsed_cmd *pc)
+{
+	size_t ns = pc->nsrcs ? pc->nsrcs : 1, nd = pc->ndsts ? pc->ndsts : 1;
+
+	for (size_t si = 0; si < ns; si++)
+		for (size_t di = 0; di < nd; di++) {
+			struct ipt_entry *e = encode_entry(pc, si, di);
+			size_t i;
+
+			for (i = 0; i < c->nrules; i++)
+				if (rule_entries_equal(c->rules[i].entry, e))
+					break;
+			free(e);
+			if (i == c->nrules)
+				return diag_error(b->dl, &pc->op_arg->loc,
+						  pc->op_arg->width,
+						  "no rule like this in %s "
+						  "to delete",
+						  c->name);
+			chain_delete_rule(t, c, i);
+		}
+	return 0;
+}
+
+static int rule_command(struct builder *b, struct table *t,
+			const struct parsed_cmd *pc, const struct src_loc *loc)
+{
+	struct chain *c = need_chain(b, t, pc->chain);
+	unsigned n = 1;
+
+	if (!c)
+		return -1;
+	if (pc->op == OP_DELETE && pc->arg2) {
+		if (pc->has_rule)
+			return diag_error(b->dl, &pc->arg2->loc,
+					  pc->arg2->width,
+					  "-D takes a rule number or a rule, "
+					  "not both");
+		if (parse_rulenum(b, pc->arg2, c, false, &n) < 0)
+			return -1;
+		chain_delete_rule(t, c, n - 1);
+		return 0;
+	}
+	if (check_rule(b, t, c, pc) < 0)
+		return -1;
+	switch (pc->op) {
+	case OP_APPEND:
+		insert_pairs(t, c, c->nrules, pc, loc);
+		return 0;
+	case OP_INSERT:
+		if (pc->arg2 &&
+		    parse_rulenum(b, pc->arg2, c, true, &n) < 0)
+			return -1;
+		insert_pairs(t, c, n - 1, pc, loc);
+		return 0;
+	case OP_REPLACE:
+		if (parse_rulenum(b, pc->arg2, c, false, &n) < 0)
+			return -1;
+		if (pc->nsrcs > 1 || pc->ndsts > 1)
+			return diag_error(b->dl, &pc->op_arg->loc,
+					  pc->op_arg->width,
+					  "-R takes one source and one "
+					  "destination, not a list");
+		chain_replace_rule(t, c, n - 1,
+				   (struct rule){ *loc,
+						  encode_entry(pc, 0, 0) });
+		return 0;
+	default: /* OP_DELETE by rule */
+		return delete_rule_spec(b, t, c, pc);
+	}
+}
+
+static int delete_chain(struct builder *b, struct table *t, struct chain *c,
+			const struct arg *a)
+{
+	if (c->hook >= 0)
+		return diag_error(b->dl, &a->loc, a->width,
+				  "cannot delete the built-in chain %s",
+				  c->name);
+	if (c->references)
+		return diag_error(b->dl, &a->loc, a->width,
+				  "cannot delete chain %s: %u rules still "
+				  "jump to it",
+				  c->name, c->references);
+	if (c->nrules)
+		return diag_error(b->dl, &a->loc, a->width,
+				  "cannot delete chain %s: it still has %zu "
+				  "rules (flush it first with -F %s)",
+				  c->name, c->nrules, c->name);
+	table_delete_chain(t, c);
+	return 0;
+}
+
+static int chain_command(struct builder *b, struct table *t,
+			 const struct parsed_cmd *pc, const struct src_loc *loc)
+{
+	struct chain *c = NULL;
+
+	if (pc->op != OP_NEW_CHAIN && pc->chain) {
+		c = need_chain(b, t, pc->chain);
+		if (!c)
+			return -1;
+	}
+	switch (pc->op) {
+	case OP_NEW_CHAIN:
+		return new_chain(b, t, pc->chain, pc->chain->text, loc);
+	case OP_POLICY:
+		return set_policy(b, c, pc->arg2);
+	case OP_RENAME_CHAIN:
+		if (c->hook >= 0)
+			return diag_error(b->dl, &pc->chain->loc,
+					  pc->chain->width,
+					  "cannot rename the built-in chain "
+					  "%s",
+					  c->name);
+		if (check_chain_name(b, pc->arg2, pc->arg2->text) < 0)
+			return -1;
+		if (table_find_chain(t, pc->arg2->text))
+			return diag_error(b->dl, &pc->arg2->loc,
+					  pc->arg2->width,
+					  "chain '%s' already exists",
+					  pc->arg2->text);
+		table_rename_chain(t, c, pc->arg2->text);
+		return 0;
+	case OP_FLUSH:
+		for (size_t i = 0; i < t->nchains; i++)
+			if (!c || t->chains[i] == c)
+				chain_flush(t, t->chains[i]);
+		return 0;
+	case OP_DELETE_CHAIN:
+		if (c)
+			return delete_chain(b, t, c, pc->chain);
+		for (size_t i = t->nchains; i-- > 0;)
+			if (t->chains[i]->hook < 0 &&
+			    delete_chain(b, t, t->chains[i], pc->op_arg) < 0)
+				return -1;
+		return 0;
+	default: /* OP_ZERO: counters are not part of a ruleset */
+		return 0;
+	}
+}
+
+static struct table *command_table(struct builder *b,
+				   const struct parsed_cmd *pc)
+{
+	if (!pc->table)
+		return b->block ? b->block : &b->rs->tables[TABLE_FILTER];
+	if (b->block && strcmp(pc->table, b->block->name) != 0) {
+		diag_error(b->dl, &pc->table_arg->loc, pc->table_arg->width,
+			   "-t %s inside the *%s block", pc->table,
+			   b->block->name);
+		return NULL;
+	}
+	return find_table(b, pc->table_arg);
+}
+
+/* True for "[packets:bytes]", which iptables-restore drops without -c. */
+static bool is_counter_prefix(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 5 && s[0] == '[' && s[n - 1] == ']' && strchr(s, ':') &&
+	       strspn(s + 1, "0123456789:") == n - 2;
+}
+
+static int rule_line(struct builder *b, const struct cmd *c, size_t first)
+{
+	struct parsed_cmd pc;
+	struct table *t;
+	int rc = -1;
+
+	if (first < c->argc && is_counter_prefix(c->args[first].text))
+		first++;
+	if (encode_parse(c, first, &pc, b->dl) < 0)
+		goto out;
+	if (pc.op == OP_NONE) {
+		diag_error(b->dl, &c->args[first].loc, c->args[first].width,
+			   "no command in this line");
+		diag_hint(b->dl, "a rule starts with -A CHAIN (append) or "
+				 "-I CHAIN (insert)");
+		goto out;
+	}
+	if (pc.has_rule && (pc.op != OP_APPEND && pc.op != OP_INSERT &&
+			    pc.op != OP_DELETE && pc.op != OP_REPLACE)) {
+		diag_error(b->dl, &pc.op_arg->loc, pc.op_arg->width,
+			   "%s does not take rule options", pc.op_arg->text);
+		goto out;
+	}
+	t = command_table(b, &pc);
+	if (!t)
+		goto out;
+	use_table(t, &c->loc);
+	if (pc.op >= OP_APPEND && pc.op <= OP_REPLACE)
+		rc = rule_command(b, t, &pc, &c->loc);
+	else
+		rc = chain_command(b, t, &pc, &c->loc);
+out:
+	parsed_cmd_free(&pc);
+	return rc;
+}
+
+static int build_command(struct builder *b, const struct cmd *c)
+{
+	size_t first = 0;
+	const char *a0;
+
+	if (c->argc > 0 && (strcmp(c->args[0].text, "iptables") == 0 ||
+			    strcmp(c->args[0].text, "iptables-legacy") == 0))
+		first = 1;
+	if (first >= c->argc)
+		return diag_error(b->dl, &c->loc, 1, "iptables without a "
+						     "command");
+	a0 = c->args[first].text;
+	if (a0[0] == '*')
+		return start_block(b, c, first);
+	if (a0[0] == ':')
+		return chain_line(b, c, first);
+	if (strcmp(a0, "COMMIT") == 0) {
+		if (!b->block)
+			return diag_error(b->dl, &c->args[first].loc, 6,
+					  "COMMIT without a *table line "
+					  "before it");
+		b->block = NULL;
+		return 0;
+	}
+	return rule_line(b, c, first);
+}
+
+int build_ruleset(struct ruleset *rs, const struct cmd_list *cl,
+		  struct diag_list *dl)
+{
+	struct builder b = { .rs = rs, .dl = dl };
+	int status = 0;
+
+	for (size_t i = 0; i < cl->count; i++)
+		if (build_command(&b, &cl->items[i]) < 0)
+			status = -1;
+	if (b.block) {
+		diag_error(dl, &b.block_loc, 1,
+			   "the *%s block has no COMMIT line", b.block->name);
+		diag_hint(dl, "end the block with COMMIT, as "
+			      "iptables-restore needs");
+		status = -1;
+	}
+	return status;
+}

@@ -1,3 +1,239 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* diag.c - stub, being written */
+/*
+ * diag.c - collecting diagnostics, and printing them once, nftables-style:
+ *
+ *   vpn.conf:12:13: error: missing prefix length after '/'
+ *     --source  0.0.0.0/
+ *               ^~~~~~~~
+ *     hint: write 0.0.0.0/0 for any address
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "diag.h"
+
+void diag_list_init(struct diag_list *dl)
+{
+	memset(dl, 0, sizeof(*dl));
+	dl->max_errors = DIAG_DEFAULT_MAX_ERRORS;
+}
+
+void diag_list_free(struct diag_list *dl)
+{
+	for (size_t i = 0; i < dl->count; i++) {
+		free(dl->items[i].message);
+		free(dl->items[i].hint);
+	}
+	free(dl->items);
+	memset(dl, 0, sizeof(*dl));
+}
+
+static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
+		      const struct src_loc *loc, unsigned width,
+		      const char *fmt, va_list ap)
+{
+	struct diag *d;
+
+	if (sev == DIAG_ERROR) {
+		if (dl->errors++ >= dl->max_errors) {
+			dl->dropped++;
+			return;
+		}
+	} else {
+		dl->warnings++;
+	}
+	if (dl->count == dl->capacity) {
+		dl->capacity = dl->capacity ? dl->capacity * 2 : 8;
+		dl->items = reallocarray(dl->items, dl->capacity,
+					 sizeof(*dl->items));
+		if (!dl->items)
+			abort();
+	}
+	d = &dl->items[dl->count++];
+	memset(d, 0, sizeof(*d));
+	d->severity = sev;
+	if (loc) {
+		d->loc = *loc;
+		d->has_loc = true;
+	}
+	d->width = width ? width : 1;
+	if (vasprintf(&d->message, fmt, ap) < 0)
+		abort();
+}
+
+int diag_error(struct diag_list *dl, const struct src_loc *loc, unsigned width,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(dl, DIAG_ERROR, loc, width, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void diag_warning(struct diag_list *dl, const struct src_loc *loc,
+		  unsigned width, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(dl, DIAG_WARNING, loc, width, fmt, ap);
+	va_end(ap);
+}
+
+void diag_hint(struct diag_list *dl, const char *fmt, ...)
+{
+	struct diag *d;
+	va_list ap;
+
+	/* The diagnostic the hint belongs to may have been dropped. */
+	if (dl->count == 0 || dl->dropped > 0)
+		return;
+	d = &dl->items[dl->count - 1];
+	free(d->hint);
+	va_start(ap, fmt);
+	if (vasprintf(&d->hint, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+}
+
+struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols)
+{
+	struct src_loc l = *loc;
+
+	l.col += cols;
+	return l;
+}
+
+/* The text of line @line of @src, and its length without the newline. */
+static const char *source_line(const struct source *src, unsigned line,
+			       size_t *len)
+{
+	const char *p = src->text, *end = src->text + src->len;
+
+	for (unsigned n = 1; n < line && p < end; n++) {
+		p = memchr(p, '\n', end - p);
+		if (!p)
+			return NULL;
+		p++;
+	}
+	if (p >= end && line > 1)
+		return NULL;
+	*len = strcspn(p, "\n");
+	if ((size_t)(end - p) < *len)
+		*len = end - p;
+	return p;
+}
+
+/* Print the source line and a caret under [col, col + width).  Tabs are
+ * kept in the marker line so that it lines up under any tab width. */
+static void print_excerpt(const struct diag *d, FILE *out)
+{
+	const char *text;
+	size_t len, col = d->loc.col ? d->loc.col - 1 : 0;
+	enum { EXCERPT_MAX = 200 };
+
+	if (!d->loc.src || d->loc.line == 0)
+		return;
+	text = source_line(d->loc.src, d->loc.line, &len);
+	if (!text || len > EXCERPT_MAX || col > len ||
+	    memchr(text, '\0', len))
+		return;
+	fprintf(out, "  %.*s\n  ", (int)len, text);
+	for (size_t i = 0; i < col; i++)
+		fputc(text[i] == '\t' ? '\t' : ' ', out);
+	fputc('^', out);
+	for (size_t i = 1; i < d->width && col + i < len; i++)
+		fputc('~', out);
+	fputc('\n', out);
+}
+
+void diag_list_print(const struct diag_list *dl, FILE *out)
+{
+	for (size_t i = 0; i < dl->count; i++) {
+		const struct diag *d = &dl->items[i];
+		const char *what =
+			d->severity == DIAG_ERROR ? "error" : "warning";
+
+		if (d->has_loc && d->loc.src)
+			fprintf(out, "%s:%u:%u: %s: %s\n", d->loc.src->name,
+				d->loc.line, d->loc.col, what, d->message);
+		else
+			fprintf(out, "iptload: %s: %s\n", what, d->message);
+		if (d->has_loc)
+			print_excerpt(d, out);
+		if (d->hint)
+			fprintf(out, "  hint: %s\n", d->hint);
+		for (const struct src_loc *v = d->has_loc ? d->loc.via : NULL;
+		     v; v = v->via)
+			fprintf(out, "  from %s:%u:%u\n", v->src->name,
+				v->line, v->col);
+	}
+	if (dl->dropped)
+		fprintf(out, "iptload: %zu more errors not shown\n",
+			dl->dropped);
+}
+
+struct source *source_from_string(const char *name, const char *text)
+{
+	struct source *src = calloc(1, sizeof(*src));
+
+	if (!src)
+		abort();
+	src->name = strdup(name);
+	src->len = strlen(text);
+	src->text = malloc(src->len + 1);
+	if (!src->name || !src->text)
+		abort();
+	memcpy(src->text, text, src->len + 1);
+	return src;
+}
+
+struct source *source_read(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	struct source *src;
+	size_t cap = 4096, n;
+	int saved;
+
+	if (!f)
+		return NULL;
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		abort();
+	src->name = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	src->text = malloc(cap);
+	if (!src->name || !src->text)
+		abort();
+	while ((n = fread(src->text + src->len, 1, cap - src->len - 1, f)) >
+	       0) {
+		src->len += n;
+		if (cap - src->len - 1 == 0) {
+			cap *= 2;
+			src->text = realloc(src->text, cap);
+			if (!src->text)
+				abort();
+		}
+	}
+	saved = ferror(f) ? errno : 0;
+	src->text[src->len] = '\0';
+	if (f != stdin)
+		fclose(f);
+	if (saved) {
+		source_free(src);
+		errno = saved;
+		return NULL;
+	}
+	return src;
+}
+
+void source_free(struct source *src)
+{
+	if (!src)
+		return;
+	free(src->name);
+	free(src->text);
+	free(src);
+}

@@ -1,3 +1,188 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* validate.c - stub, being written */
+/*
+ * validate.c - whole-table checks the kernel makes at replace time, made
+ * here first so that the error names the rule:
+ *  - a loop of jumps reachable from a built-in chain (kernel: ELOOP);
+ *  - a policy match whose direction cannot work in a hook that reaches it
+ *    (--dir in from OUTPUT/POSTROUTING, --dir out from PREROUTING/INPUT;
+ *    kernel: EINVAL).  A user chain is reached from every hook of every
+ *    chain that jumps or goes to it.
+ * The walk is iterative so that a long chain of user chains cannot
+ * overflow the stack.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/xt_policy.h>
+
 #include "validate.h"
+
+/* Per-chain state of the walk, indexed like table->chains. */
+struct walk {
+	const struct table *t;
+	struct diag_list *dl;
+	unsigned *hooks;  /* bit per hook that reaches the chain */
+	bool *on_path;
+	bool *seen;
+	size_t *next_rule;
+	size_t *stack;
+	int status;
+};
+
+static size_t chain_pos(const struct table *t, const struct chain *c)
+{
+	for (size_t i = 0; i < t->nchains; i++)
+		if (t->chains[i] == c)
+			return i;
+	return t->nchains;
+}
+
+static void report_loop(struct walk *w, size_t depth, size_t to,
+			const struct rule *r)
+{
+	char path[512] = "";
+	size_t from = 0, len = 0;
+
+	while (from < depth && w->stack[from] != to)
+		from++;
+	for (size_t i = from; i < depth && len < sizeof(path) - 64; i++)
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "%s -> ",
+					w->t->chains[w->stack[i]]->name);
+	snprintf(path + len, sizeof(path) - len, "%s",
+		 w->t->chains[to]->name);
+	w->status = diag_error(w->dl, &r->loc, 1,
+			       "jump loop in table %s: %s", w->t->name, path);
+}
+
+/* Mark every chain reachable from built-in chain @root with @hook. */
+static void walk_hook(struct walk *w, size_t root, int hook)
+{
+	const struct table *t = w->t;
+	size_t depth = 0;
+
+	memset(w->seen, 0, t->nchains * sizeof(*w->seen));
+	w->stack[depth++] = root;
+	w->next_rule[root] = 0;
+	w->on_path[root] = w->seen[root] = true;
+	while (depth > 0) {
+		size_t ci = w->stack[depth - 1];
+		const struct chain *c = t->chains[ci];
+		const struct rule *r;
+		size_t to;
+
+		w->hooks[ci] |= 1u << hook;
+		if (w->next_rule[ci] == c->nrules) {
+			w->on_path[ci] = false;
+			depth--;
+			continue;
+		}
+		r = &c->rules[w->next_rule[ci]++];
+		if (!rule_is_standard(r->entry))
+			continue;
+		to = chain_pos(t, table_find_chain(t,
+						   rule_target_name(r->entry)));
+		if (to == t->nchains || t->chains[to]->hook >= 0)
+			continue;
+		if (w->on_path[to]) {
+			report_loop(w, depth, to, r);
+			continue;
+		}
+		if (w->seen[to])
+			continue;
+		w->seen[to] = w->on_path[to] = true;
+		w->next_rule[to] = 0;
+		w->stack[depth++] = to;
+	}
+}
+
+static const struct xt_policy_info *rule_policy(const struct ipt_entry *e,
+						const struct xt_entry_match **m)
+{
+	for (size_t off = sizeof(*e); off < e->target_offset;
+	     off += (*m)->u.match_size) {
+		*m = (const void *)((const char *)e + off);
+		if (strcmp((*m)->u.user.name, "policy") == 0)
+			return (const void *)(*m)->data;
+	}
+	return NULL;
+}
+
+/* The first hook in @mask, as a chain name, for the message. */
+static const char *first_hook(unsigned mask)
+{
+	for (int h = 0; h < NF_INET_NUMHOOKS; h++)
+		if (mask & (1u << h))
+			return hook_chain_name(h);
+	return "?";
+}
+
+static void check_policy_dirs(struct walk *w, size_t ci)
+{
+	const struct chain *c = w->t->chains[ci];
+	const unsigned in_bad = 1u << NF_INET_POST_ROUTING |
+				1u << NF_INET_LOCAL_OUT;
+	const unsigned out_bad = 1u << NF_INET_PRE_ROUTING |
+				 1u << NF_INET_LOCAL_IN;
+
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct xt_entry_match *m = NULL;
+		const struct xt_policy_info *pi = rule_policy(c->rules[i].entry,
+							      &m);
+		unsigned bad;
+
+		if (!pi)
+			continue;
+		bad = w->hooks[ci] &
+		      ((pi->flags & XT_POLICY_MATCH_IN ? in_bad : 0) |
+		       (pi->flags & XT_POLICY_MATCH_OUT ? out_bad : 0));
+		if (!bad)
+			continue;
+		w->status = diag_error(
+			w->dl, &c->rules[i].loc, 1,
+			"policy --dir %s cannot match in %s%s%s",
+			pi->flags & XT_POLICY_MATCH_IN ? "in" : "out",
+			first_hook(bad), c->hook < 0 ? ", which reaches " : "",
+			c->hook < 0 ? c->name : "");
+		diag_hint(w->dl, "--dir in matches packets that were "
+				 "decrypted (PREROUTING, INPUT, FORWARD); "
+				 "--dir out packets to be encrypted "
+				 "(FORWARD, OUTPUT, POSTROUTING)");
+	}
+}
+
+static int validate_table(const struct table *t, struct diag_list *dl)
+{
+	struct walk w = { .t = t, .dl = dl };
+	size_t n = t->nchains;
+
+	w.hooks = calloc(n, sizeof(*w.hooks));
+	w.on_path = calloc(n, sizeof(*w.on_path));
+	w.seen = calloc(n, sizeof(*w.seen));
+	w.next_rule = calloc(n, sizeof(*w.next_rule));
+	w.stack = calloc(n, sizeof(*w.stack));
+	if (!w.hooks || !w.on_path || !w.seen || !w.next_rule || !w.stack)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (t->chains[i]->hook >= 0)
+			walk_hook(&w, i, t->chains[i]->hook);
+	for (size_t i = 0; i < n; i++)
+		check_policy_dirs(&w, i);
+	free(w.hooks);
+	free(w.on_path);
+	free(w.seen);
+	free(w.next_rule);
+	free(w.stack);
+	return w.status;
+}
+
+int validate_ruleset(const struct ruleset *rs, struct diag_list *dl)
+{
+	int status = 0;
+
+	for (int id = 0; id < TABLE_COUNT; id++)
+		if (rs->tables[id].named &&
+		    validate_table(&rs->tables[id], dl) < 0)
+			status = -1;
+	return status;
+}

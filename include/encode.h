@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * encode.h - one iptables command line, parsed: the command, its chain and
+ * arguments, and the rule it carries, encoded natively (IP part, udp, tcp,
+ * icmp, policy, standard targets) into the bytes iptables-legacy builds.
+ * Part of the builder stage: build.c replays what encode.c parses.
+ */
+#ifndef IPTLOAD_ENCODE_H
+#define IPTLOAD_ENCODE_H
+
+#include "diag.h"
+#include "expand.h"
+#include "ruleset.h"
+
+enum cmd_op {
+	OP_NONE,
+	OP_APPEND,	 /* -A chain rule */
+	OP_INSERT,	 /* -I chain [num] rule */
+	OP_DELETE,	 /* -D chain rule | -D chain num */
+	OP_REPLACE,	 /* -R chain num rule */
+	OP_NEW_CHAIN,	 /* -N chain */
+	OP_DELETE_CHAIN, /* -X [chain] */
+	OP_RENAME_CHAIN, /* -E old new */
+	OP_FLUSH,	 /* -F [chain] */
+	OP_POLICY,	 /* -P chain ACCEPT|DROP */
+	OP_ZERO,	 /* -Z [chain]: counters only, nothing to load */
+};
+
+/* One match of a rule as the user wrote it, encoded. */
+struct encoded_match {
+	const struct match_def *def;
+	struct arg where; /* the -m NAME, or the option that loaded it */
+	unsigned seen;	  /* bit per option id given */
+	unsigned char data[312];
+};
+
+/* An address list item of -s/-d: one network. */
+struct addr_item {
+	struct in_addr addr;
+	struct in_addr mask;
+};
+
+/*
+ * A parsed command.  @chain/@arg2 are the command's operands, @rulenum is
+ * 1-based (0: none given).  The rule part is kept unexpanded in the
+ * address lists so that -s a,b -d c,d makes one entry per pair.
+ */
+struct parsed_cmd {
+	enum cmd_op op;
+	const struct arg *op_arg;
+	const char *table;
+	const struct arg *table_arg;
+	const struct arg *chain;
+	const struct arg *arg2;
+	unsigned rulenum;
+	bool has_rule; /* any rule option given */
+	struct ipt_ip ip;
+	struct addr_item *srcs;
+	size_t nsrcs;
+	struct addr_item *dsts;
+	size_t ndsts;
+	struct encoded_match *matches;
+	size_t nmatches;
+	const struct arg *target;
+	bool is_goto;
+	bool has_counters;
+	struct xt_counters counters;
+};
+
+/*
+ * Parse @c (args after an optional leading "iptables", and after a leading
+ * "[pkts:bytes]") into @pc.  Errors go to @dl; returns 0 or -1.
+ */
+int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
+		 struct diag_list *dl);
+void parsed_cmd_free(struct parsed_cmd *pc);
+
+/* Encode the rule of @pc for source @si and destination @di, targeting
+ * @target_name ("" for none).  Returns a malloc'd entry. */
+struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
+			       size_t di);
+
+/* Kernel-side checks of one match against the IP part (e.g. -m udp needs
+ * -p udp), made once the whole rule is known.  Returns 0 or -1. */
+int encode_check_matches(const struct parsed_cmd *pc, struct diag_list *dl);
+
+#endif

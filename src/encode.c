@@ -1,0 +1,1493 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * encode.c - iptables command-line options to ipt_entry bytes.
+ *
+ * The option parser follows getopt_long as iptables uses it: long options
+ * may be abbreviated when the prefix is unambiguous, an exact name wins, the
+ * options of the newest match win over older ones, "!" inverts the option
+ * after it, and an option no one knows loads the match named by -p (so
+ * "-p udp --dport 53" works without "-m udp").  Values are parsed more
+ * strictly than iptables does where iptables silently accepts nonsense:
+ * ports over 65535, empty ranges, a '/' without a prefix length, octal
+ * look-alike addresses.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter/xt_policy.h>
+#include <linux/netfilter/xt_tcpudp.h>
+
+#include "encode.h"
+
+/* One option: --name, its short letter (0: none), number of arguments. */
+struct opt_def {
+	const char *name;
+	char letter;
+	unsigned char nargs;
+	unsigned char id;
+	bool invertible;
+	bool multi; /* may be given more than once */
+};
+
+/* What a parse callback gets for one option occurrence. */
+struct opt_call {
+	const struct opt_def *opt;
+	const struct arg *word; /* the option as written */
+	const struct arg *val[2];
+	bool invert;
+	struct parsed_cmd *pc;
+	struct diag_list *dl;
+};
+
+/* A natively encoded match: its options and how to parse and check them. */
+struct match_def {
+	const char *name;
+	uint8_t proto; /* the -p it requires, 0: none */
+	size_t size;   /* of its data, before XT_ALIGN */
+	const struct opt_def *opts;
+	size_t nopts;
+	void (*init)(void *data);
+	int (*parse)(struct opt_call *call, struct encoded_match *m);
+	int (*final)(struct encoded_match *m, struct diag_list *dl);
+};
+
+static int opt_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct opt_def *)elem)->name);
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+static int bad_value(struct opt_call *c, int i, const char *what)
+{
+	return diag_error(c->dl, &c->val[i]->loc, c->val[i]->width,
+			  "%s '%s' for %s", what, c->val[i]->text,
+			  c->word->text);
+}
+
+/* A decimal number without sign or leading zeros, at most @max. */
+static bool parse_decimal(const char *s, unsigned long max,
+			  unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1] != '\0'))
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out <= max;
+}
+
+/* Decimal, or hexadecimal with 0x, as iptables' numbers are written. */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0) {
+		if (!isxdigit((unsigned char)s[2]))
+			return false;
+		errno = 0;
+		v = strtoul(s + 2, &end, 16);
+		if (errno || *end || v > UINT32_MAX)
+			return false;
+	} else if (!parse_decimal(s, UINT32_MAX, &v)) {
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* A dotted quad of four decimal octets. */
+static bool parse_dotted(const char *s, size_t len, struct in_addr *out)
+{
+	unsigned char b[4];
+	size_t i = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned v = 0, digits = 0;
+
+		while (i < len && isdigit((unsigned char)s[i])) {
+			if (digits > 0 && v == 0)
+				return false; /* leading zero: octal to iptables */
+			v = v * 10 + (unsigned)(s[i++] - '0');
+			if (++digits > 3 || v > 255)
+				return false;
+		}
+		if (digits == 0)
+			return false;
+		b[part] = (unsigned char)v;
+		if (part < 3 && (i >= len || s[i++] != '.'))
+			return false;
+	}
+	if (i != len)
+		return false;
+	memcpy(&out->s_addr, b, 4);
+	return true;
+}
+
+static bool looks_like_host_name(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (isalpha((unsigned char)s[i]))
+			return true;
+	return false;
+}
+
+/*
+ * ADDR[/LEN|/MASK] as one address and mask.  Host bits are kept here; the
+ * caller decides whether to mask them and warn.
+ */
+static int parse_net(const struct arg *a, const char *s, size_t len,
+		     struct addr_item *out, struct diag_list *dl)
+{
+	const char *slash = memchr(s, '/', len);
+	size_t alen = slash ? (size_t)(slash - s) : len;
+	unsigned long plen;
+
+	if (!parse_dotted(s, alen, &out->addr)) {
+		diag_error(dl, &a->loc, a->width, "invalid IPv4 address '%.*s'",
+			   (int)alen, s);
+		if (looks_like_host_name(s, alen))
+			diag_hint(dl, "host names are not resolved: a "
+				      "firewall must not depend on DNS at "
+				      "boot; write the address");
+		else
+			diag_hint(dl, "write four decimal numbers 0-255 "
+				      "without leading zeros, e.g. 10.0.1.0");
+		return -1;
+	}
+	out->mask.s_addr = 0xffffffff;
+	if (!slash)
+		return 0;
+	if (slash[1] == '\0' || (size_t)(slash + 1 - s) == len) {
+		diag_error(dl, &a->loc, a->width,
+			   "missing prefix length after '/' in '%.*s'",
+			   (int)len, s);
+		if (out->addr.s_addr == 0)
+			diag_hint(dl, "write %.*s/0 for any address",
+				  (int)alen, s);
+		else
+			diag_hint(dl, "write %.*s/32 for one host, or "
+				      "%.*s/LEN for a network",
+				  (int)alen, s, (int)alen, s);
+		return -1;
+	}
+	if (strchr(slash + 1, '.')) {
+		if (parse_dotted(slash + 1, len - alen - 1, &out->mask))
+			return 0;
+	} else if (parse_decimal(slash + 1, 32, &plen)) {
+		out->mask.s_addr = plen ? htonl(~0u << (32 - plen)) : 0;
+		return 0;
+	}
+	diag_error(dl, &a->loc, a->width, "invalid mask '%s' in '%.*s'",
+		   slash + 1, (int)len, s);
+	diag_hint(dl, "write a prefix length 0-32 or a dotted mask such as "
+		      "255.255.255.0");
+	return -1;
+}
+
+/* Warn when ADDR/LEN has bits set past the prefix: two meanings. */
+static void warn_host_bits(const struct arg *a, const struct addr_item *n,
+			   struct diag_list *dl)
+{
+	char addr[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+	struct in_addr masked = { n->addr.s_addr & n->mask.s_addr };
+	uint32_t m = ntohl(n->mask.s_addr);
+	int plen = 0;
+
+	if (masked.s_addr == n->addr.s_addr)
+		return;
+	while (plen < 32 && (m & (1u << (31 - plen))))
+		plen++;
+	inet_ntop(AF_INET, &n->addr, addr, sizeof(addr));
+	inet_ntop(AF_INET, &masked, net, sizeof(net));
+	diag_warning(dl, &a->loc, a->width,
+		     "'%s' has host bits set: it matches the network %s/%d",
+		     a->text, net, plen);
+	diag_hint(dl, "write %s/32 (or %s) for one host, or %s/%d for the "
+		      "network",
+		  addr, addr, net, plen);
+}
+
+/* -s/-d: a comma-separated list of networks. */
+static int parse_addr_list(struct opt_call *c, struct addr_item **items,
+			   size_t *n)
+{
+	const char *s = c->val[0]->text;
+
+	if (*n > 0)
+		return diag_error(c->dl, &c->word->loc, c->word->width,
+				  "%s may be given only once", c->word->text);
+	do {
+		size_t len = strcspn(s, ",");
+		struct addr_item it;
+
+		if (parse_net(c->val[0], s, len, &it, c->dl) < 0)
+			return -1;
+		warn_host_bits(c->val[0], &it, c->dl);
+		it.addr.s_addr &= it.mask.s_addr;
+		*items = reallocarray(*items, *n + 1, sizeof(it));
+		if (!*items)
+			abort();
+		(*items)[(*n)++] = it;
+		s += len;
+	} while (*s++ == ',');
+	if (c->invert && *n > 1)
+		return diag_error(c->dl, &c->word->loc, c->word->width,
+				  "! cannot be used with a list of addresses");
+	return 0;
+}
+
+/* Protocol names iptables knows without /etc/protocols, sorted for
+ * bsearch; other names come from getprotobyname(). */
+static const struct proto_name {
+	const char *name;
+	uint8_t num;
+} proto_names[] = {
+	{ "ah", 51 },	 { "all", 0 },	   { "esp", 50 },   { "gre", 47 },
+	{ "icmp", 1 },	 { "icmpv6", 58 }, { "ipencap", 4 }, { "mh", 135 },
+	{ "sctp", 132 }, { "tcp", 6 },	   { "udp", 17 },   { "udplite", 136 },
+};
+
+static int proto_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct proto_name *)elem)->name);
+}
+
+static int parse_proto(const char *s, uint16_t *out)
+{
+	const struct proto_name *p;
+	struct protoent *pe;
+	unsigned long v;
+
+	if (parse_decimal(s, 255, &v)) {
+		*out = (uint16_t)v;
+		return 0;
+	}
+	p = bsearch(s, proto_names, sizeof(proto_names) / sizeof(*p),
+		    sizeof(*p), proto_cmp);
+	if (p) {
+		*out = p->num;
+		return 0;
+	}
+	pe = getprotobyname(s);
+	if (!pe)
+		return -1;
+	*out = (uint16_t)pe->p_proto;
+	return 0;
+}
+
+static int parse_iface(struct opt_call *c, char *name, unsigned char *mask)
+{
+	const char *s = c->val[0]->text;
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= IFNAMSIZ)
+		return diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				  "interface name '%s' must be 1 to %d "
+				  "characters",
+				  s, IFNAMSIZ - 1);
+	if (strpbrk(s, "/ \t"))
+		return diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				  "interface name '%s' contains a character "
+				  "the kernel never allows",
+				  s);
+	memset(name, 0, IFNAMSIZ);
+	memset(mask, 0, IFNAMSIZ);
+	memcpy(name, s, len);
+	/* "eth+" matches every name starting with "eth"; an exact name is
+	 * compared including its terminating NUL. */
+	memset(mask, 0xff, s[len - 1] == '+' ? len - 1 : len + 1);
+	return 0;
+}
+
+/* A port by number or by service name. */
+static bool parse_port(const char *s, const char *proto, uint16_t *out)
+{
+	struct servent *se;
+	unsigned long v;
+
+	if (parse_decimal(s, 65535, &v)) {
+		*out = (uint16_t)v;
+		return true;
+	}
+	if (isdigit((unsigned char)s[0]) || s[0] == '\0')
+		return false;
+	se = getservbyname(s, proto);
+	if (!se)
+		return false;
+	*out = ntohs((uint16_t)se->s_port);
+	return true;
+}
+
+/* PORT, LO:HI, LO: or :HI into a range. */
+static int parse_port_range(struct opt_call *c, const char *proto,
+			    uint16_t range[2])
+{
+	const char *s = c->val[0]->text;
+	const char *colon = strchr(s, ':');
+	char lo[64] = "", hi[64] = "";
+
+	if (!colon) {
+		if (!parse_port(s, proto, &range[0]))
+			goto bad;
+		range[1] = range[0];
+		return 0;
+	}
+	if ((size_t)(colon - s) >= sizeof(lo) || strlen(colon + 1) >= sizeof(hi)
+	    || strchr(colon + 1, ':'))
+		goto bad;
+	memcpy(lo, s, (size_t)(colon - s));
+	strcpy(hi, colon + 1);
+	range[0] = 0;
+	range[1] = 65535;
+	if ((lo[0] && !parse_port(lo, proto, &range[0])) ||
+	    (hi[0] && !parse_port(hi, proto, &range[1])))
+		goto bad;
+	if (range[0] > range[1]) {
+		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+			   "port range '%s' is empty: %u is above %u", s,
+			   range[0], range[1]);
+		diag_hint(c->dl, "write %u:%u", range[1], range[0]);
+		return -1;
+	}
+	return 0;
+bad:
+	bad_value(c, 0, "invalid port or range");
+	diag_hint(c->dl, "a port is a number 0-65535 or a service name; a "
+			 "range is LOW:HIGH");
+	return -1;
+}
+
+/* ---- udp and tcp ----------------------------------------------------- */
+
+enum { PORT_SRC, PORT_DST, TCP_SYN, TCP_FLAGS, TCP_OPTION };
+
+static const struct opt_def udp_opts[] = {
+	{ "destination-port", 0, 1, PORT_DST, true, false },
+	{ "dport", 0, 1, PORT_DST, true, false },
+	{ "source-port", 0, 1, PORT_SRC, true, false },
+	{ "sport", 0, 1, PORT_SRC, true, false },
+};
+
+static const struct opt_def tcp_opts[] = {
+	{ "destination-port", 0, 1, PORT_DST, true, false },
+	{ "dport", 0, 1, PORT_DST, true, false },
+	{ "source-port", 0, 1, PORT_SRC, true, false },
+	{ "sport", 0, 1, PORT_SRC, true, false },
+	{ "syn", 0, 0, TCP_SYN, true, false },
+	{ "tcp-flags", 0, 2, TCP_FLAGS, true, false },
+	{ "tcp-option", 0, 1, TCP_OPTION, true, false },
+};
+
+static void udp_init(void *data)
+{
+	struct xt_udp *u = data;
+
+	u->spts[1] = u->dpts[1] = 0xffff;
+}
+
+static void tcp_init(void *data)
+{
+	struct xt_tcp *t = data;
+
+	t->spts[1] = t->dpts[1] = 0xffff;
+}
+
+static int udp_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_udp *u = (void *)m->data;
+	bool src = c->opt->id == PORT_SRC;
+
+	if (parse_port_range(c, "udp", src ? u->spts : u->dpts) < 0)
+		return -1;
+	if (c->invert)
+		u->invflags |= src ? XT_UDP_INV_SRCPT : XT_UDP_INV_DSTPT;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t bits;
+} tcp_flag_names[] = {
+	{ "ACK", 0x10 }, { "ALL", 0x3f }, { "FIN", 0x01 }, { "NONE", 0x00 },
+	{ "PSH", 0x08 }, { "RST", 0x04 }, { "SYN", 0x02 }, { "URG", 0x20 },
+};
+
+static int parse_tcp_flags(struct opt_call *c, int i, uint8_t *out)
+{
+	const char *s = c->val[i]->text;
+
+	*out = 0;
+	do {
+		size_t len = strcspn(s, ","), k;
+
+		for (k = 0; k < sizeof(tcp_flag_names) / sizeof(*tcp_flag_names);
+		     k++)
+			if (strlen(tcp_flag_names[k].name) == len &&
+			    strncasecmp(s, tcp_flag_names[k].name, len) == 0)
+				break;
+		if (k == sizeof(tcp_flag_names) / sizeof(*tcp_flag_names)) {
+			diag_error(c->dl, &c->val[i]->loc, c->val[i]->width,
+				   "unknown TCP flag '%.*s'", (int)len, s);
+			diag_hint(c->dl, "flags are SYN ACK FIN RST URG PSH, "
+					 "ALL or NONE, separated by commas");
+			return -1;
+		}
+		*out |= tcp_flag_names[k].bits;
+		s += len;
+	} while (*s++ == ',');
+	return 0;
+}
+
+static int tcp_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_tcp *t = (void *)m->data;
+	unsigned long v;
+
+	switch (c->opt->id) {
+	case PORT_SRC:
+	case PORT_DST:
+		if (parse_port_range(c, "tcp", c->opt->id == PORT_SRC
+							? t->spts
+							: t->dpts) < 0)
+			return -1;
+		if (c->invert)
+			t->invflags |= c->opt->id == PORT_SRC
+					       ? XT_TCP_INV_SRCPT
+					       : XT_TCP_INV_DSTPT;
+		return 0;
+	case TCP_SYN:
+	case TCP_FLAGS:
+		if (m->seen & (1u << TCP_SYN | 1u << TCP_FLAGS))
+			return diag_error(c->dl, &c->word->loc,
+					  c->word->width,
+					  "--syn and --tcp-flags exclude each "
+					  "other; give one");
+		if (c->opt->id == TCP_SYN) {
+			t->flg_mask = 0x17; /* SYN,RST,ACK,FIN */
+			t->flg_cmp = 0x02;  /* SYN */
+		} else if (parse_tcp_flags(c, 0, &t->flg_mask) < 0 ||
+			   parse_tcp_flags(c, 1, &t->flg_cmp) < 0) {
+			return -1;
+		}
+		if (c->invert)
+			t->invflags |= XT_TCP_INV_FLAGS;
+		return 0;
+	default: /* TCP_OPTION */
+		if (!parse_decimal(c->val[0]->text, 255, &v) || v == 0)
+			return bad_value(c, 0, "invalid TCP option number "
+					       "(1-255)");
+		t->option = (uint8_t)v;
+		if (c->invert)
+			t->invflags |= XT_TCP_INV_OPTION;
+		return 0;
+	}
+}
+
+/* ---- icmp ------------------------------------------------------------ */
+
+static const struct opt_def icmp_opts[] = {
+	{ "icmp-type", 0, 1, 0, true, false },
+};
+
+/* The ICMP type names iptables accepts, with their type and code range. */
+static const struct icmp_name {
+	const char *name;
+	uint8_t type, code_min, code_max;
+} icmp_names[] = {
+	{ "any", 0xff, 0, 0xff },
+	{ "echo-reply", 0, 0, 0xff },
+	{ "pong", 0, 0, 0xff },
+	{ "destination-unreachable", 3, 0, 0xff },
+	{ "network-unreachable", 3, 0, 0 },
+	{ "host-unreachable", 3, 1, 1 },
+	{ "protocol-unreachable", 3, 2, 2 },
+	{ "port-unreachable", 3, 3, 3 },
+	{ "fragmentation-needed", 3, 4, 4 },
+	{ "source-route-failed", 3, 5, 5 },
+	{ "network-unknown", 3, 6, 6 },
+	{ "host-unknown", 3, 7, 7 },
+	{ "network-prohibited", 3, 9, 9 },
+	{ "host-prohibited", 3, 10, 10 },
+	{ "TOS-network-unreachable", 3, 11, 11 },
+	{ "TOS-host-unreachable", 3, 12, 12 },
+	{ "communication-prohibited", 3, 13, 13 },
+	{ "host-precedence-violation", 3, 14, 14 },
+	{ "precedence-cutoff", 3, 15, 15 },
+	{ "source-quench", 4, 0, 0xff },
+	{ "redirect", 5, 0, 0xff },
+	{ "network-redirect", 5, 0, 0 },
+	{ "host-redirect", 5, 1, 1 },
+	{ "TOS-network-redirect", 5, 2, 2 },
+	{ "TOS-host-redirect", 5, 3, 3 },
+	{ "echo-request", 8, 0, 0xff },
+	{ "ping", 8, 0, 0xff },
+	{ "router-advertisement", 9, 0, 0xff },
+	{ "router-solicitation", 10, 0, 0xff },
+	{ "time-exceeded", 11, 0, 0xff },
+	{ "ttl-exceeded", 11, 0, 0xff },
+	{ "ttl-zero-during-transit", 11, 0, 0 },
+	{ "ttl-zero-during-reassembly", 11, 1, 1 },
+	{ "parameter-problem", 12, 0, 0xff },
+	{ "ip-header-bad", 12, 0, 0 },
+	{ "required-option-missing", 12, 1, 1 },
+	{ "timestamp-request", 13, 0, 0xff },
+	{ "timestamp-reply", 14, 0, 0xff },
+	{ "address-mask-request", 17, 0, 0xff },
+	{ "address-mask-reply", 18, 0, 0xff },
+};
+
+static void icmp_init(void *data)
+{
+	struct ipt_icmp *i = data;
+
+	i->type = 0xff; /* any */
+	i->code[1] = 0xff;
+}
+
+/* A type name (or unambiguous prefix, as iptables allows), or TYPE[/CODE]. */
+static int icmp_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct ipt_icmp *ic = (void *)m->data;
+	const char *s = c->val[0]->text;
+	const struct icmp_name *found = NULL;
+	unsigned long type, code;
+	const char *slash;
+	size_t n = sizeof(icmp_names) / sizeof(*icmp_names);
+
+	for (size_t i = 0; i < n; i++) {
+		if (strncasecmp(s, icmp_names[i].name, strlen(s)) != 0)
+			continue;
+		if (strlen(s) == strlen(icmp_names[i].name)) {
+			found = &icmp_names[i];
+			break;
+		}
+		if (found && (found->type != icmp_names[i].type ||
+			      found->code_min != icmp_names[i].code_min))
+			return bad_value(c, 0, "ambiguous ICMP type");
+		found = &icmp_names[i];
+	}
+	if (found && s[0]) {
+		ic->type = found->type;
+		ic->code[0] = found->code_min;
+		ic->code[1] = found->code_max;
+	} else {
+		char t[8] = "";
+
+		slash = strchr(s, '/');
+		if ((slash ? (size_t)(slash - s) : strlen(s)) >= sizeof(t))
+			goto bad;
+		memcpy(t, s, slash ? (size_t)(slash - s) : strlen(s));
+		if (!parse_decimal(t, 255, &type) ||
+		    (slash && !parse_decimal(slash + 1, 255, &code)))
+			goto bad;
+		ic->type = (uint8_t)type;
+		ic->code[0] = slash ? (uint8_t)code : 0;
+		ic->code[1] = slash ? (uint8_t)code : 0xff;
+	}
+	if (c->invert)
+		ic->invflags |= IPT_ICMP_INV;
+	return 0;
+bad:
+	bad_value(c, 0, "unknown ICMP type");
+	diag_hint(c->dl, "write a name such as echo-request, or TYPE[/CODE] "
+			 "in numbers");
+	return -1;
+}
+
+/* ---- policy ---------------------------------------------------------- */
+
+enum {
+	POL_DIR,
+	POL_POL,
+	POL_STRICT,
+	POL_REQID,
+	POL_SPI,
+	POL_PROTO,
+	POL_MODE,
+	POL_TUNNEL_SRC,
+	POL_TUNNEL_DST,
+	POL_NEXT,
+};
+
+static const struct opt_def policy_opts[] = {
+	/* Element options repeat once per element, checked per element. */
+	{ "dir", 0, 1, POL_DIR, false, false },
+	{ "mode", 0, 1, POL_MODE, true, true },
+	{ "next", 0, 0, POL_NEXT, false, true },
+	{ "pol", 0, 1, POL_POL, false, false },
+	{ "proto", 0, 1, POL_PROTO, true, true },
+	{ "reqid", 0, 1, POL_REQID, true, true },
+	{ "spi", 0, 1, POL_SPI, true, true },
+	{ "strict", 0, 0, POL_STRICT, false, false },
+	{ "tunnel-dst", 0, 1, POL_TUNNEL_DST, true, true },
+	{ "tunnel-src", 0, 1, POL_TUNNEL_SRC, true, true },
+};
+
+/* --tunnel-src/--tunnel-dst: not masked, and the mask spans the whole
+ * 16-byte address union as libxt_policy stores it. */
+static int policy_tunnel_addr(struct opt_call *c, union xt_policy_addr *addr,
+			      union xt_policy_addr *mask)
+{
+	struct addr_item it;
+	const char *s = c->val[0]->text;
+
+	if (parse_net(c->val[0], s, strlen(s), &it, c->dl) < 0)
+		return -1;
+	memset(addr, 0, sizeof(*addr));
+	memset(mask, 0, sizeof(*mask));
+	addr->a4 = it.addr;
+	if (strchr(s, '/'))
+		mask->a4 = it.mask;
+	else
+		memset(mask, 0xff, sizeof(*mask));
+	return 0;
+}
+
+static int policy_dup(struct opt_call *c)
+{
+	diag_error(c->dl, &c->word->loc, c->word->width,
+		   "%s given twice for one policy element", c->word->text);
+	diag_hint(c->dl, "start the next element with --next (needs "
+			 "--strict)");
+	return -1;
+}
+
+static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
+{
+	const char *v = c->val[0] ? c->val[0]->text : "";
+	uint16_t proto;
+
+	switch (c->opt->id) {
+	case POL_REQID:
+		if (e->match.reqid)
+			return policy_dup(c);
+		if (!parse_u32(v, &e->reqid))
+			return bad_value(c, 0, "invalid number");
+		e->match.reqid = 1;
+		e->invert.reqid = c->invert;
+		return 0;
+	case POL_SPI:
+		if (e->match.spi)
+			return policy_dup(c);
+		/* Host order in a __be32 field, as iptables stores it. */
+		if (!parse_u32(v, &e->spi))
+			return bad_value(c, 0, "invalid number");
+		e->match.spi = 1;
+		e->invert.spi = c->invert;
+		return 0;
+	case POL_PROTO:
+		if (e->match.proto)
+			return policy_dup(c);
+		if (parse_proto(v, &proto) < 0 ||
+		    (proto != 50 && proto != 51 && proto != 108)) {
+			bad_value(c, 0, "invalid IPsec protocol");
+			diag_hint(c->dl, "write esp, ah or ipcomp");
+			return -1;
+		}
+		e->proto = (uint8_t)proto;
+		e->match.proto = 1;
+		e->invert.proto = c->invert;
+		return 0;
+	case POL_MODE:
+		if (e->match.mode)
+			return policy_dup(c);
+		if (strcmp(v, "tunnel") == 0)
+			e->mode = XT_POLICY_MODE_TUNNEL;
+		else if (strcmp(v, "transport") == 0)
+			e->mode = XT_POLICY_MODE_TRANSPORT;
+		else
+			return bad_value(c, 0, "mode must be tunnel or "
+					       "transport, not");
+		e->match.mode = 1;
+		e->invert.mode = c->invert;
+		return 0;
+	case POL_TUNNEL_SRC:
+		if (e->match.saddr)
+			return policy_dup(c);
+		if (policy_tunnel_addr(c, &e->saddr, &e->smask) < 0)
+			return -1;
+		e->match.saddr = 1;
+		e->invert.saddr = c->invert;
+		return 0;
+	default: /* POL_TUNNEL_DST */
+		if (e->match.daddr)
+			return policy_dup(c);
+		if (policy_tunnel_addr(c, &e->daddr, &e->dmask) < 0)
+			return -1;
+		e->match.daddr = 1;
+		e->invert.daddr = c->invert;
+		return 0;
+	}
+}
+
+static int policy_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_policy_info *pi = (void *)m->data;
+	const char *v = c->val[0] ? c->val[0]->text : "";
+
+	switch (c->opt->id) {
+	case POL_DIR:
+		if (strcmp(v, "in") != 0 && strcmp(v, "out") != 0)
+			return bad_value(c, 0, "direction must be in or out, "
+					       "not");
+		pi->flags |= strcmp(v, "in") == 0 ? XT_POLICY_MATCH_IN
+						  : XT_POLICY_MATCH_OUT;
+		return 0;
+	case POL_POL:
+		if (strcmp(v, "none") == 0)
+			pi->flags |= XT_POLICY_MATCH_NONE;
+		else if (strcmp(v, "ipsec") != 0)
+			return bad_value(c, 0, "policy must be ipsec or "
+					       "none, not");
+		return 0;
+	case POL_STRICT:
+		pi->flags |= XT_POLICY_MATCH_STRICT;
+		return 0;
+	case POL_NEXT:
+		if (!(pi->flags & XT_POLICY_MATCH_STRICT))
+			return diag_error(c->dl, &c->word->loc,
+					  c->word->width,
+					  "--next needs --strict before it");
+		if (pi->len + 1 >= XT_POLICY_MAX_ELEM)
+			return diag_error(c->dl, &c->word->loc,
+					  c->word->width,
+					  "a policy match holds at most %d "
+					  "elements",
+					  XT_POLICY_MAX_ELEM);
+		pi->len++;
+		return 0;
+	default:
+		return policy_elem_parse(c, &pi->pol[pi->len]);
+	}
+}
+
+static int policy_final(struct encoded_match *m, struct diag_list *dl)
+{
+	struct xt_policy_info *pi = (void *)m->data;
+	const struct arg *w = &m->where;
+
+	if (!(pi->flags & (XT_POLICY_MATCH_IN | XT_POLICY_MATCH_OUT))) {
+		diag_error(dl, &w->loc, w->width,
+			   "policy match without --dir");
+		diag_hint(dl, "add --dir in (packets that were decrypted) or "
+			      "--dir out (packets to be encrypted)");
+		return -1;
+	}
+	if ((pi->flags & XT_POLICY_MATCH_IN) &&
+	    (pi->flags & XT_POLICY_MATCH_OUT))
+		return diag_error(dl, &w->loc, w->width,
+				  "policy match with both --dir in and "
+				  "--dir out; give one");
+	if (pi->flags & XT_POLICY_MATCH_NONE) {
+		if (pi->flags & XT_POLICY_MATCH_STRICT)
+			return diag_error(dl, &w->loc, w->width,
+					  "--pol none cannot be --strict");
+		if (pi->len != 0)
+			return diag_error(dl, &w->loc, w->width,
+					  "--pol none cannot have --next "
+					  "elements");
+		return 0;
+	}
+	pi->len++;
+	for (unsigned i = 0; i < pi->len; i++) {
+		const struct xt_policy_elem *e = &pi->pol[i];
+		const struct xt_policy_spec *s = &e->match;
+
+		if ((pi->flags & XT_POLICY_MATCH_STRICT) &&
+		    !(s->reqid || s->spi || s->saddr || s->daddr ||
+		      s->proto || s->mode))
+			return diag_error(dl, &w->loc, w->width,
+					  "policy element %u is empty under "
+					  "--strict",
+					  i + 1);
+		if ((s->saddr || s->daddr) &&
+		    (e->mode != XT_POLICY_MODE_TUNNEL || e->invert.mode)) {
+			diag_error(dl, &w->loc, w->width,
+				   "--tunnel-src/--tunnel-dst need --mode "
+				   "tunnel");
+			diag_hint(dl, "add --mode tunnel to policy element "
+				      "%u",
+				  i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Sorted by name for bsearch. */
+static const struct match_def match_defs[] = {
+	{ "icmp", IPPROTO_ICMP, sizeof(struct ipt_icmp), icmp_opts,
+	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse,
+	  NULL },
+	{ "policy", 0, sizeof(struct xt_policy_info), policy_opts,
+	  sizeof(policy_opts) / sizeof(*policy_opts), NULL, policy_parse,
+	  policy_final },
+	{ "tcp", IPPROTO_TCP, sizeof(struct xt_tcp), tcp_opts,
+	  sizeof(tcp_opts) / sizeof(*tcp_opts), tcp_init, tcp_parse, NULL },
+	{ "udp", IPPROTO_UDP, sizeof(struct xt_udp), udp_opts,
+	  sizeof(udp_opts) / sizeof(*udp_opts), udp_init, udp_parse, NULL },
+};
+
+static int match_def_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct match_def *)elem)->name);
+}
+
+static const struct match_def *find_match_def(const char *name)
+{
+	return bsearch(name, match_defs, sizeof(match_defs) / sizeof(*match_defs),
+		       sizeof(*match_defs), match_def_cmp);
+}
+
+/* ---- the command line ------------------------------------------------ */
+
+enum {
+	B_APPEND,
+	B_CHECK,
+	B_DELETE,
+	B_INSERT,
+	B_REPLACE,
+	B_LIST,
+	B_LIST_RULES,
+	B_FLUSH,
+	B_ZERO,
+	B_NEW_CHAIN,
+	B_DELETE_CHAIN,
+	B_RENAME_CHAIN,
+	B_POLICY,
+	B_SOURCE,
+	B_DESTINATION,
+	B_PROTOCOL,
+	B_IN,
+	B_OUT,
+	B_JUMP,
+	B_GOTO,
+	B_TABLE,
+	B_MATCH,
+	B_FRAGMENT,
+	B_COUNTERS,
+	B_IGNORED,	/* -n -v -x --line-numbers --modprobe -4 */
+	B_IGNORED_ARG,	/* --modprobe CMD */
+	B_IPV6,
+	B_WAIT,
+	B_INFO,		/* -h -V */
+};
+
+/* iptables' own options, sorted by long name for bsearch. */
+static const struct opt_def base_opts[] = {
+	{ "append", 'A', 1, B_APPEND, false, false },
+	{ "check", 'C', 1, B_CHECK, false, false },
+	{ "delete", 'D', 1, B_DELETE, false, false },
+	{ "delete-chain", 'X', 0, B_DELETE_CHAIN, false, false },
+	{ "destination", 'd', 1, B_DESTINATION, true, false },
+	{ "dst", 0, 1, B_DESTINATION, true, false },
+	{ "exact", 'x', 0, B_IGNORED, false, false },
+	{ "flush", 'F', 0, B_FLUSH, false, false },
+	{ "fragment", 'f', 0, B_FRAGMENT, true, false },
+	{ "goto", 'g', 1, B_GOTO, false, false },
+	{ "help", 'h', 0, B_INFO, false, false },
+	{ "in-interface", 'i', 1, B_IN, true, false },
+	{ "insert", 'I', 1, B_INSERT, false, false },
+	{ "ipv4", '4', 0, B_IGNORED, false, false },
+	{ "ipv6", '6', 0, B_IPV6, false, false },
+	{ "jump", 'j', 1, B_JUMP, false, false },
+	{ "line-numbers", 0, 0, B_IGNORED, false, false },
+	{ "list", 'L', 0, B_LIST, false, false },
+	{ "list-rules", 'S', 0, B_LIST_RULES, false, false },
+	{ "match", 'm', 1, B_MATCH, false, false },
+	{ "modprobe", 'M', 1, B_IGNORED_ARG, false, false },
+	{ "new-chain", 'N', 1, B_NEW_CHAIN, false, false },
+	{ "numeric", 'n', 0, B_IGNORED, false, false },
+	{ "out-interface", 'o', 1, B_OUT, true, false },
+	{ "policy", 'P', 2, B_POLICY, false, false },
+	{ "protocol", 'p', 1, B_PROTOCOL, true, false },
+	{ "rename-chain", 'E', 2, B_RENAME_CHAIN, false, false },
+	{ "replace", 'R', 2, B_REPLACE, false, false },
+	{ "set-counters", 'c', 2, B_COUNTERS, false, false },
+	{ "source", 's', 1, B_SOURCE, true, false },
+	{ "src", 0, 1, B_SOURCE, true, false },
+	{ "table", 't', 1, B_TABLE, false, false },
+	{ "verbose", 'v', 0, B_IGNORED, false, false },
+	{ "version", 'V', 0, B_INFO, false, false },
+	{ "wait", 'w', 0, B_WAIT, false, false },
+	{ "wait-interval", 'W', 0, B_WAIT, false, false },
+	{ "zero", 'Z', 0, B_ZERO, false, false },
+};
+
+#define NBASE (sizeof(base_opts) / sizeof(*base_opts))
+
+/* Where an option was found: iptables itself (@m NULL) or a match. */
+struct opt_hit {
+	const struct opt_def *opt;
+	struct encoded_match *m;
+};
+
+static bool same_option(const struct opt_hit *a, const struct opt_hit *b)
+{
+	return a->m == b->m && a->opt->id == b->opt->id;
+}
+
+/*
+ * Look @name up as getopt_long would over iptables' options followed by
+ * the matches' options, newest match first: an exact name wins; else a
+ * prefix shared by only one option.  Returns 1 found, 0 unknown,
+ * -1 ambiguous (with @hit set to the first candidate).
+ */
+static int lookup_long(struct parsed_cmd *pc, const char *name, size_t len,
+		       struct opt_hit *hit)
+{
+	struct opt_hit first = { 0 };
+	bool ambiguous = false;
+	char key[64];
+
+	if (len >= sizeof(key))
+		return 0;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	/* Exact names first (the tables are sorted), then prefixes. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k <= pc->nmatches; k++) {
+			struct encoded_match *m =
+				k == 0 ? NULL : &pc->matches[pc->nmatches - k];
+			const struct opt_def *opts =
+				m ? m->def->opts : base_opts;
+			size_t n = m ? m->def->nopts : NBASE;
+
+			if (pass == 0) {
+				hit->opt = bsearch(key, opts, n, sizeof(*opts),
+						   opt_cmp);
+				hit->m = m;
+				if (hit->opt)
+					return 1;
+				continue;
+			}
+			for (size_t i = 0; i < n; i++) {
+				struct opt_hit h = { &opts[i], m };
+
+				if (strncmp(opts[i].name, key, len) != 0)
+					continue;
+				if (!first.opt)
+					first = h;
+				else if (!same_option(&first, &h))
+					ambiguous = true;
+			}
+		}
+	}
+	*hit = first;
+	if (!first.opt)
+		return 0;
+	return ambiguous ? -1 : 1;
+}
+
+/* The state of one command line being parsed. */
+struct cmdline {
+	const struct cmd *c;
+	size_t i; /* next argument */
+	struct parsed_cmd *pc;
+	struct diag_list *dl;
+	bool invert;
+	const struct arg *invert_arg;
+	unsigned seen; /* base option ids given (bit per id) */
+};
+
+static const struct arg *next_arg(struct cmdline *cl)
+{
+	return cl->i < cl->c->argc ? &cl->c->args[cl->i++] : NULL;
+}
+
+/* An optional operand: the next argument unless it looks like an option. */
+static const struct arg *optional_operand(struct cmdline *cl)
+{
+	const struct arg *a = cl->i < cl->c->argc ? &cl->c->args[cl->i] : NULL;
+
+	if (!a || a->text[0] == '-' || a->text[0] == '!')
+		return NULL;
+	cl->i++;
+	return a;
+}
+
+static struct encoded_match *add_match(struct parsed_cmd *pc,
+				       const struct match_def *def,
+				       const struct arg *where)
+{
+	struct encoded_match *m;
+
+	pc->matches = reallocarray(pc->matches, pc->nmatches + 1,
+				   sizeof(*m));
+	if (!pc->matches)
+		abort();
+	m = &pc->matches[pc->nmatches++];
+	memset(m, 0, sizeof(*m));
+	m->def = def;
+	m->where = *where;
+	if (def->init)
+		def->init(m->data);
+	return m;
+}
+
+static int unsupported_extension(struct cmdline *cl, const struct arg *a,
+				 const char *kind)
+{
+	diag_error(cl->dl, &a->loc, a->width,
+		   "%s '%s' is not supported by this version of iptload", kind,
+		   a->text);
+	diag_hint(cl->dl, "natively supported: matches udp, tcp, icmp, "
+			  "policy; targets ACCEPT, DROP, RETURN, QUEUE and "
+			  "user chains");
+	return -1;
+}
+
+static int set_command(struct cmdline *cl, const struct opt_hit *h,
+		       const struct arg *word, enum cmd_op op)
+{
+	struct parsed_cmd *pc = cl->pc;
+
+	if (pc->op != OP_NONE)
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "only one command per line: %s follows %s",
+				  word->text, pc->op_arg->text);
+	pc->op = op;
+	pc->op_arg = word;
+	switch (h->opt->id) {
+	case B_APPEND:
+	case B_NEW_CHAIN:
+		pc->chain = next_arg(cl);
+		break;
+	case B_INSERT:
+	case B_DELETE:
+		pc->chain = next_arg(cl);
+		pc->arg2 = optional_operand(cl);
+		break;
+	case B_REPLACE:
+	case B_POLICY:
+	case B_RENAME_CHAIN:
+		pc->chain = next_arg(cl);
+		pc->arg2 = next_arg(cl);
+		if (!pc->arg2)
+			return diag_error(cl->dl, &word->loc, word->width,
+					  "%s needs two arguments",
+					  word->text);
+		break;
+	default: /* -F -X -Z take an optional chain */
+		pc->chain = optional_operand(cl);
+		break;
+	}
+	if (!pc->chain && (op == OP_APPEND || op == OP_NEW_CHAIN ||
+			   op == OP_INSERT || op == OP_DELETE))
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "%s needs a chain name", word->text);
+	return 0;
+}
+
+static int parse_counters(struct cmdline *cl, const struct arg *word)
+{
+	const struct arg *p = next_arg(cl), *b = next_arg(cl);
+	unsigned long long pk, by;
+	char *end;
+
+	if (!p || !b)
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "-c needs PACKETS BYTES");
+	errno = 0;
+	pk = strtoull(p->text, &end, 10);
+	if (errno || *end || !isdigit((unsigned char)p->text[0]))
+		return diag_error(cl->dl, &p->loc, p->width,
+				  "invalid packet count '%s'", p->text);
+	by = strtoull(b->text, &end, 10);
+	if (errno || *end || !isdigit((unsigned char)b->text[0]))
+		return diag_error(cl->dl, &b->loc, b->width,
+				  "invalid byte count '%s'", b->text);
+	cl->pc->has_counters = true;
+	cl->pc->counters.pcnt = pk;
+	cl->pc->counters.bcnt = by;
+	return 0;
+}
+
+static int base_rule_option(struct cmdline *cl, struct opt_call *call)
+{
+	struct parsed_cmd *pc = cl->pc;
+	uint16_t proto;
+	char *lower;
+	int rc;
+
+	pc->has_rule = true;
+	switch (call->opt->id) {
+	case B_SOURCE:
+		if (call->invert)
+			pc->ip.invflags |= IPT_INV_SRCIP;
+		return parse_addr_list(call, &pc->srcs, &pc->nsrcs);
+	case B_DESTINATION:
+		if (call->invert)
+			pc->ip.invflags |= IPT_INV_DSTIP;
+		return parse_addr_list(call, &pc->dsts, &pc->ndsts);
+	case B_IN:
+		if (call->invert)
+			pc->ip.invflags |= IPT_INV_VIA_IN;
+		return parse_iface(call, pc->ip.iniface, pc->ip.iniface_mask);
+	case B_OUT:
+		if (call->invert)
+			pc->ip.invflags |= IPT_INV_VIA_OUT;
+		return parse_iface(call, pc->ip.outiface,
+				   pc->ip.outiface_mask);
+	case B_FRAGMENT:
+		pc->ip.flags |= IPT_F_FRAG;
+		if (call->invert)
+			pc->ip.invflags |= IPT_INV_FRAG;
+		return 0;
+	default: /* B_PROTOCOL */
+		lower = strdup(call->val[0]->text);
+		if (!lower)
+			abort();
+		for (char *p = lower; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		rc = parse_proto(lower, &proto);
+		free(lower);
+		if (rc < 0) {
+			bad_value(call, 0, "unknown protocol");
+			diag_hint(cl->dl, "write a name from /etc/protocols "
+					  "(tcp, udp, icmp, esp, ah, ...) or "
+					  "a number 0-255");
+			return -1;
+		}
+		if (proto == 0 && call->invert)
+			return diag_error(cl->dl, &call->word->loc,
+					  call->word->width,
+					  "! -p all would never match");
+		pc->ip.proto = proto;
+		if (call->invert)
+			pc->ip.invflags |= IPT_INV_PROTO;
+		return 0;
+	}
+}
+
+static int base_option(struct cmdline *cl, struct opt_call *call)
+{
+	struct parsed_cmd *pc = cl->pc;
+	const struct opt_def *o = call->opt;
+	const struct match_def *md;
+
+	if (cl->seen & (1u << o->id) &&
+	    (o->id == B_SOURCE || o->id == B_DESTINATION || o->id == B_IN ||
+	     o->id == B_OUT || o->id == B_PROTOCOL || o->id == B_FRAGMENT ||
+	     o->id == B_JUMP || o->id == B_GOTO || o->id == B_TABLE))
+		return diag_error(cl->dl, &call->word->loc, call->word->width,
+				  "%s may be given only once", call->word->text);
+	cl->seen |= 1u << o->id;
+	switch (o->id) {
+	case B_TABLE:
+		pc->table = call->val[0]->text;
+		pc->table_arg = call->val[0];
+		return 0;
+	case B_MATCH:
+		md = find_match_def(call->val[0]->text);
+		if (!md)
+			return unsupported_extension(cl, call->val[0], "match");
+		pc->has_rule = true;
+		add_match(pc, md, call->val[0]);
+		return 0;
+	case B_JUMP:
+	case B_GOTO:
+		if (pc->target)
+			return diag_error(cl->dl, &call->word->loc,
+					  call->word->width,
+					  "give only one of -j and -g");
+		pc->target = call->val[0];
+		pc->is_goto = o->id == B_GOTO;
+		pc->has_rule = true;
+		return 0;
+	case B_COUNTERS:
+		return 0; /* arguments consumed by the caller */
+	case B_IGNORED:
+	case B_IGNORED_ARG:
+	case B_WAIT:
+		return 0;
+	case B_IPV6:
+	case B_INFO:
+		return diag_error(cl->dl, &call->word->loc, call->word->width,
+				  "%s is not a ruleset statement",
+				  call->word->text);
+	default:
+		return base_rule_option(cl, call);
+	}
+}
+
+static const enum cmd_op op_of_base[] = {
+	[B_APPEND] = OP_APPEND,		  [B_DELETE] = OP_DELETE,
+	[B_INSERT] = OP_INSERT,		  [B_REPLACE] = OP_REPLACE,
+	[B_FLUSH] = OP_FLUSH,		  [B_ZERO] = OP_ZERO,
+	[B_NEW_CHAIN] = OP_NEW_CHAIN,	  [B_DELETE_CHAIN] = OP_DELETE_CHAIN,
+	[B_RENAME_CHAIN] = OP_RENAME_CHAIN, [B_POLICY] = OP_POLICY,
+};
+
+/* Run option @h found at @word: gather its arguments, then parse. */
+static int run_option(struct cmdline *cl, const struct opt_hit *h,
+		      const struct arg *word, const char *inline_val)
+{
+	struct opt_call call = { .opt = h->opt, .word = word,
+				 .invert = cl->invert, .pc = cl->pc,
+				 .dl = cl->dl };
+	struct arg inline_arg;
+	int id = h->opt->id;
+
+	cl->invert = false;
+	if (call.invert && !h->opt->invertible)
+		return diag_error(cl->dl, &cl->invert_arg->loc, 1,
+				  "! cannot be used with %s", word->text);
+	if (!h->m && (id == B_CHECK || id == B_LIST || id == B_LIST_RULES))
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "%s is not a ruleset statement", word->text);
+	if (!h->m && id <= B_POLICY)
+		return set_command(cl, h, word, op_of_base[id]);
+	if (!h->m && id == B_COUNTERS)
+		return parse_counters(cl, word);
+	for (unsigned k = 0; k < h->opt->nargs; k++) {
+		if (k == 0 && inline_val) {
+			inline_arg = *word;
+			inline_arg.text = (char *)inline_val;
+			call.val[0] = &inline_arg;
+			continue;
+		}
+		call.val[k] = next_arg(cl);
+		if (!call.val[k])
+			return diag_error(cl->dl, &word->loc, word->width,
+					  "%s needs %s", word->text,
+					  h->opt->nargs > 1 ? "two arguments"
+							    : "an argument");
+		if (strcmp(call.val[k]->text, "!") == 0) {
+			diag_error(cl->dl, &call.val[k]->loc, 1,
+				   "'!' after %s is not allowed", word->text);
+			diag_hint(cl->dl, "write ! %s VALUE", word->text);
+			return -1;
+		}
+	}
+	if (!h->m)
+		return base_option(cl, &call);
+	if ((h->m->seen & (1u << id)) && !h->opt->multi)
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "%s may be given only once", word->text);
+	h->m->seen |= 1u << id;
+	return h->m->def->parse(&call, h->m);
+}
+
+/* The match -p loads for an option nobody else knows, if any. */
+static struct encoded_match *load_proto_match(struct cmdline *cl,
+					      const struct arg *word)
+{
+	struct parsed_cmd *pc = cl->pc;
+
+	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++) {
+		const struct match_def *md = &match_defs[i];
+
+		if (!md->proto || md->proto != pc->ip.proto ||
+		    (pc->ip.invflags & IPT_INV_PROTO))
+			continue;
+		for (size_t k = 0; k < pc->nmatches; k++)
+			if (pc->matches[k].def == md)
+				return NULL; /* already there: truly unknown */
+		return add_match(pc, md, word);
+	}
+	return NULL;
+}
+
+static int unknown_option(struct cmdline *cl, const struct arg *word,
+			  const char *name, size_t len)
+{
+	diag_error(cl->dl, &word->loc, word->width, "unknown option '%s'",
+		   word->text);
+	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++)
+		for (size_t k = 0; k < match_defs[i].nopts; k++)
+			if (strlen(match_defs[i].opts[k].name) == len &&
+			    strncmp(match_defs[i].opts[k].name, name, len) ==
+				    0) {
+				if (match_defs[i].proto)
+					diag_hint(cl->dl,
+						  "%s belongs to the %s match: "
+						  "add -p %s before it",
+						  word->text,
+						  match_defs[i].name,
+						  match_defs[i].name);
+				else
+					diag_hint(cl->dl,
+						  "%s belongs to the %s match: "
+						  "add -m %s before it",
+						  word->text,
+						  match_defs[i].name,
+						  match_defs[i].name);
+				return -1;
+			}
+	return -1;
+}
+
+static int parse_long(struct cmdline *cl, const struct arg *word)
+{
+	const char *name = word->text + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	struct opt_hit h;
+	int found = lookup_long(cl->pc, name, len, &h);
+
+	if (found == 0 && load_proto_match(cl, word))
+		found = lookup_long(cl->pc, name, len, &h);
+	if (found == 0)
+		return unknown_option(cl, word, name, len);
+	if (found < 0)
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "option '%s' is ambiguous: write it in "
+				  "full",
+				  word->text);
+	if (eq && h.opt->nargs == 0)
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "option '--%s' takes no argument",
+				  h.opt->name);
+	return run_option(cl, &h, word, eq ? eq + 1 : NULL);
+}
+
+static int parse_short(struct cmdline *cl, const struct arg *word)
+{
+	char letter = word->text[1];
+	struct opt_hit h = { 0 };
+
+	for (size_t i = 0; i < NBASE; i++)
+		if (base_opts[i].letter == letter) {
+			h.opt = &base_opts[i];
+			break;
+		}
+	if (!h.opt || (word->text[2] && h.opt->nargs == 0))
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "unknown option '%s'", word->text);
+	return run_option(cl, &h, word, word->text[2] ? word->text + 2 : NULL);
+}
+
+static int parse_one(struct cmdline *cl)
+{
+	const struct arg *a = next_arg(cl);
+
+	if (strcmp(a->text, "!") == 0) {
+		if (cl->invert)
+			return diag_error(cl->dl, &a->loc, 1,
+					  "'!' given twice");
+		cl->invert = true;
+		cl->invert_arg = a;
+		return 0;
+	}
+	if (strncmp(a->text, "--", 2) == 0 && a->text[2])
+		return parse_long(cl, a);
+	if (a->text[0] == '-' && a->text[1])
+		return parse_short(cl, a);
+	diag_error(cl->dl, &a->loc, a->width, "unexpected argument '%s'",
+		   a->text);
+	if (cl->i >= 2 && cl->c->args[cl->i - 2].text[0] == '-')
+		diag_hint(cl->dl, "%s takes no more arguments; is a value "
+				  "missing quotes?",
+			  cl->c->args[cl->i - 2].text);
+	return -1;
+}
+
+int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
+		 struct diag_list *dl)
+{
+	struct cmdline cl = { .c = c, .i = first, .pc = pc, .dl = dl };
+	int status = 0;
+
+	memset(pc, 0, sizeof(*pc));
+	while (cl.i < c->argc) {
+		if (parse_one(&cl) < 0) {
+			status = -1;
+			break; /* later options would only echo this one */
+		}
+	}
+	if (status == 0 && cl.invert)
+		status = diag_error(dl, &cl.invert_arg->loc, 1,
+				    "'!' at the end of the line inverts "
+				    "nothing");
+	for (size_t k = 0; status == 0 && k < pc->nmatches; k++)
+		if (pc->matches[k].def->final &&
+		    pc->matches[k].def->final(&pc->matches[k], dl) < 0)
+			status = -1;
+	return status;
+}
+
+void parsed_cmd_free(struct parsed_cmd *pc)
+{
+	free(pc->srcs);
+	free(pc->dsts);
+	free(pc->matches);
+	memset(pc, 0, sizeof(*pc));
+}
+
+int encode_check_matches(const struct parsed_cmd *pc, struct diag_list *dl)
+{
+	for (size_t k = 0; k < pc->nmatches; k++) {
+		const struct encoded_match *m = &pc->matches[k];
+
+		if (!m->def->proto)
+			continue;
+		if (pc->ip.proto == m->def->proto &&
+		    !(pc->ip.invflags & IPT_INV_PROTO))
+			continue;
+		diag_error(dl, &m->where.loc, m->where.width,
+			   "the %s match needs -p %s", m->def->name,
+			   m->def->name);
+		diag_hint(dl, "add -p %s before -m %s: the kernel refuses %s "
+			      "options for other protocols",
+			  m->def->name, m->def->name, m->def->name);
+		return -1;
+	}
+	return 0;
+}
+
+struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
+			       size_t di)
+{
+	size_t size = sizeof(struct ipt_entry), off;
+	const size_t tsize = XT_ALIGN(sizeof(struct xt_standard_target));
+	struct xt_entry_target *tg;
+	struct ipt_entry *e;
+
+	for (size_t k = 0; k < pc->nmatches; k++)
+		size += XT_ALIGN(sizeof(struct xt_entry_match)) +
+			XT_ALIGN(pc->matches[k].def->size);
+	e = calloc(1, size + tsize);
+	if (!e)
+		abort();
+	e->ip = pc->ip;
+	if (pc->nsrcs) {
+		e->ip.src = pc->srcs[si].addr;
+		e->ip.smsk = pc->srcs[si].mask;
+	}
+	if (pc->ndsts) {
+		e->ip.dst = pc->dsts[di].addr;
+		e->ip.dmsk = pc->dsts[di].mask;
+	}
+	if (pc->is_goto)
+		e->ip.flags |= IPT_F_GOTO;
+	e->target_offset = (uint16_t)size;
+	e->next_offset = (uint16_t)(size + tsize);
+	if (pc->has_counters)
+		e->counters = pc->counters;
+	off = sizeof(struct ipt_entry);
+	for (size_t k = 0; k < pc->nmatches; k++) {
+		const struct encoded_match *m = &pc->matches[k];
+		struct xt_entry_match *em = (void *)((char *)e + off);
+		size_t msize = XT_ALIGN(sizeof(*em)) + XT_ALIGN(m->def->size);
+
+		em->u.user.match_size = (uint16_t)msize;
+		strcpy(em->u.user.name, m->def->name);
+		memcpy(em->data, m->data, m->def->size);
+		off += msize;
+	}
+	tg = (void *)((char *)e + size);
+	tg->u.user.target_size = (uint16_t)tsize;
+	if (pc->target)
+		strncpy(tg->u.user.name, pc->target->text,
+			sizeof(tg->u.user.name) - 1);
+	return e;
+}
