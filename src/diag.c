@@ -150,10 +150,36 @@ static void print_excerpt(const struct diag *d, FILE *out)
 	fputc('\n', out);
 }
 
+/* Order of printing: by file (in order of first appearance), line and
+ * column; diagnostics without a location come last.  Stages find errors
+ * in their own order; the reader of the output wants the file's order. */
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct diag *x = *(const struct diag *const *)a;
+	const struct diag *y = *(const struct diag *const *)b;
+
+	if (x->has_loc != y->has_loc)
+		return x->has_loc ? -1 : 1;
+	if (x->loc.src != y->loc.src)
+		return x < y ? -1 : 1;
+	if (x->loc.line != y->loc.line)
+		return x->loc.line < y->loc.line ? -1 : 1;
+	if (x->loc.col != y->loc.col)
+		return x->loc.col < y->loc.col ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 void diag_list_print(const struct diag_list *dl, FILE *out)
 {
+	const struct diag **order = calloc(dl->count + 1, sizeof(*order));
+
+	if (!order)
+		abort();
+	for (size_t i = 0; i < dl->count; i++)
+		order[i] = &dl->items[i];
+	qsort(order, dl->count, sizeof(*order), diag_cmp);
 	for (size_t i = 0; i < dl->count; i++) {
-		const struct diag *d = &dl->items[i];
+		const struct diag *d = order[i];
 		const char *what =
 			d->severity == DIAG_ERROR ? "error" : "warning";
 
@@ -174,6 +200,7 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 	if (dl->dropped)
 		fprintf(out, "iptload: %zu more errors not shown\n",
 			dl->dropped);
+	free(order);
 }
 
 struct source *source_from_string(const char *name, const char *text)
