@@ -20,7 +20,8 @@
  *  4. compare print_ruleset() with iptables-legacy-save minus comments;
  *  5. in a third fresh namespace, load what print_ruleset() printed with
  *     iptables-legacy-restore and check that iptables-legacy-save shows the
- *     same state again: the printer's output reads back as itself.
+ *     same state again: the printer's output reads back as itself (except
+ *     for *.strict.* cases, see run_case).
  *
  * A file whose rules use a match or target that print.c does not decode
  * (handled later by the libxtables adapter) is reported as SKIP.
@@ -542,7 +543,18 @@ static int run_case(const char *path)
 		goto out;
 	}
 
-	/* What we print must load back to the same state. */
+	/*
+	 * What we print must load back to the same state.  Not promised for
+	 * the *.strict.* cases, states iptload refuses to build on purpose:
+	 * there iptables-save's own text may not load back either (an
+	 * interface name with a space and a newline, for one), and print.c
+	 * is identical to it.
+	 */
+	if (strstr(path, ".strict.")) {
+		printf("PASS %s (no reload check for a strict case)\n", path);
+		ret = 0;
+		goto out;
+	}
 	if (fresh_namespace(&rs, tables) < 0 ||
 	    load_and_save(cf.printed, cf.resave, &resave) < 0) {
 		printf("FAIL %s: iptables-legacy-restore refused the printed "
