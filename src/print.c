@@ -392,7 +392,7 @@ static void print_match(const struct ipt_ip *ip, const struct xt_entry_match *m,
 	const struct native_match *nm;
 	char name[XT_EXTENSION_MAXNAMELEN];
 
-	/* The kernel does not promise a NUL inside the name field. */
+	/* A hand-made entry may fill the name field with no NUL. */
 	snprintf(name, sizeof(name), "%.*s", (int)sizeof(m->u.user.name) - 1,
 		 m->u.user.name);
 	fprintf(out, " -m %s", name);
