@@ -60,7 +60,7 @@ result() {
 	else
 		echo "not ok $n - $1"
 		failures=$((failures + 1))
-		tap_diag 120 <"$3"
+		tap_diag 80 <"$3"
 	fi
 }
 
@@ -109,12 +109,15 @@ check_good() {
 		ok=0
 	fi
 	if [ "$(rc_of "$dir/a")" != 0 ]; then
+		# Its diagnostics say why; a diff against an empty namespace
+		# would only bury them.
 		{ echo "iptload apply exited $(rc_of "$dir/a"):"
 		  cat "$dir/a.err"; } >>"$diag"
 		ok=0
+	else
+		same save "$dir/a.save" "$dir/b.save" "$diag" || ok=0
+		same dump "$dir/a.dump" "$dir/b.dump" "$diag" || ok=0
 	fi
-	same save "$dir/a.save" "$dir/b.save" "$diag" || ok=0
-	same dump "$dir/a.dump" "$dir/b.dump" "$diag" || ok=0
 	result "$name" $ok "$diag"
 }
 
