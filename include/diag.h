@@ -89,8 +89,11 @@ struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols);
 /* Read @path ("-" = stdin) into a new source.  On failure returns NULL and
  * leaves errno set. */
 struct source *source_read(const char *path);
-/* A source whose text is given; used for -D values and tests. */
+/* A source whose text is given; used for tests and the fuzz target.
+ * The bytes version keeps NUL bytes, which the reader must reject. */
 struct source *source_from_string(const char *name, const char *text);
+struct source *source_from_bytes(const char *name, const char *data,
+				 size_t len);
 void source_free(struct source *src);
 
 #endif

@@ -65,6 +65,10 @@ struct parsed_cmd {
 	bool is_goto;
 	bool has_counters;
 	struct xt_counters counters;
+	/* Values glued to their option ("-tnat", "--dport=53"), kept here
+	 * because the pointers above may refer to them. */
+	struct arg glued[16];
+	size_t nglued;
 };
 
 /*

@@ -470,8 +470,7 @@ static int rule_line(struct builder *b, const struct cmd *c, size_t first)
 	if (encode_parse(c, first, &pc, b->dl) < 0)
 		goto out;
 	if (pc.op == OP_NONE) {
-		diag_error(b->dl, &c->args[first].loc, c->args[first].width,
-			   "no command in this line");
+		diag_error(b->dl, &c->loc, 1, "no command in this line");
 		diag_hint(b->dl, "a rule starts with -A CHAIN (append) or "
 				 "-I CHAIN (insert)");
 		goto out;

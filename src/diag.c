@@ -203,19 +203,26 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 	free(order);
 }
 
-struct source *source_from_string(const char *name, const char *text)
+struct source *source_from_bytes(const char *name, const char *data,
+				 size_t len)
 {
 	struct source *src = calloc(1, sizeof(*src));
 
 	if (!src)
 		abort();
 	src->name = strdup(name);
-	src->len = strlen(text);
-	src->text = malloc(src->len + 1);
+	src->len = len;
+	src->text = malloc(len + 1);
 	if (!src->name || !src->text)
 		abort();
-	memcpy(src->text, text, src->len + 1);
+	memcpy(src->text, data, len);
+	src->text[len] = '\0';
 	return src;
+}
+
+struct source *source_from_string(const char *name, const char *text)
+{
+	return source_from_bytes(name, text, strlen(text));
 }
 
 struct source *source_read(const char *path)

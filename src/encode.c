@@ -1234,7 +1234,6 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 	struct opt_call call = { .opt = h->opt, .word = word,
 				 .invert = cl->invert, .pc = cl->pc,
 				 .dl = cl->dl };
-	struct arg inline_arg;
 	int id = h->opt->id;
 
 	cl->invert = false;
@@ -1250,9 +1249,16 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		return parse_counters(cl, word);
 	for (unsigned k = 0; k < h->opt->nargs; k++) {
 		if (k == 0 && inline_val) {
-			inline_arg = *word;
-			inline_arg.text = (char *)inline_val;
-			call.val[0] = &inline_arg;
+			struct parsed_cmd *pc = cl->pc;
+
+			if (pc->nglued == sizeof(pc->glued) / sizeof(*pc->glued))
+				return diag_error(cl->dl, &word->loc,
+						  word->width,
+						  "too many options with glued "
+						  "values");
+			pc->glued[pc->nglued] = *word;
+			pc->glued[pc->nglued].text = (char *)inline_val;
+			call.val[0] = &pc->glued[pc->nglued++];
 			continue;
 		}
 		call.val[k] = next_arg(cl);
