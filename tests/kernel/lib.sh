@@ -34,6 +34,17 @@ find_dump_table() {
 	export DUMP_TABLE
 }
 
+# private_lock DIR: make iptload and iptables-legacy use DIR/xtables.lock
+# instead of /run/xtables.lock.  Every namespace here is private, so the
+# host's lock protects nothing in them, while sharing it would let tests
+# that run in parallel (ours, and other suites' iptables-legacy calls) make
+# iptload's single try at the lock fail with exit 4.  Both programs read
+# $XTABLES_LOCKFILE.
+private_lock() {
+	XTABLES_LOCKFILE="$1/xtables.lock"
+	export XTABLES_LOCKFILE
+}
+
 # in_fresh_netns CMD [ARG...]: run CMD (a program or an exported function) in
 # a new network namespace, which starts with no tables at all.
 in_fresh_netns() {

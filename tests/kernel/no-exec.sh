@@ -22,6 +22,7 @@ CONFIG=${2:-$KERNEL_TESTS_DIR/cases/seed-vpn-router.cmds}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-noexec.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+private_lock "$work"
 
 echo "1..2"
 if ! command -v strace >/dev/null; then
