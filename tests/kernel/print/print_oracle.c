@@ -152,6 +152,7 @@ struct case_files {
 	char save[96];
 	char printed[96];
 	char resave[96];
+	char cli[96];
 };
 
 static int case_files_init(struct case_files *cf)
@@ -163,6 +164,7 @@ static int case_files_init(struct case_files *cf)
 	snprintf(cf->save, sizeof(cf->save), "%s/save", cf->dir);
 	snprintf(cf->printed, sizeof(cf->printed), "%s/printed", cf->dir);
 	snprintf(cf->resave, sizeof(cf->resave), "%s/resave", cf->dir);
+	snprintf(cf->cli, sizeof(cf->cli), "%s/iptload-print", cf->dir);
 	return 0;
 }
 
@@ -172,6 +174,7 @@ static void case_files_remove(const struct case_files *cf)
 	unlink(cf->save);
 	unlink(cf->printed);
 	unlink(cf->resave);
+	unlink(cf->cli);
 	rmdir(cf->dir);
 }
 
@@ -494,95 +497,164 @@ static void show_diff(const char *expected, const char *actual)
 	run(argv, NULL, NULL);
 }
 
-/* One case, in the calling (child) process: 0 pass, 1 fail, 77 skip. */
-static int run_case(const char *path)
+/* What one case needs: its file, the oracle's text, and scratch files. */
+struct oracle_case {
+	const char *path;
+	struct case_files files;
+	struct text save; /* iptables-legacy-save, comments stripped */
+	unsigned tables;  /* bit per enum table_id */
+};
+
+/* Compare @text with the oracle's; on a difference say @what and show a
+ * diff against the file @text_path holds.  Returns 0 when equal. */
+static int compare_with_save(const struct oracle_case *oc,
+			     const struct text *text, const char *text_path,
+			     const char *what)
+{
+	if (strcmp(oc->save.buf, text->buf) == 0)
+		return 0;
+	printf("FAIL %s: %s differs from iptables-legacy-save\n", oc->path,
+	       what);
+	show_diff(oc->files.save, text_path);
+	return -1;
+}
+
+/*
+ * The printed text must load back to the same state.  Not promised for
+ * the *.strict.* cases, states iptload refuses to build on purpose: there
+ * iptables-save's own text may not load back either (an interface name
+ * with a space and a newline, for one), and print.c is identical to it.
+ */
+static int check_reload(const struct oracle_case *oc, const struct ruleset *rs)
+{
+	struct text resave = { 0 };
+	int ret;
+
+	if (strstr(oc->path, ".strict."))
+		return 0;
+	if (fresh_namespace(rs, oc->tables) < 0 ||
+	    load_and_save(oc->files.printed, oc->files.resave, &resave) < 0) {
+		printf("FAIL %s: iptables-legacy-restore refused the printed "
+		       "text\n",
+		       oc->path);
+		show_diff(oc->files.save, oc->files.printed);
+		text_free(&resave);
+		return -1;
+	}
+	ret = compare_with_save(oc, &resave, oc->files.resave,
+				"the printed text, loaded and saved again,");
+	text_free(&resave);
+	return ret;
+}
+
+/*
+ * Read the kernel back into a ruleset, print it and compare; then reload
+ * the printed text.  0 pass, 1 fail, 77 skip.
+ */
+static int check_print_ruleset(const struct oracle_case *oc)
 {
 	struct ruleset rs;
-	struct case_files cf;
-	struct text save = { 0 }, printed = { 0 }, resave = { 0 };
+	struct text printed = { 0 };
 	const char *foreign;
-	unsigned tables;
 	FILE *mem;
 	int ret = 1;
 
 	ruleset_init(&rs);
-	if (case_files_init(&cf) < 0) {
-		perror("mkdtemp");
-		ruleset_free(&rs);
-		return 1;
-	}
-	setenv("XTABLES_LOCKFILE", cf.lock, 1);
-	if (probe_tables(path, &rs, &tables) < 0 ||
-	    fresh_namespace(&rs, tables) < 0 ||
-	    load_and_save(path, cf.save, &save) < 0 || read_ruleset(&rs) < 0) {
-		printf("FAIL %s: could not load it and read it back\n", path);
+	if (read_ruleset(&rs) < 0) {
+		printf("FAIL %s: could not read it back with libiptc\n",
+		       oc->path);
 		goto out;
 	}
-
 	foreign = first_foreign_extension(&rs);
 	if (foreign) {
 		printf("SKIP %s: uses %s, which print.c leaves to the "
 		       "libxtables adapter\n",
-		       path, foreign);
+		       oc->path, foreign);
 		ret = EXIT_SKIP;
 		goto out;
 	}
-
 	mem = open_memstream(&printed.buf, &printed.len);
 	if (!mem)
 		goto out;
 	print_ruleset(&rs, mem);
 	fclose(mem);
-	if (text_write_file(cf.printed, &printed) < 0)
-		goto out;
-	if (strcmp(save.buf, printed.buf) != 0) {
-		printf("FAIL %s: print_ruleset differs from "
-		       "iptables-legacy-save\n",
-		       path);
-		show_diff(cf.save, cf.printed);
-		goto out;
-	}
-
-	/*
-	 * What we print must load back to the same state.  Not promised for
-	 * the *.strict.* cases, states iptload refuses to build on purpose:
-	 * there iptables-save's own text may not load back either (an
-	 * interface name with a space and a newline, for one), and print.c
-	 * is identical to it.
-	 */
-	if (strstr(path, ".strict.")) {
-		printf("PASS %s (no reload check for a strict case)\n", path);
+	if (text_write_file(oc->files.printed, &printed) == 0 &&
+	    compare_with_save(oc, &printed, oc->files.printed,
+			      "print_ruleset") == 0 &&
+	    check_reload(oc, &rs) == 0) {
+		printf("PASS %s\n", oc->path);
 		ret = 0;
-		goto out;
 	}
-	if (fresh_namespace(&rs, tables) < 0 ||
-	    load_and_save(cf.printed, cf.resave, &resave) < 0) {
-		printf("FAIL %s: iptables-legacy-restore refused the printed "
-		       "text\n",
-		       path);
-		show_diff(cf.save, cf.printed);
-		goto out;
-	}
-	if (strcmp(save.buf, resave.buf) != 0) {
-		printf("FAIL %s: printed text does not load back to the same "
-		       "state\n",
-		       path);
-		show_diff(cf.save, cf.resave);
-		goto out;
-	}
-	printf("PASS %s\n", path);
-	ret = 0;
 out:
-	text_free(&save);
 	text_free(&printed);
-	text_free(&resave);
-	case_files_remove(&cf);
 	ruleset_free(&rs);
 	return ret;
 }
 
+/*
+ * "iptload print FILE" must print what iptables-legacy-save printed after
+ * iptables-legacy loaded FILE: the builder and the printer together are
+ * the inverse of iptables' parser and its save.  No kernel is involved on
+ * iptload's side.  Strict cases are refused by iptload on purpose: skip.
+ */
+static int check_iptload_print(const struct oracle_case *oc,
+			       const char *iptload)
+{
+	char *argv[] = { (char *)iptload, "print", (char *)oc->path, NULL };
+	struct text out = { 0 };
+	int rc, ret = 1;
+
+	if (strstr(oc->path, ".strict.")) {
+		printf("SKIP %s: iptload refuses strict cases\n", oc->path);
+		return EXIT_SKIP;
+	}
+	fflush(stdout);
+	rc = run(argv, NULL, oc->files.cli);
+	if (rc != 0)
+		printf("FAIL %s: iptload print exited %d\n", oc->path, rc);
+	else if (text_read_file(oc->files.cli, &out) == 0 &&
+		 compare_with_save(oc, &out, oc->files.cli, "iptload print") ==
+			 0)
+		ret = 0;
+	if (ret == 0)
+		printf("PASS %s\n", oc->path);
+	text_free(&out);
+	return ret;
+}
+
+/*
+ * One case, in the calling (child) process: load it as the oracle does,
+ * then check print_ruleset() on what the kernel holds or, with @iptload,
+ * "iptload print" on the file.  0 pass, 1 fail, 77 skip.
+ */
+static int run_case(const char *path, const char *iptload)
+{
+	struct oracle_case oc = { .path = path };
+	struct ruleset names;
+	int ret = 1;
+
+	if (case_files_init(&oc.files) < 0) {
+		perror("mkdtemp");
+		return 1;
+	}
+	setenv("XTABLES_LOCKFILE", oc.files.lock, 1);
+	ruleset_init(&names); /* only for the table names */
+	if (probe_tables(path, &names, &oc.tables) < 0 ||
+	    fresh_namespace(&names, oc.tables) < 0 ||
+	    load_and_save(path, oc.files.save, &oc.save) < 0)
+		printf("FAIL %s: iptables-legacy could not load it\n", path);
+	else if (iptload)
+		ret = check_iptload_print(&oc, iptload);
+	else
+		ret = check_print_ruleset(&oc);
+	ruleset_free(&names);
+	text_free(&oc.save);
+	case_files_remove(&oc.files);
+	return ret;
+}
+
 /* Run run_case() in a child so that its namespaces die with it. */
-static int run_case_isolated(const char *path)
+static int run_case_isolated(const char *path, const char *iptload)
 {
 	pid_t pid;
 	int status;
@@ -592,7 +664,7 @@ static int run_case_isolated(const char *path)
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
-		int r = run_case(path);
+		int r = run_case(path, iptload);
 
 		fflush(stdout);
 		_exit(r);
@@ -630,7 +702,7 @@ static int filter_cases(const struct dirent *d)
 }
 
 /* Run every case file under @dir in name order; counts into @n. */
-static void run_dir(const char *dir, unsigned n[3])
+static void run_dir(const char *dir, const char *iptload, unsigned n[3])
 {
 	struct dirent **list;
 	int count = scandir(dir, &list, filter_cases, alphasort);
@@ -644,7 +716,7 @@ static void run_dir(const char *dir, unsigned n[3])
 		int r;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		r = run_case_isolated(path);
+		r = run_case_isolated(path, iptload);
 		n[r == 0 ? 0 : r == EXIT_SKIP ? 2 : 1]++;
 		free(list[i]);
 	}
@@ -654,23 +726,34 @@ static void run_dir(const char *dir, unsigned n[3])
 int main(int argc, char **argv)
 {
 	unsigned n[3] = { 0 }; /* passed, failed, skipped */
+	const char *iptload = NULL;
+	int i = 1;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE.rules|DIR...\n", argv[0]);
+	if (argc > 2 && strcmp(argv[1], "--iptload") == 0) {
+		iptload = argv[2];
+		i = 3;
+	}
+	if (i >= argc) {
+		fprintf(stderr,
+			"usage: %s [--iptload IPTLOAD] FILE|DIR...\n"
+			"  without --iptload: check print_ruleset() on the "
+			"kernel state\n"
+			"  with --iptload: check \"IPTLOAD print FILE\"\n",
+			argv[0]);
 		return 2;
 	}
 	if (!namespaces_available()) {
 		printf("SKIP: cannot create a network namespace (not root?)\n");
 		return EXIT_SKIP;
 	}
-	for (int i = 1; i < argc; i++) {
+	for (; i < argc; i++) {
 		DIR *d = opendir(argv[i]);
 
 		if (d) {
 			closedir(d);
-			run_dir(argv[i], n);
+			run_dir(argv[i], iptload, n);
 		} else {
-			int r = run_case_isolated(argv[i]);
+			int r = run_case_isolated(argv[i], iptload);
 
 			n[r == 0 ? 0 : r == EXIT_SKIP ? 2 : 1]++;
 		}
