@@ -33,25 +33,40 @@ struct word {
 	struct src_loc loc;
 	unsigned width;
 	bool quoted;
+	/* Offset of the first unquoted '=' in the first piece, or -1: how
+	 * NAME="a b" and NAME=${X} are told from a quoted 'A=b'. */
+	int glued_eq;
 };
 
 enum stmt_kind {
 	STMT_COMMAND, /* an iptables command or iptables-save line */
 	STMT_ASSIGN,  /* NAME = value, or NAME = { v1 v2 ... } */
+	STMT_DEFINE,  /* define NAME(P1, P2) { statements } */
+	STMT_CALL,    /* NAME(ARG1, ARG2): @words are the arguments */
+	STMT_INCLUDE, /* include "PATTERN": @words[0] is the pattern */
 };
+
+struct script;
 
 /*
  * One statement: a logical line after continuations are joined.
+ * For STMT_DEFINE and STMT_CALL, @name is the macro.
  * For STMT_ASSIGN, @name is the variable, @words its value(s) and @is_list
- * tells whether the value was written as { ... }.
+ * tells whether the value was written as { ... }.  An assignment the
+ * reader could not read is kept, @broken, so that later uses of the
+ * variable are not reported again as undefined.
  */
 struct stmt {
 	enum stmt_kind kind;
 	struct src_loc loc;
 	char *name;
 	bool is_list;
+	bool broken; /* an assignment with an error: its value is unknown */
 	struct word *words;
 	size_t nwords;
+	char **params; /* STMT_DEFINE: parameter names */
+	size_t nparams;
+	struct script *body; /* STMT_DEFINE: the statements it stands for */
 };
 
 /* Every statement of one source, in order. */

@@ -1,17 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * expand.c - variables and lists.
+ * expand.c - variables, lists, macros and includes.
  *
  * A variable holds one value or a list of values.  A command that uses
  * list variables is expanded once per combination of their elements, the
  * first list used varying slowest; a list used twice in one command takes
  * the same element in both places.  Variables set with -D win over the
  * file's assignments, so an init script can override PUBLIC_IP.
+ *
+ * A macro call binds the parameters as variables for the length of the
+ * body and restores them after; an include reads the files its pattern
+ * names (sorted, relative to the including file) and expands them in
+ * place.  Everything expanded through a call or an include carries the
+ * chain of call and include sites in src_loc.via, so that an error in a
+ * macro body names the line of the body and the line of the call.
  */
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "expand.h"
+
+/* How deep macro calls and includes may nest before we call it a loop. */
+#define EXPAND_MAX_DEPTH 64
 
 /* One variable: its values and where it was defined. */
 struct var {
@@ -20,7 +34,21 @@ struct var {
 	size_t nvalues;
 	bool is_list;
 	bool from_cli;
+	bool poisoned; /* its assignment had an error: uses say nothing */
+	bool undefined; /* a tombstone: the slot stays for open addressing */
 	struct src_loc loc;
+};
+
+/* A macro: its parameters and body, which live in the reader's script. */
+struct macro {
+	const struct stmt *def;
+	bool active; /* being expanded: a call now would recurse */
+};
+
+/* One level of macro call or include: for loop messages. */
+struct frame {
+	const char *what; /* macro name or file path */
+	struct src_loc at;
 };
 
 /* Variables by name: open addressing over a power-of-two array. */
@@ -28,7 +56,17 @@ struct expander {
 	struct var *slots;
 	size_t size;
 	size_t used;
-	struct source *cli_source; /* text of -D definitions, for locations */
+	struct macro *macros;
+	size_t nmacros;
+	struct frame stack[EXPAND_MAX_DEPTH];
+	size_t depth;
+	const struct src_loc *via;  /* the call or include being expanded */
+	struct src_loc **vias;	    /* every via made, freed at the end */
+	size_t nvias;
+	struct source **sources;    /* included files */
+	size_t nsources;
+	struct script **scripts;    /* their statements */
+	size_t nscripts;
 };
 
 static size_t var_hash(const char *name)
@@ -53,7 +91,7 @@ static struct var *var_find(const struct expander *ex, const char *name)
 {
 	struct var *v = var_slot(ex, name);
 
-	return v->name ? v : NULL;
+	return v->name && !v->undefined ? v : NULL;
 }
 
 static void var_clear_values(struct var *v)
@@ -94,6 +132,7 @@ static struct var *var_get(struct expander *ex, const char *name)
 			abort();
 		ex->used++;
 	}
+	v->undefined = false;
 	return v;
 }
 
@@ -116,8 +155,29 @@ void expander_free(struct expander *ex)
 		free(ex->slots[i].name);
 	}
 	free(ex->slots);
-	source_free(ex->cli_source);
+	free(ex->macros);
+	for (size_t i = 0; i < ex->nvias; i++)
+		free(ex->vias[i]);
+	free(ex->vias);
+	for (size_t i = 0; i < ex->nscripts; i++) {
+		script_free(ex->scripts[i]);
+		free(ex->scripts[i]);
+	}
+	free(ex->scripts);
+	for (size_t i = 0; i < ex->nsources; i++)
+		source_free(ex->sources[i]);
+	free(ex->sources);
 	free(ex);
+}
+
+/* @loc as seen from the current call or include site. */
+static struct src_loc here(const struct expander *ex, const struct src_loc *loc)
+{
+	struct src_loc l = *loc;
+
+	if (!l.via)
+		l.via = ex->via;
+	return l;
 }
 
 static void push_value(char ***values, size_t *n, char *value)
@@ -168,7 +228,59 @@ static void bindings_free(struct bindings *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Check that every variable in @words exists; note the list variables. */
+/* The edit distance of two short names, capped: for "did you mean". */
+static size_t name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static void hint_variable(const struct expander *ex, const char *name,
+			  struct diag_list *dl)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits away */
+
+	for (size_t i = 0; i < ex->size; i++) {
+		size_t d;
+
+		if (!ex->slots[i].name || ex->slots[i].undefined)
+			continue;
+		d = name_distance(name, ex->slots[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = ex->slots[i].name;
+		}
+	}
+	if (best)
+		diag_hint(dl, "did you mean $%s?", best);
+	else
+		diag_hint(dl, "define it first: %s = VALUE, or on the command "
+			      "line with -D %s=VALUE",
+			  name, name);
+}
+
+/* Check that every variable in @words exists; note the list variables.
+ * Returns 0, -1 after an error, or 1 when a variable whose assignment was
+ * broken is used: the statement is dropped without a second message. */
 static int collect_bindings(const struct expander *ex, const struct word *words,
 			    size_t nwords, struct bindings *b,
 			    struct diag_list *dl)
@@ -185,13 +297,16 @@ static int collect_bindings(const struct expander *ex, const struct word *words,
 				continue;
 			v = var_find(ex, p->text);
 			if (!v) {
-				rc = diag_error(dl, &p->loc, p->width,
+				struct src_loc at = here(ex, &p->loc);
+
+				rc = diag_error(dl, &at, p->width,
 						"undefined variable '%s'",
 						p->text);
-				diag_hint(dl, "define it first: %s = VALUE, "
-					      "or on the command line with "
-					      "-D %s=VALUE",
-					  p->text, p->text);
+				hint_variable(ex, p->text, dl);
+				continue;
+			}
+			if (v->poisoned) {
+				rc = rc ? rc : 1; /* reported at its definition */
 				continue;
 			}
 			if (!v->is_list)
@@ -282,23 +397,21 @@ static int expand_command(struct expander *ex, const struct stmt *s,
 {
 	struct bindings b = { 0 };
 
-	if (collect_bindings(ex, s->words, s->nwords, &b, dl) < 0) {
+	int rc = collect_bindings(ex, s->words, s->nwords, &b, dl);
+
+	if (rc != 0 || bindings_empty(&b)) {
 		bindings_free(&b);
-		return -1;
-	}
-	if (bindings_empty(&b)) {
-		bindings_free(&b);
-		return 0;
+		return rc < 0 ? -1 : 0;
 	}
 	do {
-		struct cmd c = { .loc = s->loc, .argc = s->nwords };
+		struct cmd c = { .loc = here(ex, &s->loc), .argc = s->nwords };
 
 		c.args = calloc(s->nwords, sizeof(*c.args));
 		if (!c.args)
 			abort();
 		for (size_t i = 0; i < s->nwords; i++) {
 			c.args[i].text = word_text(ex, &b, &s->words[i]);
-			c.args[i].loc = s->words[i].loc;
+			c.args[i].loc = here(ex, &s->words[i].loc);
 			c.args[i].width = s->words[i].width;
 		}
 		cmd_list_push(out, c);
@@ -307,60 +420,386 @@ static int expand_command(struct expander *ex, const struct stmt *s,
 	return 0;
 }
 
-static int expand_assignment(struct expander *ex, const struct stmt *s,
-			     struct diag_list *dl)
+/* The value(s) of an assignment's words, evaluated now. */
+struct value {
+	char **values;
+	size_t nvalues;
+	bool is_list;
+	bool poisoned;
+};
+
+static int eval_words(struct expander *ex, const struct word *words,
+		      size_t nwords, bool is_list, struct value *out,
+		      struct diag_list *dl)
 {
-	struct var *v = var_find(ex, s->name);
-	char **values = NULL;
-	size_t nvalues = 0;
-	bool is_list = s->is_list;
+	int status = 0;
 
-	if (v && v->from_cli)
-		return 0; /* -D wins over the file */
-	for (size_t i = 0; i < s->nwords; i++) {
+	memset(out, 0, sizeof(*out));
+	out->is_list = is_list;
+	for (size_t i = 0; i < nwords; i++) {
 		struct bindings b = { 0 };
+		int rc = collect_bindings(ex, &words[i], 1, &b, dl);
 
-		if (collect_bindings(ex, &s->words[i], 1, &b, dl) < 0) {
+		if (rc != 0) {
+			/* Its uses would only repeat this error. */
 			bindings_free(&b);
-			for (size_t j = 0; j < nvalues; j++)
-				free(values[j]);
-			free(values);
-			return -1;
+			out->poisoned = true;
+			return rc < 0 ? -1 : 0;
 		}
 		if (b.count > 0)
-			is_list = true;
+			out->is_list = true;
 		if (!bindings_empty(&b)) {
 			do {
-				push_value(&values, &nvalues,
-					   word_text(ex, &b, &s->words[i]));
+				push_value(&out->values, &out->nvalues,
+					   word_text(ex, &b, &words[i]));
 			} while (bindings_next(&b));
 		}
 		bindings_free(&b);
 	}
-	v = var_get(ex, s->name);
+	return status;
+}
+
+static void var_set(struct expander *ex, const char *name, struct value *val,
+		    const struct src_loc *loc)
+{
+	struct var *v = var_get(ex, name);
+
 	var_clear_values(v);
-	v->values = values;
-	v->nvalues = nvalues;
-	v->is_list = is_list;
-	v->loc = s->loc;
+	v->values = val->values;
+	v->nvalues = val->nvalues;
+	v->is_list = val->is_list;
+	v->poisoned = val->poisoned;
+	v->undefined = false;
+	v->loc = *loc;
+}
+
+static int expand_assignment(struct expander *ex, const struct stmt *s,
+			     struct diag_list *dl)
+{
+	struct var *v = var_find(ex, s->name);
+	struct value val = { .poisoned = true };
+	int rc = 0;
+
+	if (v && v->from_cli)
+		return 0; /* -D wins over the file */
+	if (!s->broken)
+		rc = eval_words(ex, s->words, s->nwords, s->is_list, &val, dl);
+	var_set(ex, s->name, &val, &s->loc);
+	return rc;
+}
+
+static int expand_script(struct expander *ex, const struct script *s,
+			 struct cmd_list *out, struct diag_list *dl);
+
+static struct macro *find_macro(struct expander *ex, const char *name)
+{
+	for (size_t i = 0; i < ex->nmacros; i++)
+		if (strcmp(ex->macros[i].def->name, name) == 0)
+			return &ex->macros[i];
+	return NULL;
+}
+
+static int expand_define(struct expander *ex, const struct stmt *s,
+			 struct diag_list *dl)
+{
+	struct macro *m = find_macro(ex, s->name);
+
+	if (m) {
+		struct src_loc at = here(ex, &s->loc);
+
+		diag_error(dl, &at, 6, "macro %s is already defined",
+			   s->name);
+		diag_hint(dl, "the first definition is at %s:%u",
+			  m->def->loc.src->name, m->def->loc.line);
+		return -1;
+	}
+	ex->macros = reallocarray(ex->macros, ex->nmacros + 1,
+				  sizeof(*ex->macros));
+	if (!ex->macros)
+		abort();
+	ex->macros[ex->nmacros++] = (struct macro){ .def = s };
 	return 0;
 }
 
-int expander_run(struct expander *ex, const struct script *s,
-		 struct cmd_list *out, struct diag_list *dl)
+/* Enter a call or include at @loc: the chain of sites for messages. */
+static int frame_push(struct expander *ex, const char *what,
+		      const struct src_loc *loc, struct diag_list *dl)
+{
+	struct src_loc *via;
+
+	if (ex->depth == EXPAND_MAX_DEPTH) {
+		struct src_loc at = here(ex, loc);
+
+		return diag_error(dl, &at, 1,
+				  "macro calls and includes nest more than "
+				  "%d deep",
+				  EXPAND_MAX_DEPTH);
+	}
+	via = malloc(sizeof(*via));
+	ex->vias = reallocarray(ex->vias, ex->nvias + 1, sizeof(*ex->vias));
+	if (!via || !ex->vias)
+		abort();
+	*via = here(ex, loc);
+	ex->vias[ex->nvias++] = via;
+	ex->stack[ex->depth++] = (struct frame){ what, *via };
+	ex->via = via;
+	return 0;
+}
+
+static void frame_pop(struct expander *ex)
+{
+	ex->depth--;
+	ex->via = ex->via->via;
+}
+
+/* "a(1) -> b(2) -> a": the chain of calls that would recurse. */
+static void hint_chain(const struct expander *ex, const char *name,
+		       struct diag_list *dl)
+{
+	char chain[512] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < ex->depth && len < sizeof(chain) - 80; i++)
+		len += (size_t)snprintf(chain + len, sizeof(chain) - len,
+					"%s (line %u) -> ", ex->stack[i].what,
+					ex->stack[i].at.line);
+	snprintf(chain + len, sizeof(chain) - len, "%s", name);
+	diag_hint(dl, "the chain is %s", chain);
+}
+
+/* Bind the macro's parameters to the call's arguments, evaluated first
+ * (an argument may use a variable that is also a parameter); the old
+ * variables go to @saved. */
+static int bind_params(struct expander *ex, const struct stmt *call,
+		       const struct stmt *def, struct value *saved,
+		       struct diag_list *dl)
+{
+	struct value *args = calloc(def->nparams + 1, sizeof(*args));
+	int status = 0;
+
+	if (!args)
+		abort();
+	for (size_t i = 0; i < def->nparams; i++)
+		if (eval_words(ex, &call->words[i], 1, false, &args[i], dl) < 0)
+			status = -1;
+	for (size_t i = 0; i < def->nparams; i++) {
+		struct var *v = var_find(ex, def->params[i]);
+
+		saved[i] = (struct value){ .poisoned = !v };
+		if (v) { /* detach the old values from the slot */
+			saved[i] = (struct value){ v->values, v->nvalues,
+						   v->is_list, v->poisoned };
+			v->values = NULL;
+			v->nvalues = 0;
+		}
+		var_set(ex, def->params[i], &args[i], &call->loc);
+		var_find(ex, def->params[i])->from_cli = false;
+	}
+	free(args);
+	return status;
+}
+
+static void unbind_params(struct expander *ex, const struct stmt *def,
+			  struct value *saved, const bool *existed)
+{
+	for (size_t i = def->nparams; i-- > 0;) {
+		struct var *v = var_get(ex, def->params[i]);
+
+		var_clear_values(v);
+		v->values = saved[i].values;
+		v->nvalues = saved[i].nvalues;
+		v->is_list = saved[i].is_list;
+		v->poisoned = existed[i] && saved[i].poisoned;
+		v->undefined = !existed[i];
+	}
+}
+
+static int expand_call(struct expander *ex, const struct stmt *s,
+		       struct cmd_list *out, struct diag_list *dl)
+{
+	struct macro *m = find_macro(ex, s->name);
+	struct src_loc at = here(ex, &s->loc);
+	struct value *saved;
+	bool *existed;
+	int rc;
+
+	if (!m) {
+		diag_error(dl, &at, (unsigned)strlen(s->name),
+			   "no macro named %s", s->name);
+		diag_hint(dl, "define it before the call: define %s(...) {",
+			  s->name);
+		return -1;
+	}
+	if (m->active) {
+		diag_error(dl, &at, (unsigned)strlen(s->name),
+			   "recursive call of macro %s", s->name);
+		hint_chain(ex, s->name, dl);
+		return -1;
+	}
+	if (s->nwords != m->def->nparams) {
+		diag_error(dl, &at, (unsigned)strlen(s->name),
+			   "macro %s takes %zu arguments, not %zu", s->name,
+			   m->def->nparams, s->nwords);
+		diag_hint(dl, "it is defined at %s:%u", m->def->loc.src->name,
+			  m->def->loc.line);
+		return -1;
+	}
+	saved = calloc(m->def->nparams + 1, sizeof(*saved));
+	existed = calloc(m->def->nparams + 1, sizeof(*existed));
+	if (!saved || !existed)
+		abort();
+	for (size_t i = 0; i < m->def->nparams; i++)
+		existed[i] = var_find(ex, m->def->params[i]) != NULL;
+	rc = bind_params(ex, s, m->def, saved, dl);
+	if (rc == 0 && frame_push(ex, s->name, &s->loc, dl) == 0) {
+		m->active = true;
+		rc = expand_script(ex, m->def->body, out, dl);
+		m->active = false;
+		frame_pop(ex);
+	}
+	unbind_params(ex, m->def, saved, existed);
+	free(saved);
+	free(existed);
+	return rc;
+}
+
+/* The directory part of @path, with a trailing '/', or "" for none. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return strndup(path, slash ? (size_t)(slash - path + 1) : 0);
+}
+
+static bool including(const struct expander *ex, const char *path)
+{
+	for (size_t i = 0; i < ex->depth; i++)
+		if (strcmp(ex->stack[i].what, path) == 0)
+			return true;
+	return false;
+}
+
+static int include_file(struct expander *ex, const struct stmt *s,
+			const char *path, struct cmd_list *out,
+			struct diag_list *dl)
+{
+	struct src_loc at = here(ex, &s->words[0].loc);
+	char real[PATH_MAX];
+	struct source *src;
+	struct script *sc;
+	int rc;
+
+	if (!realpath(path, real) || !(src = source_read(path))) {
+		diag_error(dl, &at, s->words[0].width, "cannot include %s: %s",
+			   path, strerror(errno));
+		return -1;
+	}
+	ex->sources = reallocarray(ex->sources, ex->nsources + 1,
+				   sizeof(*ex->sources));
+	ex->scripts = reallocarray(ex->scripts, ex->nscripts + 1,
+				   sizeof(*ex->scripts));
+	sc = calloc(1, sizeof(*sc));
+	if (!ex->sources || !ex->scripts || !sc)
+		abort();
+	ex->sources[ex->nsources++] = src;
+	ex->scripts[ex->nscripts++] = sc;
+	if (including(ex, real)) {
+		diag_error(dl, &at, s->words[0].width,
+			   "%s includes itself", path);
+		hint_chain(ex, path, dl);
+		return -1;
+	}
+	if (frame_push(ex, real, &s->words[0].loc, dl) < 0)
+		return -1;
+	/* The frame's name must outlive this call: keep it in the source. */
+	ex->stack[ex->depth - 1].what = src->name;
+	free(src->name);
+	src->name = strdup(real);
+	ex->stack[ex->depth - 1].what = src->name;
+	rc = reader_read(src, sc, dl);
+	if (expand_script(ex, sc, out, dl) < 0)
+		rc = -1;
+	frame_pop(ex);
+	return rc;
+}
+
+static int expand_include(struct expander *ex, const struct stmt *s,
+			  struct cmd_list *out, struct diag_list *dl)
+{
+	struct bindings b = { 0 };
+	const char *from = s->loc.src ? s->loc.src->name : "";
+	char *pattern, *dir, *full;
+	glob_t g;
+	int rc = collect_bindings(ex, s->words, 1, &b, dl);
+
+	if (rc != 0 || b.count > 0) {
+		bindings_free(&b);
+		if (rc == 0) {
+			struct src_loc at = here(ex, &s->words[0].loc);
+
+			return diag_error(dl, &at, s->words[0].width,
+					  "include takes one pattern, not a "
+					  "list");
+		}
+		return rc < 0 ? -1 : 0;
+	}
+	pattern = word_text(ex, &b, &s->words[0]);
+	dir = pattern[0] == '/' ? strdup("") : dir_of(from);
+	if (!dir || asprintf(&full, "%s%s", dir, pattern) < 0)
+		abort();
+	rc = glob(full, GLOB_ERR, NULL, &g);
+	if (rc == GLOB_NOMATCH && strpbrk(pattern, "*?[") == NULL) {
+		rc = include_file(ex, s, full, out, dl); /* says why */
+	} else if (rc == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			if (include_file(ex, s, g.gl_pathv[i], out, dl) < 0)
+				rc = -1;
+		globfree(&g);
+	} else {
+		rc = 0; /* a pattern that matches nothing includes nothing */
+	}
+	free(full);
+	free(dir);
+	free(pattern);
+	return rc;
+}
+
+static int expand_script(struct expander *ex, const struct script *s,
+			 struct cmd_list *out, struct diag_list *dl)
 {
 	int status = 0;
 
 	for (size_t i = 0; i < s->count; i++) {
 		const struct stmt *st = &s->stmts[i];
-		int rc = st->kind == STMT_ASSIGN
-				 ? expand_assignment(ex, st, dl)
-				 : expand_command(ex, st, out, dl);
+		int rc;
 
+		switch (st->kind) {
+		case STMT_ASSIGN:
+			rc = expand_assignment(ex, st, dl);
+			break;
+		case STMT_DEFINE:
+			rc = expand_define(ex, st, dl);
+			break;
+		case STMT_CALL:
+			rc = expand_call(ex, st, out, dl);
+			break;
+		case STMT_INCLUDE:
+			rc = expand_include(ex, st, out, dl);
+			break;
+		default:
+			rc = expand_command(ex, st, out, dl);
+			break;
+		}
 		if (rc < 0)
 			status = -1;
 	}
 	return status;
+}
+
+int expander_run(struct expander *ex, const struct script *s,
+		 struct cmd_list *out, struct diag_list *dl)
+{
+	return expand_script(ex, s, out, dl);
 }
 
 void cmd_list_free(struct cmd_list *cl)

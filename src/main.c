@@ -175,11 +175,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* Reader, expander, builder, validator: the config to a ruleset. */
 static int load_config(const struct options *o, struct source *src,
-		       struct ruleset *rs, struct diag_list *dl)
+		       struct expander *ex, struct ruleset *rs,
+		       struct diag_list *dl)
 {
 	struct script script = { 0 };
 	struct cmd_list cmds = { 0 };
-	struct expander *ex = expander_new();
 	int rc = reader_read(src, &script, dl);
 
 	for (size_t i = 0; i < o->ndefines; i++)
@@ -193,7 +193,6 @@ static int load_config(const struct options *o, struct source *src,
 		rc = -1;
 	cmd_list_free(&cmds);
 	script_free(&script);
-	expander_free(ex);
 	return rc;
 }
 
@@ -246,6 +245,7 @@ static int run(const struct options *o, struct ruleset *rs,
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
+	struct expander *ex;
 	struct diag_list dl;
 	struct ruleset rs;
 	struct source *src;
@@ -262,9 +262,12 @@ int main(int argc, char **argv)
 		free(o.defines);
 		return EXIT_CONFIG;
 	}
+	/* The expander holds included files and call sites that the
+	 * diagnostics point into: it lives until they are printed. */
+	ex = expander_new();
 	diag_list_init(&dl);
 	ruleset_init(&rs);
-	if (load_config(&o, src, &rs, &dl) < 0)
+	if (load_config(&o, src, ex, &rs, &dl) < 0)
 		status = EXIT_CONFIG;
 	else
 		status = run(&o, &rs, &dl);
@@ -275,6 +278,7 @@ int main(int argc, char **argv)
 			dl.errors, dl.errors == 1 ? "" : "s", o.file);
 	ruleset_free(&rs);
 	diag_list_free(&dl);
+	expander_free(ex);
 	source_free(src);
 	free(o.defines);
 	return status;

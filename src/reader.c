@@ -44,7 +44,11 @@ struct reader {
 	bool have_cur;
 	bool cur_broken;   /* an error was found in it: drop it */
 	bool continued;    /* previous line ended with a backslash */
-	struct script *out;
+	size_t cur_indent; /* indentation of the statement's first line */
+	struct script *out; /* where finished statements go */
+	struct script *top; /* the file's own statement list */
+	struct stmt define; /* the define block being read, if any */
+	bool in_define;
 	int status;
 };
 
@@ -188,7 +192,7 @@ static size_t read_quoted(struct reader *r, struct word *w, struct buf *b,
 /* Read one word at @pos; returns the position after it. */
 static size_t read_word(struct reader *r, size_t pos)
 {
-	struct word w = { .loc = reader_loc(r, pos) };
+	struct word w = { .loc = reader_loc(r, pos), .glued_eq = -1 };
 	struct buf b = { 0 };
 	size_t text_start = pos, start = pos;
 	const char *s = r->line;
@@ -201,11 +205,17 @@ static size_t read_word(struct reader *r, size_t pos)
 			flush_text(r, &w, &b, &text_start, pos);
 			pos = read_var(r, &w, pos);
 			text_start = pos;
-		} else if (s[pos] == '\\' && pos + 1 < r->line_len) {
+		} else if (s[pos] == '\\' && pos + 1 == r->line_len) {
+			r->continued = true; /* "udp\" ends the line too */
+			break;
+		} else if (s[pos] == '\\') {
 			w.quoted = true;
 			buf_putc(&b, s[pos + 1]);
 			pos += 2;
 		} else {
+			if (s[pos] == '=' && w.glued_eq < 0 && !w.quoted &&
+			    w.npieces == 0)
+				w.glued_eq = (int)b.len;
 			buf_putc(&b, s[pos++]);
 		}
 	}
@@ -261,6 +271,13 @@ static void stmt_free(struct stmt *s)
 		word_free(&s->words[i]);
 	free(s->words);
 	free(s->name);
+	for (size_t i = 0; i < s->nparams; i++)
+		free(s->params[i]);
+	free(s->params);
+	if (s->body) {
+		script_free(s->body);
+		free(s->body);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -289,34 +306,53 @@ static void stmt_drop_words(struct stmt *s, size_t from, size_t to)
 	s->nwords -= to - from;
 }
 
-/* Turn NAME=value (one word) into NAME = value (three). */
+/* Turn NAME=value (one word) into NAME = value (three words).  The value
+ * keeps the rest of the word's pieces: NAME="a b" and NAME=${X}.0 work. */
 static void split_glued_assignment(struct stmt *s)
 {
-	const char *p = s->nwords >= 1 ? word_plain(&s->words[0]) : NULL;
-	const char *eq = p ? strchr(p, '=') : NULL;
-	struct word *w;
+	struct word *w = s->nwords >= 1 ? &s->words[0] : NULL;
+	struct word eq = { 0 }, value = { 0 };
+	struct piece *first;
+	size_t at;
 
-	if (!eq || !reader_is_var_name(p, (size_t)(eq - p)))
+	if (!w || w->glued_eq <= 0 ||
+	    !reader_is_var_name(w->pieces[0].text, (size_t)w->glued_eq))
 		return;
+	first = &w->pieces[0];
+	at = (size_t)w->glued_eq;
+	word_add_piece(&eq, PIECE_TEXT, "=", 1, src_loc_advance(&w->loc,
+								 (unsigned)at),
+		       1);
+	eq.loc = eq.pieces[0].loc;
+	eq.width = 1;
+	eq.glued_eq = -1;
+	value.loc = src_loc_advance(&w->loc, (unsigned)at + 1);
+	value.width = w->width > at + 1 ? w->width - (unsigned)at - 1 : 0;
+	value.quoted = w->quoted;
+	value.glued_eq = -1;
+	if (first->text[at + 1] != '\0' || w->npieces == 1)
+		word_add_piece(&value, PIECE_TEXT, first->text + at + 1,
+			       strlen(first->text + at + 1), value.loc,
+			       value.width);
+	for (size_t i = 1; i < w->npieces; i++) {
+		value.pieces = reallocarray(value.pieces, value.npieces + 1,
+					    sizeof(*value.pieces));
+		if (!value.pieces)
+			abort();
+		value.pieces[value.npieces++] = w->pieces[i];
+	}
+	w->npieces = 1;
+	first->text[at] = '\0';
+	w->width = (unsigned)at;
+	w->quoted = false;
 	s->words = reallocarray(s->words, s->nwords + 2, sizeof(*s->words));
 	if (!s->words)
 		abort();
 	memmove(&s->words[3], &s->words[1],
 		(s->nwords - 1) * sizeof(*s->words));
+	s->words[1] = eq;
+	s->words[2] = value;
 	s->nwords += 2;
-	w = &s->words[0];
-	memset(&s->words[1], 0, 2 * sizeof(*s->words));
-	word_add_piece(&s->words[1], PIECE_TEXT, "=", 1,
-		       src_loc_advance(&w->loc, (unsigned)(eq - p)), 1);
-	s->words[1].loc = s->words[1].pieces[0].loc;
-	s->words[1].width = 1;
-	word_add_piece(&s->words[2], PIECE_TEXT, eq + 1, strlen(eq + 1),
-		       src_loc_advance(&w->loc, (unsigned)(eq - p + 1)),
-		       (unsigned)strlen(eq + 1));
-	s->words[2].loc = s->words[2].pieces[0].loc;
-	s->words[2].width = (unsigned)strlen(eq + 1);
-	w->pieces[0].text[eq - p] = '\0';
-	w->width = (unsigned)(eq - p);
 }
 
 static int classify_assignment(struct reader *r, struct stmt *s)
@@ -371,6 +407,246 @@ static int check_command(struct reader *r, struct stmt *s)
 	return 0;
 }
 
+static void script_push(struct script *sc, struct stmt *s)
+{
+	if (sc->count == sc->capacity) {
+		sc->capacity = sc->capacity ? sc->capacity * 2 : 64;
+		sc->stmts = reallocarray(sc->stmts, sc->capacity, sizeof(*s));
+		if (!sc->stmts)
+			abort();
+	}
+	sc->stmts[sc->count++] = *s;
+	memset(s, 0, sizeof(*s));
+}
+
+static bool looks_like_assignment(const struct stmt *s)
+{
+	const char *p = s->nwords ? word_plain(&s->words[0]) : NULL;
+
+	if (s->nwords && s->words[0].glued_eq > 0)
+		return reader_is_var_name(s->words[0].pieces[0].text,
+					  (size_t)s->words[0].glued_eq);
+	return p && reader_is_var_name(p, strlen(p)) && s->nwords >= 2 &&
+	       word_is(&s->words[1], "=");
+}
+
+/* Keep a broken assignment as a marker: its variable exists, value
+ * unknown, so that its uses are not reported a second time. */
+static void keep_broken_assignment(struct reader *r, struct stmt *s)
+{
+	const struct word *w = &s->words[0];
+	size_t len = w->glued_eq > 0 ? (size_t)w->glued_eq
+				     : strlen(w->pieces[0].text);
+	struct stmt marker = { .kind = STMT_ASSIGN, .loc = s->loc,
+			       .broken = true };
+
+	marker.name = strndup(w->pieces[0].text, len);
+	if (!marker.name)
+		abort();
+	stmt_free(s);
+	script_push(r->out, &marker);
+}
+
+/* The name of a macro call NAME(...) or define header, or 0 if none:
+ * returns the length of NAME when @text starts with NAME( . */
+static size_t call_name_len(const char *text)
+{
+	const char *paren = text ? strchr(text, '(') : NULL;
+
+	if (!paren || !reader_is_var_name(text, (size_t)(paren - text)))
+		return 0;
+	return (size_t)(paren - text);
+}
+
+/* "define NAME(P1, P2) {": the header's words joined, then split. */
+static int parse_define(struct reader *r, struct stmt *s)
+{
+	char header[256] = "";
+	size_t len = 0, nlen;
+	const char *p;
+	char *end;
+
+	if (r->in_define)
+		return diag_error(r->dl, &s->words[0].loc, 6,
+				  "define inside the body of %s",
+				  r->define.name);
+	if (s->nwords < 3 || !word_is(&s->words[s->nwords - 1], "{"))
+		goto bad;
+	for (size_t i = 1; i + 1 < s->nwords; i++) {
+		const char *t = word_plain(&s->words[i]);
+
+		if (!t || len + strlen(t) + 1 >= sizeof(header))
+			goto bad;
+		len += (size_t)snprintf(header + len, sizeof(header) - len,
+					"%s", t);
+	}
+	nlen = call_name_len(header);
+	end = strrchr(header, ')');
+	if (!nlen || !end || end[1] != '\0')
+		goto bad;
+	*end = '\0';
+	s->kind = STMT_DEFINE;
+	s->name = strndup(header, nlen);
+	s->body = calloc(1, sizeof(*s->body));
+	if (!s->name || !s->body)
+		abort();
+	for (p = header + nlen + 1; *p;) {
+		size_t n = strcspn(p, ",");
+
+		s->params = reallocarray(s->params, s->nparams + 1,
+					 sizeof(*s->params));
+		if (!s->params)
+			abort();
+		s->params[s->nparams++] = strndup(p, n);
+		if (!reader_is_var_name(p, n))
+			return diag_error(r->dl, &s->words[1].loc,
+					  s->words[1].width,
+					  "parameter '%.*s' of %s is not a "
+					  "name",
+					  (int)n, p, s->name);
+		p += n + (p[n] == ',');
+	}
+	for (size_t i = 0; i < s->nwords; i++)
+		word_free(&s->words[i]);
+	free(s->words);
+	s->words = NULL;
+	s->nwords = 0;
+	r->define = *s;
+	memset(s, 0, sizeof(*s));
+	r->in_define = true;
+	r->out = r->define.body;
+	return 1; /* consumed: the body follows */
+bad:
+	diag_error(r->dl, &s->words[0].loc, s->words[0].width,
+		   "a macro is defined as: define NAME(PARAM, ...) {");
+	diag_hint(r->dl, "the body follows on the next lines and ends with "
+			 "a line that is only '}'");
+	return -1;
+}
+
+static void arg_push(struct word **args, size_t *nargs, struct word *cur)
+{
+	*args = reallocarray(*args, *nargs + 1, sizeof(**args));
+	if (!*args)
+		abort();
+	(*args)[(*nargs)++] = *cur;
+	memset(cur, 0, sizeof(*cur));
+	cur->glued_eq = -1;
+}
+
+/* Split the pieces of @w into the arguments at commas. */
+static int split_call_word(struct reader *r, const struct word *w,
+			   struct word **args, size_t *nargs, struct word *cur)
+{
+	for (size_t j = 0; j < w->npieces; j++) {
+		const struct piece *p = &w->pieces[j];
+		const char *t = p->text;
+
+		if (p->kind == PIECE_VAR) {
+			word_add_piece(cur, PIECE_VAR, t, strlen(t), p->loc,
+				       p->width);
+			continue;
+		}
+		for (;;) {
+			size_t n = strcspn(t, ",");
+
+			if (n)
+				word_add_piece(cur, PIECE_TEXT, t, n, p->loc,
+					       (unsigned)n);
+			if (t[n] != ',')
+				break;
+			if (cur->npieces == 0)
+				return diag_error(r->dl, &p->loc, 1,
+						  "empty macro argument");
+			cur->loc = cur->pieces[0].loc;
+			arg_push(args, nargs, cur);
+			t += n + 1;
+		}
+	}
+	return 0;
+}
+
+/* "NAME(ARG, ARG)": the arguments become the statement's words. */
+static int parse_call(struct reader *r, struct stmt *s)
+{
+	struct word *first = &s->words[0], *last = &s->words[s->nwords - 1];
+	struct piece *lp = &last->pieces[last->npieces - 1];
+	size_t nlen = call_name_len(first->pieces[0].text), lplen;
+	struct word *args = NULL, cur = { .glued_eq = -1 };
+	size_t nargs = 0;
+	int rc = 0;
+
+	lplen = lp->kind == PIECE_TEXT ? strlen(lp->text) : 0;
+	if (!lplen || lp->text[lplen - 1] != ')') {
+		diag_error(r->dl, &last->loc, last->width,
+			   "a macro call ends with ')'");
+		return -1;
+	}
+	lp->text[lplen - 1] = '\0';
+	s->name = strndup(first->pieces[0].text, nlen);
+	if (!s->name)
+		abort();
+	memmove(first->pieces[0].text, first->pieces[0].text + nlen + 1,
+		strlen(first->pieces[0].text + nlen + 1) + 1);
+	for (size_t i = 0; rc == 0 && i < s->nwords; i++) {
+		if (i > 0 && cur.npieces > 0) {
+			rc = diag_error(r->dl, &s->words[i].loc,
+					s->words[i].width,
+					"separate macro arguments with commas");
+			break;
+		}
+		rc = split_call_word(r, &s->words[i], &args, &nargs, &cur);
+	}
+	if (rc == 0 && cur.npieces > 0) {
+		cur.loc = cur.pieces[0].loc;
+		arg_push(&args, &nargs, &cur);
+	} else if (rc == 0 && nargs > 0) {
+		rc = diag_error(r->dl, &last->loc, last->width,
+				"empty macro argument after ','");
+	}
+	word_free(&cur);
+	for (size_t i = 0; i < s->nwords; i++)
+		word_free(&s->words[i]);
+	free(s->words);
+	s->words = args;
+	s->nwords = nargs;
+	s->kind = STMT_CALL;
+	return rc;
+}
+
+static int classify(struct reader *r, struct stmt *s)
+{
+	const char *w0 = word_plain(&s->words[0]);
+
+	split_glued_assignment(s);
+	if (looks_like_assignment(s))
+		return classify_assignment(r, s);
+	if (w0 && strcmp(w0, "define") == 0)
+		return parse_define(r, s);
+	if (w0 && strcmp(w0, "include") == 0) {
+		if (s->nwords != 2)
+			return diag_error(r->dl, &s->words[0].loc, 7,
+					  "include takes one file name or "
+					  "pattern, in quotes");
+		s->kind = STMT_INCLUDE;
+		word_free(&s->words[0]);
+		memmove(&s->words[0], &s->words[1], sizeof(*s->words));
+		s->nwords = 1;
+		return 0;
+	}
+	if (s->words[0].npieces > 0 && s->words[0].pieces[0].kind == PIECE_TEXT &&
+	    !s->words[0].quoted && call_name_len(s->words[0].pieces[0].text))
+		return parse_call(r, s);
+	if (r->in_define && s->nwords == 1 && word_is(&s->words[0], "}")) {
+		stmt_free(s);
+		r->in_define = false;
+		r->out = r->top;
+		script_push(r->out, &r->define);
+		return 1; /* consumed */
+	}
+	return check_command(r, s);
+}
+
 /* Finish the current statement: classify it and append it to the script. */
 static void finish_stmt(struct reader *r)
 {
@@ -380,31 +656,22 @@ static void finish_stmt(struct reader *r)
 	if (!r->have_cur)
 		return;
 	r->have_cur = false;
+	if (r->cur_broken && looks_like_assignment(s)) {
+		keep_broken_assignment(r, s);
+		return;
+	}
 	if (!r->cur_broken && s->nwords > 0) {
-		split_glued_assignment(s);
-		if (s->nwords >= 2 && word_plain(&s->words[0]) &&
-		    reader_is_var_name(word_plain(&s->words[0]),
-				       strlen(word_plain(&s->words[0]))) &&
-		    word_is(&s->words[1], "="))
-			rc = classify_assignment(r, s);
-		else
-			rc = check_command(r, s);
+		rc = classify(r, s);
 		if (rc < 0)
 			r->status = -1;
+		if (rc == 1)
+			return;
 	}
 	if (r->cur_broken || rc < 0 || s->nwords + (s->name != NULL) == 0) {
 		stmt_free(s);
 		return;
 	}
-	if (r->out->count == r->out->capacity) {
-		r->out->capacity = r->out->capacity ? r->out->capacity * 2 : 64;
-		r->out->stmts = reallocarray(r->out->stmts, r->out->capacity,
-					     sizeof(*s));
-		if (!r->out->stmts)
-			abort();
-	}
-	r->out->stmts[r->out->count++] = *s;
-	memset(s, 0, sizeof(*s));
+	script_push(r->out, s);
 }
 
 /* Index of the first non-blank byte of the line, or line_len. */
@@ -418,32 +685,66 @@ static size_t first_nonblank(const struct reader *r)
 	return i;
 }
 
+/* True while the statement is NAME = { ... without its closing brace:
+ * a list may span lines, nftables-style, its '}' back at column 1. */
+static bool list_open(const struct reader *r)
+{
+	const struct stmt *s = &r->cur;
+
+	if (!r->have_cur || r->cur_broken || s->nwords < 3 ||
+	    !word_is(&s->words[1], "=") || !word_is(&s->words[2], "{"))
+		return false;
+	for (size_t i = 3; i < s->nwords; i++)
+		if (word_is(&s->words[i], "}"))
+			return false;
+	return true;
+}
+
+/* "define NAME(...) {" ends its line: what follows is the body. */
+static bool opens_block(const struct stmt *s)
+{
+	return s->nwords >= 2 && word_is(&s->words[0], "define") &&
+	       word_is(&s->words[s->nwords - 1], "{");
+}
+
 static void read_physical_line(struct reader *r)
 {
 	size_t start = first_nonblank(r);
 	bool indented = start > 0;
+	/* An open list goes on over indented lines and a line starting
+	 * with its '}'; anything else at column 1 is a new statement, so
+	 * a forgotten '}' is reported where it is missing. */
+	bool in_list = list_open(r) &&
+		       (start > 0 || (start < r->line_len &&
+				      r->line[start] == '}'));
 
 	if (start == r->line_len) { /* blank line ends a statement */
-		if (!r->continued)
+		if (!r->continued && !list_open(r))
 			finish_stmt(r);
 		return;
 	}
 	if (r->line[start] == '#')
 		return;
-	if (!(r->continued || (indented && r->have_cur))) {
+	/* Indented deeper than the statement's first line: a continuation.
+	 * Inside a macro body the first lines are indented themselves. */
+	if (!(r->continued || in_list ||
+	      (indented && r->have_cur && start > r->cur_indent))) {
 		finish_stmt(r);
 		r->have_cur = true;
 		r->cur_broken = false;
 		r->cur.kind = STMT_COMMAND;
 		r->cur.loc = reader_loc(r, start);
+		r->cur_indent = start;
 	}
 	read_line_words(r, start);
+	if (!r->continued && opens_block(&r->cur))
+		finish_stmt(r); /* the body starts on the next line */
 }
 
 int reader_read(const struct source *src, struct script *out,
 		struct diag_list *dl)
 {
-	struct reader r = { .src = src, .dl = dl, .out = out };
+	struct reader r = { .src = src, .dl = dl, .out = out, .top = out };
 	const char *p = src->text, *end = src->text + src->len;
 
 	while (p < end) {
@@ -459,6 +760,13 @@ int reader_read(const struct source *src, struct script *out,
 		p += len + 1;
 	}
 	finish_stmt(&r);
+	if (r.in_define) {
+		diag_error(dl, &r.define.loc, 6,
+			   "define %s has no closing '}' line", r.define.name);
+		diag_hint(dl, "end the body with a line that is only '}'");
+		stmt_free(&r.define);
+		r.status = -1;
+	}
 	return r.status;
 }
 
