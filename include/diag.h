@@ -83,6 +83,11 @@ void diag_hint(struct diag_list *dl, const char *fmt, ...)
  * line, a caret marker, the hint and the include/macro chain. */
 void diag_list_print(const struct diag_list *dl, FILE *out);
 
+/* The candidate closest to @word, at most two edits away, or NULL: for
+ * "did you mean" hints. */
+const char *diag_closest(const char *word, const char *const *candidates,
+			 size_t n);
+
 /* A location @cols bytes further along the same line. */
 struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols);
 

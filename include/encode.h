@@ -30,6 +30,8 @@ enum cmd_op {
 struct encoded_match {
 	const struct match_def *def;
 	struct arg where; /* the -m NAME, or the option that loaded it */
+	struct arg blame; /* policy: its --dir; a tunnel address */
+	struct arg tunnel;
 	unsigned seen;	  /* bit per option id given */
 	unsigned char data[312];
 };
@@ -51,6 +53,8 @@ struct parsed_cmd {
 	const char *table;
 	const struct arg *table_arg;
 	const struct arg *chain;
+	const struct arg *in_arg; /* -i and -o as written, for messages */
+	const struct arg *out_arg;
 	const struct arg *arg2;
 	unsigned rulenum;
 	bool has_rule; /* any rule option given */

@@ -47,6 +47,10 @@ enum chain_policy {
 struct rule {
 	struct src_loc loc;
 	struct ipt_entry *entry;
+	/* Where the policy match's --dir was written (line 0: none), for
+	 * the validator's message about directions and hooks. */
+	struct src_loc dir_loc;
+	unsigned dir_width;
 };
 
 /* A built-in chain (hook >= 0, has a policy) or a user chain (hook -1). */
@@ -103,6 +107,9 @@ struct chain *table_add_chain(struct table *t, const char *name,
 void table_delete_chain(struct table *t, struct chain *c);
 /* Rename @c and every jump or goto to it. */
 void table_rename_chain(struct table *t, struct chain *c, const char *name);
+
+/* The user chain the rule jumps or goes to, or NULL. */
+struct chain *rule_jump_chain(const struct table *t, const struct ipt_entry *e);
 
 /* Insert @r at 0-based @pos (pos == nrules appends); takes the entry. */
 void chain_insert_rule(struct table *t, struct chain *c, size_t pos,

@@ -23,6 +23,7 @@ struct builder {
 	struct diag_list *dl;
 	struct table *block;
 	struct src_loc block_loc;
+	bool skipping; /* inside a block whose table is unknown */
 };
 
 static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
@@ -47,11 +48,19 @@ static struct table *find_table(struct builder *b, const struct arg *a)
 {
 	struct table *t = ruleset_table(b->rs, a->text);
 
+	static const char *const names[] = { "filter", "nat", "mangle",
+					     "raw", "security" };
+	const char *near;
+
 	if (!t) {
 		diag_error(b->dl, &a->loc, a->width, "no table named '%s'",
 			   a->text);
-		diag_hint(b->dl, "tables are filter, nat, mangle, raw and "
-				 "security");
+		near = diag_closest(a->text, names, 5);
+		if (near)
+			diag_hint(b->dl, "did you mean %s?", near);
+		else
+			diag_hint(b->dl, "tables are filter, nat, mangle, raw "
+					 "and security");
 	}
 	return t;
 }
@@ -77,8 +86,11 @@ static int start_block(struct builder *b, const struct cmd *c, size_t first)
 				  "unexpected '%s' after the table name",
 				  c->args[first + 1].text);
 	t = find_table(b, &name);
-	if (!t)
+	if (!t) {
+		/* Its lines would only echo this error: skip to COMMIT. */
+		b->skipping = true;
 		return -1;
+	}
 	table_reset(t);
 	use_table(t, &c->loc);
 	b->block = t;
@@ -215,11 +227,17 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
 		return diag_error(b->dl, &a->loc, a->width,
 				  "'%s' is not a rule number (1, 2, ...)",
 				  a->text);
-	if (n > c->nrules + insert)
-		return diag_error(b->dl, &a->loc, a->width,
-				  "rule number %lu is past the end of %s, "
-				  "which has %zu rules at this point",
-				  n, c->name, c->nrules);
+	if (n > c->nrules + insert) {
+		diag_error(b->dl, &a->loc, a->width,
+			   "rule number %lu is past the end of %s, which has "
+			   "%zu rule%s at this point",
+			   n, c->name, c->nrules, c->nrules == 1 ? "" : "s");
+		if (insert)
+			diag_hint(b->dl, "insert at 1 to %zu, or append with "
+					 "-A %s",
+				  c->nrules + 1, c->name);
+		return -1;
+	}
 	*out = (unsigned)n;
 	return 0;
 }
@@ -233,13 +251,13 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 
 	if (in[0] && (c->hook == NF_INET_LOCAL_OUT ||
 		      c->hook == NF_INET_POST_ROUTING))
-		return diag_error(b->dl, &pc->op_arg->loc, pc->op_arg->width,
+		return diag_error(b->dl, &pc->in_arg->loc, pc->in_arg->width,
 				  "-i cannot be used in %s: packets there "
 				  "have no input interface",
 				  c->name);
 	if (out[0] &&
 	    (c->hook == NF_INET_LOCAL_IN || c->hook == NF_INET_PRE_ROUTING))
-		return diag_error(b->dl, &pc->op_arg->loc, pc->op_arg->width,
+		return diag_error(b->dl, &pc->out_arg->loc, pc->out_arg->width,
 				  "-o cannot be used in %s: packets there "
 				  "have no output interface yet",
 				  c->name);
@@ -278,6 +296,20 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 	return -1;
 }
 
+/* The rule for source @si and destination @di, with its locations. */
+static struct rule make_rule(const struct parsed_cmd *pc, size_t si,
+			     size_t di, const struct src_loc *loc)
+{
+	struct rule r = { .loc = *loc, .entry = encode_entry(pc, si, di) };
+
+	for (size_t k = 0; k < pc->nmatches; k++)
+		if (pc->matches[k].blame.text) {
+			r.dir_loc = pc->matches[k].blame.loc;
+			r.dir_width = pc->matches[k].blame.width;
+		}
+	return r;
+}
+
 static void insert_pairs(struct table *t, struct chain *c, size_t pos,
 			 const struct parsed_cmd *pc, const struct src_loc *loc)
 {
@@ -285,7 +317,7 @@ static void insert_pairs(struct table *t, struct chain *c, size_t pos,
 
 	for (size_t si = 0; si < ns; si++)
 		for (size_t di = 0; di < nd; di++) {
-			struct rule r = { *loc, encode_entry(pc, si, di) };
+			struct rule r = make_rule(pc, si, di, loc);
 
 			chain_insert_rule(t, c, pos, r);
 			if (pc->op == OP_APPEND)
@@ -357,13 +389,23 @@ static int rule_command(struct builder *b, struct table *t,
 					  pc->op_arg->width,
 					  "-R takes one source and one "
 					  "destination, not a list");
-		chain_replace_rule(t, c, n - 1,
-				   (struct rule){ *loc,
-						  encode_entry(pc, 0, 0) });
+		chain_replace_rule(t, c, n - 1, make_rule(pc, 0, 0, loc));
 		return 0;
 	default: /* OP_DELETE by rule */
 		return delete_rule_spec(b, t, c, pc);
 	}
+}
+
+/* The first rule of the table that jumps or goes to @to. */
+static const struct rule *first_jump_to(const struct table *t,
+					const struct chain *to)
+{
+	for (size_t i = 0; i < t->nchains; i++)
+		for (size_t j = 0; j < t->chains[i]->nrules; j++)
+			if (rule_jump_chain(t, t->chains[i]->rules[j].entry) ==
+			    to)
+				return &t->chains[i]->rules[j];
+	return NULL;
 }
 
 static int delete_chain(struct builder *b, struct table *t, struct chain *c,
@@ -373,16 +415,27 @@ static int delete_chain(struct builder *b, struct table *t, struct chain *c,
 		return diag_error(b->dl, &a->loc, a->width,
 				  "cannot delete the built-in chain %s",
 				  c->name);
-	if (c->references)
-		return diag_error(b->dl, &a->loc, a->width,
-				  "cannot delete chain %s: %u rules still "
-				  "jump to it",
-				  c->name, c->references);
+	if (c->references) {
+		const struct rule *r = first_jump_to(t, c);
+
+		diag_error(b->dl, &a->loc, a->width,
+			   "cannot delete chain %s: %u rule%s still jump%s to "
+			   "it",
+			   c->name, c->references,
+			   c->references == 1 ? "" : "s",
+			   c->references == 1 ? "s" : "");
+		if (r && r->loc.src)
+			diag_hint(b->dl, "delete the jump first, e.g. the rule "
+					 "from %s:%u",
+				  r->loc.src->name, r->loc.line);
+		return -1;
+	}
 	if (c->nrules)
 		return diag_error(b->dl, &a->loc, a->width,
 				  "cannot delete chain %s: it still has %zu "
-				  "rules (flush it first with -F %s)",
-				  c->name, c->nrules, c->name);
+				  "rule%s (flush it first with -F %s)",
+				  c->name, c->nrules,
+				  c->nrules == 1 ? "" : "s", c->name);
 	table_delete_chain(t, c);
 	return 0;
 }
@@ -506,6 +559,10 @@ static int build_command(struct builder *b, const struct cmd *c)
 		return diag_error(b->dl, &c->loc, 1, "iptables without a "
 						     "command");
 	a0 = c->args[first].text;
+	if (b->skipping) {
+		b->skipping = strcmp(a0, "COMMIT") != 0;
+		return 0;
+	}
 	if (a0[0] == '*')
 		return start_block(b, c, first);
 	if (a0[0] == ':')

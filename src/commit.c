@@ -691,32 +691,36 @@ static int txn_prepare(struct txn *x)
 }
 
 /*
- * After table @tt was refused with an error other than EAGAIN, tell whether
- * it must be put back: true when the kernel no longer holds what it held
- * before (libiptc reports a failure when only the counters could not be
- * written, after the new rules went live), or when that cannot be known.
+ * True when the kernel holds table @tt as it was read into @tt->before,
+ * counters aside; false when it differs or cannot be read.  libiptc reports
+ * a failed commit when only the counters could not be written, after the
+ * new rules went live: this tells which of the two happened.
  */
-static bool table_needs_restore(struct table_txn *tt,
-				const struct iptc_failure *refusal)
+static bool table_matches_snapshot(struct table_txn *tt)
 {
 	struct snapshot now = { 0 };
 	struct iptc_failure f;
 	struct xtc_handle *h;
 	bool same;
 
-	if (refusal->err == EAGAIN)
-		return false; /* the kernel applied nothing */
 	h = iptc_init(tt->model->name);
 	if (!h)
-		return true;
+		return false;
 	if (snapshot_take(h, &now, &f) < 0) {
 		iptc_free(h);
-		return true;
+		return false;
 	}
 	same = snapshot_same(&now, &tt->before);
 	snapshot_free(&now);
 	iptc_free(h);
-	return !same;
+	return same;
+}
+
+/* True when a failed commit may have changed the table anyway: EAGAIN
+ * means the kernel applied nothing, any other error may come after. */
+static bool failure_may_have_applied(const struct iptc_failure *f)
+{
+	return f->step == FAIL_COMMIT && f->err != EAGAIN;
 }
 
 /* Put table @tt back as it was read; returns 0 or -1 with @f set. */
@@ -749,6 +753,7 @@ static void names_append(char *buf, size_t size, const char *name)
 struct roll_back {
 	char restored[96];	    /* tables put back, as a list */
 	char lost[96];		    /* tables that could not be */
+	char no_counters[96];	    /* put back without their counters */
 	struct iptc_failure why[TABLE_COUNT]; /* per table, if lost */
 	bool failed[TABLE_COUNT];
 };
@@ -762,6 +767,16 @@ static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 		if (table_restore(x, tt, &rb->why[i]) == 0) {
 			x->report->tables_restored++;
 			names_append(rb->restored, sizeof(rb->restored),
+				     tt->model->name);
+			continue;
+		}
+		if (failure_may_have_applied(&rb->why[i]) &&
+		    table_matches_snapshot(tt)) {
+			/* The rules are back; only the counters are not. */
+			x->report->tables_restored++;
+			names_append(rb->restored, sizeof(rb->restored),
+				     tt->model->name);
+			names_append(rb->no_counters, sizeof(rb->no_counters),
 				     tt->model->name);
 			continue;
 		}
@@ -825,7 +840,7 @@ static void txn_roll_back(struct txn *x, size_t failed,
 	size_t last = failed;
 
 	memset(&rb, 0, sizeof(rb));
-	if (f->step == FAIL_COMMIT && table_needs_restore(bad, f))
+	if (failure_may_have_applied(f) && !table_matches_snapshot(bad))
 		last = failed + 1;
 	txn_restore(x, last, &rb);
 	x->report->failed_table = bad->model->name;
@@ -850,6 +865,11 @@ static void txn_roll_back(struct txn *x, size_t failed,
 			   "as it was: %s; it holds this config's version",
 			   t->name, rb.why[i].reason);
 	}
+	if (rb.no_counters[0])
+		diag_warning(x->dl, NULL, 1,
+			     "%s put back, but without the packet and byte "
+			     "counters it had",
+			     rb.no_counters);
 }
 
 /* Commit the prepared tables in order; roll back on the first refusal. */

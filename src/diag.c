@@ -8,6 +8,7 @@
  *     hint: write 0.0.0.0/0 for any address
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,49 @@ void diag_hint(struct diag_list *dl, const char *fmt, ...)
 	if (vasprintf(&d->hint, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+}
+
+/* The edit distance of two short names (Levenshtein), SIZE_MAX when
+ * either is too long to bother. */
+static size_t name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *diag_closest(const char *word, const char *const *candidates,
+			 size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits away */
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = name_distance(word, candidates[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
 }
 
 struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols)

@@ -143,10 +143,21 @@ static bool looks_like_host_name(const char *s, size_t len)
  * ADDR[/LEN|/MASK] as one address and mask.  Host bits are kept here; the
  * caller decides whether to mask them and warn.
  */
-static int parse_net(const struct arg *a, const char *s, size_t len,
+static int parse_net(const struct arg *a, const char *item, size_t len,
 		     struct addr_item *out, struct diag_list *dl)
 {
-	const char *slash = memchr(s, '/', len);
+	char s[64];
+	const char *slash;
+
+	/* One item of a comma list, as a string of its own. */
+	if (len >= sizeof(s)) {
+		diag_error(dl, &a->loc, a->width, "address '%.*s' is too long",
+			   (int)len, item);
+		return -1;
+	}
+	memcpy(s, item, len);
+	s[len] = '\0';
+	slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : len;
 	unsigned long plen;
 
@@ -251,7 +262,8 @@ static const struct proto_name {
 	uint8_t num;
 } proto_names[] = {
 	{ "ah", 51 },	 { "all", 0 },	   { "esp", 50 },   { "gre", 47 },
-	{ "icmp", 1 },	 { "icmpv6", 58 }, { "ipencap", 4 }, { "mh", 135 },
+	{ "icmp", 1 },	 { "icmpv6", 58 }, { "ipencap", 4 }, { "ipv6-mh", 135 },
+	{ "mh", 135 },
 	{ "sctp", 132 }, { "tcp", 6 },	   { "udp", 17 },   { "udplite", 136 },
 };
 
@@ -308,7 +320,7 @@ static int parse_iface(struct opt_call *c, char *name, unsigned char *mask)
 }
 
 /* A port by number or by service name. */
-static bool parse_port(const char *s, const char *proto, uint16_t *out)
+static bool parse_port(const char *s, uint16_t *out)
 {
 	struct servent *se;
 	unsigned long v;
@@ -319,7 +331,8 @@ static bool parse_port(const char *s, const char *proto, uint16_t *out)
 	}
 	if (isdigit((unsigned char)s[0]) || s[0] == '\0')
 		return false;
-	se = getservbyname(s, proto);
+	/* Any protocol's entry, as iptables looks names up. */
+	se = getservbyname(s, NULL);
 	if (!se)
 		return false;
 	*out = ntohs((uint16_t)se->s_port);
@@ -327,15 +340,14 @@ static bool parse_port(const char *s, const char *proto, uint16_t *out)
 }
 
 /* PORT, LO:HI, LO: or :HI into a range. */
-static int parse_port_range(struct opt_call *c, const char *proto,
-			    uint16_t range[2])
+static int parse_port_range(struct opt_call *c, uint16_t range[2])
 {
 	const char *s = c->val[0]->text;
 	const char *colon = strchr(s, ':');
 	char lo[64] = "", hi[64] = "";
 
 	if (!colon) {
-		if (!parse_port(s, proto, &range[0]))
+		if (!parse_port(s, &range[0]))
 			goto bad;
 		range[1] = range[0];
 		return 0;
@@ -347,8 +359,8 @@ static int parse_port_range(struct opt_call *c, const char *proto,
 	strcpy(hi, colon + 1);
 	range[0] = 0;
 	range[1] = 65535;
-	if ((lo[0] && !parse_port(lo, proto, &range[0])) ||
-	    (hi[0] && !parse_port(hi, proto, &range[1])))
+	if ((lo[0] && !parse_port(lo, &range[0])) ||
+	    (hi[0] && !parse_port(hi, &range[1])))
 		goto bad;
 	if (range[0] > range[1]) {
 		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
@@ -405,7 +417,7 @@ static int udp_parse(struct opt_call *c, struct encoded_match *m)
 	struct xt_udp *u = (void *)m->data;
 	bool src = c->opt->id == PORT_SRC;
 
-	if (parse_port_range(c, "udp", src ? u->spts : u->dpts) < 0)
+	if (parse_port_range(c, src ? u->spts : u->dpts) < 0)
 		return -1;
 	if (c->invert)
 		u->invflags |= src ? XT_UDP_INV_SRCPT : XT_UDP_INV_DSTPT;
@@ -454,9 +466,8 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 	switch (c->opt->id) {
 	case PORT_SRC:
 	case PORT_DST:
-		if (parse_port_range(c, "tcp", c->opt->id == PORT_SRC
-							? t->spts
-							: t->dpts) < 0)
+		if (parse_port_range(c, c->opt->id == PORT_SRC ? t->spts
+								 : t->dpts) < 0)
 			return -1;
 		if (c->invert)
 			t->invflags |= c->opt->id == PORT_SRC
@@ -465,7 +476,9 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 		return 0;
 	case TCP_SYN:
 	case TCP_FLAGS:
-		if (m->seen & (1u << TCP_SYN | 1u << TCP_FLAGS))
+		/* run_option() has marked this option already. */
+		if (m->seen & ~(1u << c->opt->id) &
+		    (1u << TCP_SYN | 1u << TCP_FLAGS))
 			return diag_error(c->dl, &c->word->loc,
 					  c->word->width,
 					  "--syn and --tcp-flags exclude each "
@@ -735,6 +748,7 @@ static int policy_parse(struct opt_call *c, struct encoded_match *m)
 
 	switch (c->opt->id) {
 	case POL_DIR:
+		m->blame = *c->word;
 		if (strcmp(v, "in") != 0 && strcmp(v, "out") != 0)
 			return bad_value(c, 0, "direction must be in or out, "
 					       "not");
@@ -765,6 +779,8 @@ static int policy_parse(struct opt_call *c, struct encoded_match *m)
 		pi->len++;
 		return 0;
 	default:
+		if (c->opt->id == POL_TUNNEL_SRC || c->opt->id == POL_TUNNEL_DST)
+			m->tunnel = *c->word;
 		return policy_elem_parse(c, &pi->pol[pi->len]);
 	}
 }
@@ -808,9 +824,13 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 					  "policy element %u is empty under "
 					  "--strict",
 					  i + 1);
+		/* Tunnel addresses need tunnel mode; "! --mode transport"
+		 * counts as tunnel mode, as iptables has it. */
 		if ((s->saddr || s->daddr) &&
-		    (e->mode != XT_POLICY_MODE_TUNNEL || e->invert.mode)) {
-			diag_error(dl, &w->loc, w->width,
+		    ((e->mode == XT_POLICY_MODE_TUNNEL && e->invert.mode) ||
+		     (e->mode == XT_POLICY_MODE_TRANSPORT &&
+		      !e->invert.mode))) {
+			diag_error(dl, &m->tunnel.loc, m->tunnel.width,
 				   "--tunnel-src/--tunnel-dst need --mode "
 				   "tunnel");
 			diag_hint(dl, "add --mode tunnel to policy element "
@@ -1129,10 +1149,12 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 			pc->ip.invflags |= IPT_INV_DSTIP;
 		return parse_addr_list(call, &pc->dsts, &pc->ndsts);
 	case B_IN:
+		pc->in_arg = call->word;
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_VIA_IN;
 		return parse_iface(call, pc->ip.iniface, pc->ip.iniface_mask);
 	case B_OUT:
+		pc->out_arg = call->word;
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_VIA_OUT;
 		return parse_iface(call, pc->ip.outiface,
@@ -1303,32 +1325,61 @@ static struct encoded_match *load_proto_match(struct cmdline *cl,
 	return NULL;
 }
 
+static bool has_option(const struct match_def *md, const char *name,
+		       size_t len)
+{
+	for (size_t k = 0; k < md->nopts; k++)
+		if (strlen(md->opts[k].name) == len &&
+		    strncmp(md->opts[k].name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* "did you mean --destination?" among the options known at this point. */
+static void hint_option(struct cmdline *cl, const char *name, size_t len)
+{
+	const char *names[NBASE + 64];
+	size_t n = 0;
+	char key[64];
+	const char *near;
+
+	if (len >= sizeof(key))
+		return;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	for (size_t i = 0; i < NBASE; i++)
+		names[n++] = base_opts[i].name;
+	for (size_t k = 0; k < cl->pc->nmatches; k++)
+		for (size_t i = 0; i < cl->pc->matches[k].def->nopts && n < NBASE + 64; i++)
+			names[n++] = cl->pc->matches[k].def->opts[i].name;
+	near = diag_closest(key, names, n);
+	if (near)
+		diag_hint(cl->dl, "did you mean --%s?", near);
+}
+
+/* Unknown here, but an option of a native match: say which to add. */
 static int unknown_option(struct cmdline *cl, const struct arg *word,
 			  const char *name, size_t len)
 {
+	char add[128] = "";
+	size_t n = 0;
+
 	diag_error(cl->dl, &word->loc, word->width, "unknown option '%s'",
 		   word->text);
-	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++)
-		for (size_t k = 0; k < match_defs[i].nopts; k++)
-			if (strlen(match_defs[i].opts[k].name) == len &&
-			    strncmp(match_defs[i].opts[k].name, name, len) ==
-				    0) {
-				if (match_defs[i].proto)
-					diag_hint(cl->dl,
-						  "%s belongs to the %s match: "
-						  "add -p %s before it",
-						  word->text,
-						  match_defs[i].name,
-						  match_defs[i].name);
-				else
-					diag_hint(cl->dl,
-						  "%s belongs to the %s match: "
-						  "add -m %s before it",
-						  word->text,
-						  match_defs[i].name,
-						  match_defs[i].name);
-				return -1;
-			}
+	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++) {
+		const struct match_def *md = &match_defs[i];
+
+		if (!has_option(md, name, len))
+			continue;
+		n += (size_t)snprintf(add + n, sizeof(add) - n, "%s%s %s",
+				      n ? " or " : "", md->proto ? "-p" : "-m",
+				      md->name);
+	}
+	if (n)
+		diag_hint(cl->dl, "%s is a match option: add %s before it",
+			  word->text, add);
+	else
+		hint_option(cl, name, len);
 	return -1;
 }
 

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,54 +227,26 @@ static void bindings_free(struct bindings *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* The edit distance of two short names, capped: for "did you mean". */
-static size_t name_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
-
-	if (la >= 64 || lb >= 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = prev + (a[i - 1] != b[j - 1]);
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (tmp + 1 < row[j])
-				row[j] = tmp + 1;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 static void hint_variable(const struct expander *ex, const char *name,
 			  struct diag_list *dl)
 {
-	const char *best = NULL;
-	size_t best_d = 3; /* at most two edits away */
+	const char **names = calloc(ex->used + 1, sizeof(*names));
+	const char *best;
+	size_t n = 0;
 
-	for (size_t i = 0; i < ex->size; i++) {
-		size_t d;
-
-		if (!ex->slots[i].name || ex->slots[i].undefined)
-			continue;
-		d = name_distance(name, ex->slots[i].name);
-		if (d < best_d) {
-			best_d = d;
-			best = ex->slots[i].name;
-		}
-	}
+	if (!names)
+		abort();
+	for (size_t i = 0; i < ex->size; i++)
+		if (ex->slots[i].name && !ex->slots[i].undefined)
+			names[n++] = ex->slots[i].name;
+	best = diag_closest(name, names, n);
 	if (best)
 		diag_hint(dl, "did you mean $%s?", best);
 	else
 		diag_hint(dl, "define it first: %s = VALUE, or on the command "
 			      "line with -D %s=VALUE",
 			  name, name);
+	free(names);
 }
 
 /* Check that every variable in @words exists; note the list variables.

@@ -241,8 +241,7 @@ const char *rule_target_name(const struct ipt_entry *e)
 	return tg->u.user.name;
 }
 
-/* The user chain a rule jumps or goes to, or NULL. */
-static struct chain *rule_jump_chain(const struct table *t,
+struct chain *rule_jump_chain(const struct table *t,
 				     const struct ipt_entry *e)
 {
 	if (!rule_is_standard(e))

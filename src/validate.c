@@ -23,6 +23,7 @@ struct walk {
 	const struct table *t;
 	struct diag_list *dl;
 	unsigned *hooks;  /* bit per hook that reaches the chain */
+	const struct rule **via; /* the first jump that reached it */
 	bool *on_path;
 	bool *seen;
 	size_t *next_rule;
@@ -90,6 +91,8 @@ static void walk_hook(struct walk *w, size_t root, int hook)
 		}
 		if (w->seen[to])
 			continue;
+		if (!w->via[to])
+			w->via[to] = r;
 		w->seen[to] = w->on_path[to] = true;
 		w->next_rule[to] = 0;
 		w->stack[depth++] = to;
@@ -136,18 +139,34 @@ static void check_policy_dirs(struct walk *w, size_t ci)
 		bad = w->hooks[ci] &
 		      ((pi->flags & XT_POLICY_MATCH_IN ? in_bad : 0) |
 		       (pi->flags & XT_POLICY_MATCH_OUT ? out_bad : 0));
+		const struct rule *r = &c->rules[i];
+		const struct rule *jump = w->via[ci];
+
 		if (!bad)
 			continue;
 		w->status = diag_error(
-			w->dl, &c->rules[i].loc, 1,
+			w->dl, r->dir_loc.line ? &r->dir_loc : &r->loc,
+			r->dir_loc.line ? r->dir_width : 1,
 			"policy --dir %s cannot match in %s%s%s",
 			pi->flags & XT_POLICY_MATCH_IN ? "in" : "out",
 			first_hook(bad), c->hook < 0 ? ", which reaches " : "",
 			c->hook < 0 ? c->name : "");
-		diag_hint(w->dl, "--dir in matches packets that were "
-				 "decrypted (PREROUTING, INPUT, FORWARD); "
-				 "--dir out packets to be encrypted "
-				 "(FORWARD, OUTPUT, POSTROUTING)");
+		if (c->hook < 0 && jump && jump->loc.src)
+			diag_hint(w->dl, "%s is reached through the jump at "
+					 "%s:%u; --dir %s matches only in %s",
+				  c->name, jump->loc.src->name,
+				  jump->loc.line,
+				  pi->flags & XT_POLICY_MATCH_IN ? "in" : "out",
+				  pi->flags & XT_POLICY_MATCH_IN
+					  ? "PREROUTING, INPUT and FORWARD"
+					  : "FORWARD, OUTPUT and "
+					    "POSTROUTING");
+		else
+			diag_hint(w->dl, "--dir in matches packets that were "
+					 "decrypted (PREROUTING, INPUT, "
+					 "FORWARD); --dir out packets to be "
+					 "encrypted (FORWARD, OUTPUT, "
+					 "POSTROUTING)");
 	}
 }
 
@@ -157,11 +176,12 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	size_t n = t->nchains;
 
 	w.hooks = calloc(n, sizeof(*w.hooks));
+	w.via = calloc(n, sizeof(*w.via));
 	w.on_path = calloc(n, sizeof(*w.on_path));
 	w.seen = calloc(n, sizeof(*w.seen));
 	w.next_rule = calloc(n, sizeof(*w.next_rule));
 	w.stack = calloc(n, sizeof(*w.stack));
-	if (!w.hooks || !w.on_path || !w.seen || !w.next_rule || !w.stack)
+	if (!w.hooks || !w.via || !w.on_path || !w.seen || !w.next_rule || !w.stack)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		if (t->chains[i]->hook >= 0)
@@ -169,6 +189,7 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	for (size_t i = 0; i < n; i++)
 		check_policy_dirs(&w, i);
 	free(w.hooks);
+	free(w.via);
 	free(w.on_path);
 	free(w.seen);
 	free(w.next_rule);
