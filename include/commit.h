@@ -17,7 +17,7 @@
 
 /* How long to wait for the xtables lock. */
 struct commit_options {
-	int wait_seconds; /* -1: wait forever; 0: do not wait */
+	int wait_seconds;      /* -1: wait forever; 0: do not wait */
 	const char *lock_path; /* NULL: $XTABLES_LOCKFILE or /run/xtables.lock */
 };
 

@@ -87,16 +87,6 @@ struct txn {
 	struct diag_list *dl;
 };
 
-/* The built-in chain names, by hook number, to recognise them in a
- * snapshot. */
-static const char *const builtin_names[NF_INET_NUMHOOKS] = {
-	[NF_INET_PRE_ROUTING] = "PREROUTING",
-	[NF_INET_LOCAL_IN] = "INPUT",
-	[NF_INET_FORWARD] = "FORWARD",
-	[NF_INET_LOCAL_OUT] = "OUTPUT",
-	[NF_INET_POST_ROUTING] = "POSTROUTING",
-};
-
 /* ---- the xtables lock ---- */
 
 /* The lock file: the option, else $XTABLES_LOCKFILE (as iptables reads
@@ -165,8 +155,7 @@ static int lock_block(int fd)
 }
 
 /* Say why the lock could not be had; always returns -1. */
-static int lock_error(const char *path, int wait, int err,
-		      struct diag_list *dl)
+static int lock_error(const char *path, int wait, int err, struct diag_list *dl)
 {
 	if (err != EWOULDBLOCK) {
 		diag_error(dl, NULL, 1, "cannot take the xtables lock %s: %s",
@@ -278,7 +267,7 @@ static void snapshot_free(struct snapshot *s)
 static int builtin_hook(const char *name)
 {
 	for (int hook = 0; hook < NF_INET_NUMHOOKS; hook++) {
-		if (strcmp(builtin_names[hook], name) == 0)
+		if (strcmp(hook_chain_name(hook), name) == 0)
 			return hook;
 	}
 	return -1;
@@ -663,8 +652,8 @@ static void report_build_failure(struct txn *x, const struct table *t,
 			   f->chain, name, f->reason);
 		break;
 	case FAIL_COMMIT:
-		diag_error(x->dl, loc, 1, "cannot commit table '%s': %s",
-			   name, f->reason);
+		diag_error(x->dl, loc, 1, "cannot commit table '%s': %s", name,
+			   f->reason);
 		break;
 	}
 }
@@ -679,8 +668,8 @@ static int txn_prepare(struct txn *x)
 		struct table_txn *tt = &x->tables[i];
 		const struct table *t = tt->model;
 
-		tt->h = handle_open(t->name, t->chains, t->nchains,
-				    &tt->before, &f);
+		tt->h = handle_open(t->name, t->chains, t->nchains, &tt->before,
+				    &f);
 		if (!tt->h) {
 			x->report->failed_table = t->name;
 			report_build_failure(x, t, &f);
@@ -730,8 +719,8 @@ static int table_restore(struct txn *x, struct table_txn *tt,
 	struct xtc_handle *h;
 	int rc;
 
-	h = handle_open(tt->model->name, tt->before.chains,
-			tt->before.nchains, NULL, f);
+	h = handle_open(tt->model->name, tt->before.chains, tt->before.nchains,
+			NULL, f);
 	if (!h)
 		return -1;
 	rc = handle_commit(&h, tt->model->name, tt->before.chains,
@@ -751,9 +740,9 @@ static void names_append(char *buf, size_t size, const char *name)
 
 /* What putting tables back achieved, for the error message. */
 struct roll_back {
-	char restored[96];	    /* tables put back, as a list */
-	char lost[96];		    /* tables that could not be */
-	char no_counters[96];	    /* put back without their counters */
+	char restored[96];    /* tables put back, as a list */
+	char lost[96];	      /* tables that could not be */
+	char no_counters[96]; /* put back without their counters */
 	struct iptc_failure why[TABLE_COUNT]; /* per table, if lost */
 	bool failed[TABLE_COUNT];
 };
@@ -821,8 +810,9 @@ static void report_refusal(struct txn *x, const struct table *t,
 		   "the kernel refused table '%s'%s: %s; %s", t->name, retries,
 		   f->reason, outcome);
 	if (f->err == EAGAIN)
-		diag_hint(x->dl, "another program that ignores the xtables "
-				 "lock is editing it; try again when it is done");
+		diag_hint(x->dl,
+			  "another program that ignores the xtables "
+			  "lock is editing it; try again when it is done");
 	else
 		diag_hint(x->dl, "the kernel log (dmesg) may tell why");
 }
