@@ -166,15 +166,15 @@ static int lock_error(const char *path, int wait, int err, struct diag_list *dl)
 		diag_error(dl, NULL, 1,
 			   "another program is holding the xtables lock (%s)",
 			   path);
-		diag_hint(dl, "use -w SECONDS to wait for it, or -w to wait "
-			      "as long as it takes");
+		diag_hint(dl, "use -w SECONDS to wait for it, or -w alone to "
+			      "wait as long as it takes");
 	} else {
 		diag_error(dl, NULL, 1,
 			   "another program is still holding the xtables lock "
 			   "(%s) after %d second%s",
 			   path, wait, wait == 1 ? "" : "s");
-		diag_hint(dl, "use -w SECONDS with more seconds to wait "
-			      "longer, or -w to wait as long as it takes");
+		diag_hint(dl, "use a larger -w SECONDS to wait longer, or -w "
+			      "alone to wait as long as it takes");
 	}
 	return -1;
 }
@@ -743,6 +743,7 @@ struct roll_back {
 	char restored[96];    /* tables put back, as a list */
 	char lost[96];	      /* tables that could not be */
 	char no_counters[96]; /* put back without their counters */
+	unsigned nrestored, nlost;
 	struct iptc_failure why[TABLE_COUNT]; /* per table, if lost */
 	bool failed[TABLE_COUNT];
 };
@@ -755,6 +756,7 @@ static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 
 		if (table_restore(x, tt, &rb->why[i]) == 0) {
 			x->report->tables_restored++;
+			rb->nrestored++;
 			names_append(rb->restored, sizeof(rb->restored),
 				     tt->model->name);
 			continue;
@@ -763,6 +765,7 @@ static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 		    table_matches_snapshot(tt)) {
 			/* The rules are back; only the counters are not. */
 			x->report->tables_restored++;
+			rb->nrestored++;
 			names_append(rb->restored, sizeof(rb->restored),
 				     tt->model->name);
 			names_append(rb->no_counters, sizeof(rb->no_counters),
@@ -770,6 +773,7 @@ static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 			continue;
 		}
 		rb->failed[i] = true;
+		rb->nlost++;
 		names_append(rb->lost, sizeof(rb->lost), tt->model->name);
 	}
 }
@@ -778,18 +782,19 @@ static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 static void roll_back_outcome(const struct roll_back *rb, char *buf,
 			      size_t size)
 {
-	if (rb->lost[0])
+	if (rb->nlost > 0)
 		snprintf(buf, size,
-			 "ROLL-BACK FAILED: %s could not be put back as it "
-			 "was, so the kernel holds a mix of the old and the "
-			 "new ruleset%s%s",
-			 rb->lost, rb->restored[0] ? "; put back: " : "",
-			 rb->restored);
-	else if (rb->restored[0])
-		snprintf(buf, size,
-			 "%s, already committed, put back as before; nothing "
-			 "was changed",
-			 rb->restored);
+			 "ROLL-BACK FAILED: %s could not be put back as %s, "
+			 "so the kernel holds a mix of the old and the new "
+			 "ruleset%s%s",
+			 rb->lost, rb->nlost == 1 ? "it was" : "they were",
+			 rb->restored[0] ? "; put back: " : "", rb->restored);
+	else if (rb->nrestored > 0)
+		snprintf(
+			buf, size,
+			"nothing was changed (%s had been committed and %s put "
+			"back as before)",
+			rb->restored, rb->nrestored == 1 ? "was" : "were");
 	else
 		snprintf(buf, size, "nothing was changed");
 }
@@ -834,7 +839,7 @@ static void txn_roll_back(struct txn *x, size_t failed,
 		last = failed + 1;
 	txn_restore(x, last, &rb);
 	x->report->failed_table = bad->model->name;
-	x->report->status = rb.lost[0] ? COMMIT_PARTIAL : COMMIT_REFUSED;
+	x->report->status = rb.nlost > 0 ? COMMIT_PARTIAL : COMMIT_REFUSED;
 	if (f->step == FAIL_COMMIT) {
 		report_refusal(x, bad->model, f, &rb);
 	} else {
