@@ -148,7 +148,8 @@ static int new_chain(struct builder *b, struct table *t, const struct arg *a,
 	return 0;
 }
 
-static int set_policy(struct builder *b, struct chain *c, const struct arg *a)
+static int set_policy(struct builder *b, const struct table *t,
+		      struct chain *c, const struct arg *a)
 {
 	if (c->hook < 0) {
 		diag_error(b->dl, &a->loc, a->width,
@@ -160,10 +161,15 @@ static int set_policy(struct builder *b, struct chain *c, const struct arg *a)
 			  c->name, a->text);
 		return -1;
 	}
-	if (strcmp(a->text, "ACCEPT") == 0)
+	if (strcmp(a->text, "ACCEPT") == 0) {
 		c->policy = POLICY_ACCEPT;
-	else if (strcmp(a->text, "DROP") == 0)
+	} else if (strcmp(a->text, "DROP") == 0) {
+		if (t->id == TABLE_NAT)
+			return diag_error(b->dl, &a->loc, a->width,
+					  "a DROP policy is not allowed in the "
+					  "nat table: it is not for filtering");
 		c->policy = POLICY_DROP;
+	}
 	else
 		return diag_error(b->dl, &a->loc, a->width,
 				  "a policy is ACCEPT or DROP, not '%s'",
@@ -190,7 +196,7 @@ static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 	if (ch && ch->hook >= 0)
 		return strcmp(c->args[first + 1].text, "-") == 0
 			       ? 0
-			       : set_policy(b, ch, &c->args[first + 1]);
+			       : set_policy(b, b->block, ch, &c->args[first + 1]);
 	if (strcmp(c->args[first + 1].text, "-") != 0) {
 		diag_error(b->dl, &c->args[first + 1].loc,
 			   c->args[first + 1].width,
@@ -454,7 +460,7 @@ static int chain_command(struct builder *b, struct table *t,
 	case OP_NEW_CHAIN:
 		return new_chain(b, t, pc->chain, pc->chain->text, loc);
 	case OP_POLICY:
-		return set_policy(b, c, pc->arg2);
+		return set_policy(b, t, c, pc->arg2);
 	case OP_RENAME_CHAIN:
 		if (c->hook >= 0)
 			return diag_error(b->dl, &pc->chain->loc,

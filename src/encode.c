@@ -654,6 +654,17 @@ static int policy_tunnel_addr(struct opt_call *c, union xt_policy_addr *addr,
 
 	if (parse_net(c->val[0], s, strlen(s), &it, c->dl) < 0)
 		return -1;
+	uint32_t m = ntohl(it.mask.s_addr);
+
+	/* iptables silently turns a mask with gaps into a host mask here. */
+	if (m & (~m >> 1)) {
+		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+			   "the mask of '%s' has gaps: a tunnel address takes "
+			   "a prefix",
+			   s);
+		diag_hint(c->dl, "write ADDRESS/LEN, e.g. 10.0.0.0/8");
+		return -1;
+	}
 	memset(addr, 0, sizeof(*addr));
 	memset(mask, 0, sizeof(*mask));
 	addr->a4 = it.addr;
