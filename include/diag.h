@@ -91,9 +91,16 @@ const char *diag_closest(const char *word, const char *const *candidates,
 /* A location @cols bytes further along the same line. */
 struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols);
 
-/* Read @path ("-" = stdin) into a new source.  On failure returns NULL and
- * leaves errno set. */
-struct source *source_read(const char *path);
+/* The largest config file iptload reads, to fail cleanly on /dev/zero. */
+#define SOURCE_MAX_BYTES (64u << 20)
+
+/*
+ * Read @path ("-" = stdin) into a new source.  A file must be a regular
+ * file owned by root (or by the user running iptload) and writable by
+ * nobody else: the config decides what the firewall lets through.  On
+ * failure returns NULL and sets *@why to a malloc'd reason.
+ */
+struct source *source_read(const char *path, char **why);
 /* A source whose text is given; used for tests and the fuzz target.
  * The bytes version keeps NUL bytes, which the reader must reject. */
 struct source *source_from_string(const char *name, const char *text);

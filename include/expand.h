@@ -36,6 +36,9 @@ struct expander;
 
 struct expander *expander_new(void);
 void expander_free(struct expander *ex);
+/* Refuse include statements: for the fuzz target, which must not read
+ * whatever files random input names. */
+void expander_forbid_includes(struct expander *ex);
 
 /* Define NAME=VALUE from the command line; overrides the file's value.
  * Returns -1 (with a diagnostic) when @def is not NAME=VALUE. */

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -269,25 +271,74 @@ struct source *source_from_string(const char *name, const char *text)
 	return source_from_bytes(name, text, strlen(text));
 }
 
-struct source *source_read(const char *path)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	struct source *src;
-	size_t cap = 4096, n;
-	int saved;
+static char *reason(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
-	if (!f)
+static char *reason(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+/* Refuse a file that someone other than its owner, root, could have
+ * written, like sshd's StrictModes. */
+static char *untrusted(const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return reason("it is owned by uid %u, not by root",
+			      (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return reason("it is writable by %s (mode %04o); run chmod "
+			      "go-w on it",
+			      st->st_mode & S_IWOTH ? "everyone" : "its group",
+			      (unsigned)(st->st_mode & 07777));
+	return NULL;
+}
+
+struct source *source_read(const char *path, char **why)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	struct source *src;
+	struct stat st;
+	size_t cap = 4096, n;
+
+	*why = NULL;
+	if (!f) {
+		*why = reason("%s", strerror(errno));
 		return NULL;
+	}
+	if (!is_stdin && fstat(fileno(f), &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			*why = reason("it is not a regular file");
+		else
+			*why = untrusted(&st);
+		if (*why) {
+			fclose(f);
+			return NULL;
+		}
+	}
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		abort();
-	src->name = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	src->name = strdup(is_stdin ? "<stdin>" : path);
 	src->text = malloc(cap);
 	if (!src->name || !src->text)
 		abort();
 	while ((n = fread(src->text + src->len, 1, cap - src->len - 1, f)) >
 	       0) {
 		src->len += n;
+		if (src->len > SOURCE_MAX_BYTES) {
+			*why = reason("it is larger than %u MiB",
+				      SOURCE_MAX_BYTES >> 20);
+			break;
+		}
 		if (cap - src->len - 1 == 0) {
 			cap *= 2;
 			src->text = realloc(src->text, cap);
@@ -295,13 +346,13 @@ struct source *source_read(const char *path)
 				abort();
 		}
 	}
-	saved = ferror(f) ? errno : 0;
+	if (!*why && ferror(f))
+		*why = reason("%s", strerror(errno));
 	src->text[src->len] = '\0';
-	if (f != stdin)
+	if (!is_stdin)
 		fclose(f);
-	if (saved) {
+	if (*why) {
 		source_free(src);
-		errno = saved;
 		return NULL;
 	}
 	return src;

@@ -66,6 +66,7 @@ struct expander {
 	size_t nsources;
 	struct script **scripts;    /* their statements */
 	size_t nscripts;
+	bool no_includes;
 };
 
 static size_t var_hash(const char *name)
@@ -143,6 +144,11 @@ struct expander *expander_new(void)
 		abort();
 	expander_grow(ex);
 	return ex;
+}
+
+void expander_forbid_includes(struct expander *ex)
+{
+	ex->no_includes = true;
 }
 
 void expander_free(struct expander *ex)
@@ -660,9 +666,15 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	struct script *sc;
 	int rc;
 
-	if (!realpath(path, real) || !(src = source_read(path))) {
+	char *why = NULL;
+
+	if (ex->no_includes)
+		return diag_error(dl, &at, s->words[0].width,
+				  "include is disabled here");
+	if (!realpath(path, real) || !(src = source_read(path, &why))) {
 		diag_error(dl, &at, s->words[0].width, "cannot include %s: %s",
-			   path, strerror(errno));
+			   path, why ? why : strerror(errno));
+		free(why);
 		return -1;
 	}
 	ex->sources = reallocarray(ex->sources, ex->nsources + 1,

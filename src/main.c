@@ -246,6 +246,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct expander *ex;
+	char *why = NULL;
 	struct diag_list dl;
 	struct ruleset rs;
 	struct source *src;
@@ -255,10 +256,10 @@ int main(int argc, char **argv)
 		free(o.defines);
 		return status;
 	}
-	src = source_read(o.file);
+	src = source_read(o.file, &why);
 	if (!src) {
-		fprintf(stderr, "iptload: cannot read %s: %s\n", o.file,
-			strerror(errno));
+		fprintf(stderr, "iptload: cannot read %s: %s\n", o.file, why);
+		free(why);
 		free(o.defines);
 		return EXIT_CONFIG;
 	}

@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ruleset rs;
 	FILE *devnull = fopen("/dev/null", "w");
 
+	expander_forbid_includes(ex);
 	diag_list_init(&dl);
 	ruleset_init(&rs);
 	reader_read(src, &script, &dl);
