@@ -200,7 +200,7 @@ static void test_insert_past_the_end(void **state)
 	assert_int_equal(r.dl.errors, 3);
 	assert_error_at(&r, 2, 10,
 			"rule number 3 is past the end of INPUT, which has 1 "
-			"rules at this point");
+			"rule at this point");
 	assert_error_at(&r, 3, 10, "'0' is not a rule number (1, 2, ...)");
 	/* "x" is not taken as the optional number: it is an argument of
 	 * nothing. */
@@ -245,11 +245,6 @@ static void test_address_list_of_networks(void **state)
 	struct run r;
 
 	(void)state;
-	/* BUG: parse_net() looks for the mask in the rest of the whole
-	 * list ("24,10.0.2.0/24"), not in the one item, so every item but
-	 * the last fails with "invalid mask '24,10.0.2.0/24'".  Remove
-	 * this skip_bug() once fixed. */
-	skip_bug();
 	assert_int_equal(run_all(&r, "-A INPUT -s 10.0.1.0/24,10.0.2.0/24 "
 				     "-d 10.9.0.0/255.255.0.0,10.8.0.1 "
 				     "-j ACCEPT\n"),
@@ -301,7 +296,7 @@ static void test_delete_errors(void **state)
 	assert_error_at(&r, 3, 1, "no rule like this in INPUT to delete");
 	assert_error_at(&r, 4, 10,
 			"rule number 2 is past the end of INPUT, which has 1 "
-			"rules at this point");
+			"rule at this point");
 	assert_error_at(&r, 5, 10,
 			"-D takes a rule number or a rule, not both");
 	assert_error_at(&r, 6, 4, "no chain 'NOPE' in table filter");
@@ -323,7 +318,7 @@ static void test_replace(void **state)
 			 -1);
 	assert_int_equal(r.dl.errors, 1);
 	assert_error_at(&r, 6, 4,
-			"cannot delete chain C: 1 rules still jump to it");
+			"cannot delete chain C: 1 rule still jumps to it");
 	assert_chain(&r, "filter", "INPUT", "0.0.0.0/0 0.0.0.0/0 C",
 		     "10.0.0.9/32 0.0.0.0/0 DROP");
 	assert_int_equal(get_chain(&r, "filter", "C")->references, 1);
@@ -336,7 +331,7 @@ static void test_replace(void **state)
 	assert_int_equal(r.dl.errors, 3);
 	assert_error_at(&r, 2, 10,
 			"rule number 2 is past the end of INPUT, which has 1 "
-			"rules at this point");
+			"rule at this point");
 	assert_error_at(&r, 3, 1,
 			"-R takes one source and one destination, not a "
 			"list");
@@ -360,12 +355,15 @@ static void test_new_rename_delete_chain(void **state)
 				     "-A OTHER -j FOO\n"
 				     "-A FOO -j RETURN\n"
 				     "-E FOO BAR\n"
-				     "-X OTHER\n"),
+				     "-X OTHER\n"
+				     "-A INPUT -j FOO\n"),
 			 -1);
-	/* OTHER is not empty: its rule jumps to BAR. */
-	assert_int_equal(r.dl.errors, 1);
+	/* OTHER is not empty: its rule jumps to BAR; FOO is gone. */
+	assert_int_equal(r.dl.errors, 2);
+	assert_error_at(&r, 9, 13, "no chain 'FOO' in table filter, and no "
+				   "built-in target of that name");
 	assert_error_at(&r, 8, 4,
-			"cannot delete chain OTHER: it still has 1 rules "
+			"cannot delete chain OTHER: it still has 1 rule "
 			"(flush it first with -F OTHER)");
 	t = ruleset_table(&r.rs, "filter");
 	assert_null(table_find_chain(t, "FOO"));
@@ -443,7 +441,7 @@ static void test_chain_command_errors(void **state)
 	assert_error_at(&r, 6, 4, "cannot rename the built-in chain INPUT");
 	assert_error_at(&r, 8, 6, "chain 'B' already exists");
 	assert_error_at(&r, 10, 4,
-			"cannot delete chain A: 1 rules still jump to it");
+			"cannot delete chain A: 1 rule still jumps to it");
 	assert_error_at(&r, 11, 4, "no chain 'NOPE' in table filter");
 	assert_error_at(&r, 12, 4, "chain name '!x' may not be empty or "
 				   "start with '-' or '!'");
@@ -520,7 +518,9 @@ static void test_policy(void **state)
 	(void)state;
 	assert_int_equal(run_all(&r, "-P INPUT DROP\n"
 				     "iptables --policy FORWARD DROP\n"
-				     "-t nat -P POSTROUTING DROP\n"),
+				     "*mangle\n"
+				     ":POSTROUTING DROP [0:0]\n"
+				     "COMMIT\n"),
 			 0);
 	assert_clean(&r);
 	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy,
@@ -529,9 +529,40 @@ static void test_policy(void **state)
 			 POLICY_DROP);
 	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->policy,
 			 POLICY_ACCEPT);
-	assert_int_equal(get_chain(&r, "nat", "POSTROUTING")->policy,
+	assert_int_equal(get_chain(&r, "mangle", "POSTROUTING")->policy,
 			 POLICY_DROP);
-	assert_true(ruleset_table(&r.rs, "nat")->named);
+	assert_true(ruleset_table(&r.rs, "mangle")->named);
+	run_free(&r);
+}
+
+/*
+ * iptables refuses "-t nat -P CHAIN DROP", as it refuses "-j DROP" there.
+ * iptables-restore lets ":CHAIN DROP" through (and the kernel takes it);
+ * iptload refuses that too.
+ */
+static void test_policy_drop_in_nat(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "-t nat -P POSTROUTING DROP\n"
+				     "*nat\n"
+				     "-P PREROUTING DROP\n"
+				     ":OUTPUT DROP [0:0]\n"
+				     ":INPUT ACCEPT [0:0]\n"
+				     "COMMIT\n"),
+			 -1);
+	assert_int_equal(r.dl.errors, 3);
+	assert_error_at(&r, 1, 23, "a DROP policy is not allowed in the nat "
+				   "table: it is not for filtering");
+	assert_error_at(&r, 3, 15, "a DROP policy is not allowed in the nat "
+				   "table: it is not for filtering");
+	assert_error_at(&r, 4, 9, "a DROP policy is not allowed in the nat "
+				  "table: it is not for filtering");
+	assert_int_equal(get_chain(&r, "nat", "POSTROUTING")->policy,
+			 POLICY_ACCEPT);
+	assert_int_equal(get_chain(&r, "nat", "OUTPUT")->policy,
+			 POLICY_ACCEPT);
 	run_free(&r);
 }
 
@@ -669,14 +700,21 @@ static void test_unknown_table(void **state)
 	(void)state;
 	assert_int_equal(run_all(&r, "-t nosuch -A INPUT -j ACCEPT\n"
 				     "*filterx\n"
-				     "--table=broute -A INPUT\n"),
+				     "-A INPUT -j NOPE\n"
+				     "COMMIT\n"
+				     "--table=broute -A INPUT\n"
+				     "-A INPUT -j ACCEPT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 3);
 	d = assert_error_at(&r, 1, 4, "no table named 'nosuch'");
 	assert_string_equal(d->hint, "tables are filter, nat, mangle, raw "
 				     "and security");
-	assert_error_like(&r, "no table named 'filterx'");
-	assert_error_like(&r, "no table named 'broute'");
+	d = assert_error_at(&r, 2, 1, "no table named 'filterx'");
+	assert_string_equal(d->hint, "did you mean filter?");
+	/* The lines of the block that failed to open are skipped up to its
+	 * COMMIT: no error for "-j NOPE", and the builder goes on after. */
+	assert_error_at(&r, 5, 1, "no table named 'broute'");
+	assert_chain(&r, "filter", "INPUT", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
 	run_free(&r);
 }
 
@@ -838,8 +876,8 @@ static void test_ambiguous_and_unknown_options(void **state)
 				   "full");
 	d = assert_error_at(&r, 3, 10, "unknown option '--dport'");
 	assert_non_null(d->hint);
-	assert_string_equal(d->hint, "--dport belongs to the tcp match: add "
-				     "-p tcp before it");
+	assert_string_equal(d->hint, "--dport is a match option: add -p tcp "
+				     "or -p udp before it");
 	assert_error_at(&r, 4, 13, "match 'conntrack' is not supported by "
 				   "this version of iptload");
 	assert_error_like(&r, "no chain 'LOG' in table filter");
@@ -958,13 +996,13 @@ static void test_interface_and_direction_errors(void **state)
 				     "-A FORWARD -i eth0 -o eth1 -j ACCEPT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 5);
-	assert_error_at(&r, 1, 1, "-i cannot be used in OUTPUT: packets "
+	assert_error_at(&r, 1, 11, "-i cannot be used in OUTPUT: packets "
 				  "there have no input interface");
-	assert_error_at(&r, 2, 1, "-o cannot be used in INPUT: packets "
+	assert_error_at(&r, 2, 10, "-o cannot be used in INPUT: packets "
 				  "there have no output interface yet");
-	assert_error_at(&r, 3, 8, "-i cannot be used in POSTROUTING: "
+	assert_error_at(&r, 3, 23, "-i cannot be used in POSTROUTING: "
 				  "packets there have no input interface");
-	assert_error_at(&r, 4, 8, "-o cannot be used in PREROUTING: "
+	assert_error_at(&r, 4, 22, "-o cannot be used in PREROUTING: "
 				  "packets there have no output interface "
 				  "yet");
 	assert_error_at(&r, 5, 13, "interface name 'abcdefghijklmnop' must "
@@ -1035,12 +1073,6 @@ static void test_tcp_flags(void **state)
 	const struct xt_tcp *t;
 
 	(void)state;
-	/* BUG: tcp_parse() tests m->seen for TCP_SYN|TCP_FLAGS after
-	 * run_option() has already set the bit of the option being parsed,
-	 * so "-p tcp --syn" and "-p tcp --tcp-flags SYN,ACK ACK" always fail
-	 * with "--syn and --tcp-flags exclude each other; give one".
-	 * Remove this skip_bug() once fixed. */
-	skip_bug();
 	e = only_rule(&r, "-A INPUT -p tcp ! --syn -j ACCEPT\n", "INPUT");
 	t = match_data(e, 0);
 	/* --syn is SYN set among SYN,RST,ACK,FIN. */
@@ -1179,7 +1211,7 @@ static void test_policy_option_errors(void **state)
 			"--proto udp\n"),
 		-1);
 	assert_int_equal(r.dl.errors, 7);
-	d = assert_error_at(&r, 1, 15, "--tunnel-src/--tunnel-dst need "
+	d = assert_error_at(&r, 1, 43, "--tunnel-src/--tunnel-dst need "
 				       "--mode tunnel");
 	assert_string_equal(d->hint, "add --mode tunnel to policy element 1");
 	assert_error_at(&r, 2, 57, "--next needs --strict before it");
@@ -1189,7 +1221,7 @@ static void test_policy_option_errors(void **state)
 	d = assert_error_at(&r, 5, 57, "--mode given twice for one policy "
 				       "element");
 	assert_non_null(d->hint);
-	assert_error_at(&r, 6, 15, "--tunnel-src/--tunnel-dst need "
+	assert_error_at(&r, 6, 60, "--tunnel-src/--tunnel-dst need "
 				   "--mode tunnel");
 	assert_error_at(&r, 7, 51, "invalid IPsec protocol 'udp' for "
 				   "--proto");
@@ -1306,6 +1338,27 @@ static void test_jump_loop(void **state)
 	run_free(&r);
 }
 
+/* A loop reachable from two hooks is one loop, reported once. */
+static void test_jump_loop_reported_once(void **state)
+{
+	struct run r;
+
+	(void)state;
+	/* BUG: walk_hook() runs once per built-in chain and reports the
+	 * loop on each walk, so this prints the same error twice.
+	 * Remove this skip_bug() once fixed. */
+	skip_bug();
+	assert_int_equal(run_all(&r, "-N A\n-N B\n"
+				     "-A INPUT -j A\n"
+				     "-A OUTPUT -j A\n"
+				     "-A A -j B\n"
+				     "-A B -j A\n"),
+			 -1);
+	assert_error_at(&r, 6, 1, "jump loop in table filter: A -> B -> A");
+	assert_int_equal(r.dl.errors, 1);
+	run_free(&r);
+}
+
 /* A chain reached twice without a cycle (a diamond) is no loop. */
 static void test_no_loop_in_a_diamond(void **state)
 {
@@ -1349,10 +1402,14 @@ static void test_policy_direction_against_hooks(void **state)
 				     "-j ACCEPT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 2);
-	d = assert_error_at(&r, 3, 1, "policy --dir out cannot match in INPUT");
+	/* At the --dir option; through a jump, the hint names the jump. */
+	d = assert_error_at(&r, 3, 20, "policy --dir out cannot match in "
+				       "INPUT");
 	assert_non_null(d->hint);
-	assert_error_at(&r, 9, 1, "policy --dir in cannot match in OUTPUT, "
-				  "which reaches INNER");
+	d = assert_error_at(&r, 9, 20, "policy --dir in cannot match in "
+				       "OUTPUT, which reaches INNER");
+	assert_non_null(d->hint);
+	assert_non_null(strstr(d->hint, "t.conf:8"));
 	run_free(&r);
 	/* In nat, --dir in cannot work in POSTROUTING either. */
 	assert_int_equal(run_all(&r, "*nat\n"
@@ -1363,7 +1420,7 @@ static void test_policy_direction_against_hooks(void **state)
 				     "COMMIT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 1);
-	assert_error_at(&r, 2, 1, "policy --dir in cannot match in "
+	assert_error_at(&r, 2, 26, "policy --dir in cannot match in "
 				  "POSTROUTING");
 	run_free(&r);
 }
@@ -1447,6 +1504,7 @@ int main(void)
 		cmocka_unit_test(test_chain_name_length),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_drop_in_nat),
 		cmocka_unit_test(test_policy_errors),
 		cmocka_unit_test(test_table_block_starts_afresh),
 		cmocka_unit_test(test_two_table_blocks),
@@ -1472,6 +1530,7 @@ int main(void)
 		cmocka_unit_test(test_target_errors),
 		cmocka_unit_test(test_not_ruleset_statements),
 		cmocka_unit_test(test_jump_loop),
+		cmocka_unit_test(test_jump_loop_reported_once),
 		cmocka_unit_test(test_no_loop_in_a_diamond),
 		cmocka_unit_test(test_policy_direction_against_hooks),
 		cmocka_unit_test(test_unreached_chain_is_not_checked),

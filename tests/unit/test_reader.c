@@ -291,11 +291,6 @@ static void test_backslash_glued_to_last_word_continues(void **state)
 	struct run r;
 
 	(void)state;
-	/* BUG: reader.c only sees a continuation when the backslash stands
-	 * alone; "udp\" at the end of a line reads as the word "udp\".
-	 * The design says a statement continues when the line ends with
-	 * '\'.  Remove this skip() once fixed. */
-	skip_bug();
 	assert_int_equal(run_read(&r, "-A INPUT -p udp\\\n"
 				      "  --dport 53\\\n"
 				      "  -j ACCEPT\n"
@@ -403,11 +398,6 @@ static void test_multiline_list_closing_brace_at_column_1(void **state)
 	struct run r;
 
 	(void)state;
-	/* BUG: the unindented "}" starts a new statement, so this reads as
-	 * "list without a closing '}'" plus "unexpected '}'".  A line that
-	 * is only "}" while a list is open should close it.  Remove this
-	 * skip() once fixed. */
-	skip_bug();
 	assert_int_equal(run_read(&r, "PORTS = {\n"
 				      "\t500\n"
 				      "\t4500\n"
@@ -445,11 +435,6 @@ static void test_glued_assignment_with_quotes_or_vars(void **state)
 	struct run r;
 
 	(void)state;
-	/* BUG: split_glued_assignment() only splits a word that is one
-	 * unquoted literal piece, so LAN="10.0.1.0/24" and NET=${BASE}.0
-	 * read as commands (and fail later as "unexpected argument").
-	 * Remove this skip() once fixed. */
-	skip_bug();
 	assert_int_equal(run_read(&r, "LAN=\"10.0.1.0/24\"\n"
 				      "NET=${BASE}.0\n"),
 			 0);
