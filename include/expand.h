@@ -39,6 +39,11 @@ void expander_free(struct expander *ex);
 /* Refuse include statements: for the fuzz target, which must not read
  * whatever files random input names. */
 void expander_forbid_includes(struct expander *ex);
+/* --boot: a command that needs a run-time value not known yet (an
+ * interface without its address) is left out with a warning, not an
+ * error; expander_left_out() counts them. */
+void expander_set_boot(struct expander *ex);
+size_t expander_left_out(const struct expander *ex);
 
 /* Define NAME=VALUE from the command line; overrides the file's value.
  * Returns -1 (with a diagnostic) when @def is not NAME=VALUE. */

@@ -17,11 +17,13 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "expand.h"
+#include "runtime.h"
 
 /* How deep macro calls and includes may nest before we call it a loop. */
 #define EXPAND_MAX_DEPTH 64
@@ -35,6 +37,7 @@ struct var {
 	bool from_cli;
 	bool poisoned; /* its assignment had an error: uses say nothing */
 	bool undefined; /* a tombstone: the slot stays for open addressing */
+	char *pending;	/* a run-time value not known yet: why, else NULL */
 	struct src_loc loc;
 };
 
@@ -67,6 +70,8 @@ struct expander {
 	struct script **scripts;    /* their statements */
 	size_t nscripts;
 	bool no_includes;
+	bool boot;		    /* leave out what waits for a value */
+	size_t left_out;	    /* commands left out for that reason */
 };
 
 static size_t var_hash(const char *name)
@@ -96,6 +101,8 @@ static struct var *var_find(const struct expander *ex, const char *name)
 
 static void var_clear_values(struct var *v)
 {
+	free(v->pending);
+	v->pending = NULL;
 	for (size_t i = 0; i < v->nvalues; i++)
 		free(v->values[i]);
 	free(v->values);
@@ -149,6 +156,16 @@ struct expander *expander_new(void)
 void expander_forbid_includes(struct expander *ex)
 {
 	ex->no_includes = true;
+}
+
+void expander_set_boot(struct expander *ex)
+{
+	ex->boot = true;
+}
+
+size_t expander_left_out(const struct expander *ex)
+{
+	return ex->left_out;
 }
 
 void expander_free(struct expander *ex)
@@ -224,6 +241,7 @@ struct bindings {
 	const struct var **vars;
 	size_t *pick;
 	size_t count;
+	const struct var *pending; /* a value not known yet, in --boot */
 };
 
 static void bindings_free(struct bindings *b)
@@ -256,8 +274,9 @@ static void hint_variable(const struct expander *ex, const char *name,
 }
 
 /* Check that every variable in @words exists; note the list variables.
- * Returns 0, -1 after an error, or 1 when a variable whose assignment was
- * broken is used: the statement is dropped without a second message. */
+ * Returns 0, -1 after an error, 1 when a variable whose assignment was
+ * broken is used (the statement is dropped without a second message), or
+ * 2 in --boot when a value is not known yet (b->pending says which). */
 static int collect_bindings(const struct expander *ex, const struct word *words,
 			    size_t nwords, struct bindings *b,
 			    struct diag_list *dl)
@@ -284,6 +303,23 @@ static int collect_bindings(const struct expander *ex, const struct word *words,
 			}
 			if (v->poisoned) {
 				rc = rc ? rc : 1; /* reported at its definition */
+				continue;
+			}
+			if (v->pending && ex->boot) {
+				b->pending = b->pending ? b->pending : v;
+				rc = rc ? rc : 2;
+				continue;
+			}
+			if (v->pending) {
+				struct src_loc at = here(ex, &p->loc);
+
+				rc = diag_error(dl, &at, p->width,
+						"$%s is not known yet: %s",
+						p->text, v->pending);
+				diag_hint(dl, "apply --boot loads the rest of "
+					      "the ruleset and leaves out the "
+					      "rules that need $%s",
+					  p->text);
 				continue;
 			}
 			if (!v->is_list)
@@ -376,6 +412,13 @@ static int expand_command(struct expander *ex, const struct stmt *s,
 
 	int rc = collect_bindings(ex, s->words, s->nwords, &b, dl);
 
+	if (rc == 2) {
+		struct src_loc at = here(ex, &s->loc);
+
+		diag_warning(dl, &at, 1, "left out: $%s is not known yet: %s",
+			     b.pending->name, b.pending->pending);
+		ex->left_out++;
+	}
 	if (rc != 0 || bindings_empty(&b)) {
 		bindings_free(&b);
 		return rc < 0 ? -1 : 0;
@@ -403,7 +446,52 @@ struct value {
 	size_t nvalues;
 	bool is_list;
 	bool poisoned;
+	char *pending; /* not known yet: why */
 };
+
+/* address(IF) or network(IF), unquoted, as the whole value. */
+static bool runtime_call(const struct word *w, const char *text,
+			 enum runtime_kind *kind, char **ifname)
+{
+	static const char *const names[] = { [RUNTIME_ADDRESS] = "address(",
+					     [RUNTIME_NETWORK] = "network(" };
+	size_t len = strlen(text);
+
+	if (w->quoted || len < 3 || text[len - 1] != ')')
+		return false;
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(names[k]);
+
+		if (strncmp(text, names[k], n) == 0 && len > n + 1 &&
+		    !strpbrk(text + n, "( \t")) {
+			*kind = (enum runtime_kind)k;
+			*ifname = strndup(text + n, len - n - 1);
+			return *ifname != NULL;
+		}
+	}
+	return false;
+}
+
+/* Replace address(IF)/network(IF) in @out by the interface's value, or
+ * make the value pending with the reason. */
+static void resolve_runtime(const struct word *w, struct value *out)
+{
+	enum runtime_kind kind;
+	char *ifname, *why, *value;
+
+	if (out->nvalues != 1 || out->is_list ||
+	    !runtime_call(w, out->values[0], &kind, &ifname))
+		return;
+	value = runtime_iface_value(kind, ifname, AF_INET, &why);
+	free(ifname);
+	free(out->values[0]);
+	if (value) {
+		out->values[0] = value;
+		return;
+	}
+	out->values[0] = strdup("");
+	out->pending = why ? why : strdup("its value is unknown");
+}
 
 static int eval_words(struct expander *ex, const struct word *words,
 		      size_t nwords, bool is_list, struct value *out,
@@ -417,6 +505,13 @@ static int eval_words(struct expander *ex, const struct word *words,
 		struct bindings b = { 0 };
 		int rc = collect_bindings(ex, &words[i], 1, &b, dl);
 
+		if (rc == 2) { /* --boot: waits for what it uses */
+			if (asprintf(&out->pending, "it needs $%s, and %s",
+				     b.pending->name, b.pending->pending) < 0)
+				abort();
+			bindings_free(&b);
+			return 0;
+		}
 		if (rc != 0) {
 			/* Its uses would only repeat this error. */
 			bindings_free(&b);
@@ -446,6 +541,7 @@ static void var_set(struct expander *ex, const char *name, struct value *val,
 	v->nvalues = val->nvalues;
 	v->is_list = val->is_list;
 	v->poisoned = val->poisoned;
+	v->pending = val->pending;
 	v->undefined = false;
 	v->loc = *loc;
 }
@@ -461,6 +557,8 @@ static int expand_assignment(struct expander *ex, const struct stmt *s,
 		return 0; /* -D wins over the file */
 	if (!s->broken)
 		rc = eval_words(ex, s->words, s->nwords, s->is_list, &val, dl);
+	if (rc == 0 && s->nwords == 1 && !val.pending)
+		resolve_runtime(&s->words[0], &val);
 	var_set(ex, s->name, &val, &s->loc);
 	return rc;
 }
@@ -565,9 +663,11 @@ static int bind_params(struct expander *ex, const struct stmt *call,
 		saved[i] = (struct value){ .poisoned = !v };
 		if (v) { /* detach the old values from the slot */
 			saved[i] = (struct value){ v->values, v->nvalues,
-						   v->is_list, v->poisoned };
+						   v->is_list, v->poisoned,
+						   v->pending };
 			v->values = NULL;
 			v->nvalues = 0;
+			v->pending = NULL;
 		}
 		var_set(ex, def->params[i], &args[i], &call->loc);
 		var_find(ex, def->params[i])->from_cli = false;
@@ -587,6 +687,7 @@ static void unbind_params(struct expander *ex, const struct stmt *def,
 		v->nvalues = saved[i].nvalues;
 		v->is_list = saved[i].is_list;
 		v->poisoned = existed[i] && saved[i].poisoned;
+		v->pending = saved[i].pending;
 		v->undefined = !existed[i];
 	}
 }

@@ -23,11 +23,31 @@
 /* Exit statuses; documented in --help, README and iptload(8). */
 enum {
 	EXIT_OK = 0,
-	EXIT_CONFIG = 2, /* the config is wrong: nothing was changed */
-	EXIT_KERNEL = 3, /* the kernel refused: nothing was changed */
-	EXIT_LOCK = 4,	 /* the xtables lock was not free in time */
+	EXIT_CONFIG = 2,   /* the config is wrong: nothing was changed */
+	EXIT_KERNEL = 3,   /* the kernel refused: nothing was changed */
+	EXIT_LOCK = 4,	   /* the xtables lock was not free in time */
+	EXIT_PARTIAL = 5,  /* --boot: loaded, but some rules wait for a
+			      value (an interface's address) */
+	EXIT_LOCKDOWN = 6, /* --boot: the config is unusable; the built-in
+			      lockdown ruleset was loaded instead */
+	EXIT_MIXED = 7,	   /* a table was refused and putting back the
+			      tables already committed failed: the
+			      kernel holds a mix of old and new */
 	EXIT_USAGE = 64,
 };
+
+/*
+ * What --boot loads when the config cannot be read or has errors: fail
+ * closed, but keep the machine talking to itself.
+ */
+static const char lockdown_ruleset[] =
+	"*filter\n"
+	":INPUT DROP [0:0]\n"
+	":FORWARD DROP [0:0]\n"
+	":OUTPUT DROP [0:0]\n"
+	"-A INPUT -i lo -j ACCEPT\n"
+	"-A OUTPUT -o lo -j ACCEPT\n"
+	"COMMIT\n";
 
 enum command { CMD_APPLY, CMD_CHECK, CMD_PRINT };
 
@@ -38,6 +58,7 @@ struct options {
 	char **defines;
 	size_t ndefines;
 	int wait_seconds;
+	bool boot;
 	bool quiet;
 	bool verbose;
 };
@@ -63,6 +84,13 @@ static void usage(FILE *out)
 		"xtables lock\n"
 		"                           (default: wait as long as it "
 		"takes)\n"
+		"      --boot               apply: fail closed at boot; leave "
+		"out the rules\n"
+		"                           whose values are not known yet, "
+		"and load a\n"
+		"                           lockdown (DROP, loopback only) if "
+		"the config\n"
+		"                           cannot be used\n"
 		"  -q, --quiet              print errors and warnings only\n"
 		"  -v, --verbose            say what is committed\n"
 		"  -h, --help               this text\n"
@@ -70,9 +98,15 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 done; 2 error in the config; 3 the kernel "
 		"refused the\n"
-		"ruleset; 4 the xtables lock was busy; 64 usage error. On "
-		"any error\n"
-		"the kernel's tables are left exactly as they were.\n",
+		"ruleset; 4 the xtables lock was busy; 5 --boot loaded all "
+		"but the rules\n"
+		"that wait for a value; 6 --boot loaded the lockdown; 7 "
+		"the roll-back\n"
+		"after a refusal failed (the kernel holds a mix: see the "
+		"message);\n"
+		"64 usage error.  On 2, 3 and 4 the kernel's tables are left "
+		"exactly\n"
+		"as they were.\n",
 		IPTLOAD_DEFAULT_CONFIG);
 }
 
@@ -109,6 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "define", required_argument, NULL, 'D' },
 		{ "wait", optional_argument, NULL, 'w' },
+		{ "boot", no_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -140,6 +175,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'B':
+			o->boot = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -164,6 +202,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (o->boot && o->command != CMD_APPLY) {
+		fprintf(stderr, "iptload: --boot goes with apply\n");
+		return EXIT_USAGE;
+	}
 	o->file = optind + 1 < argc ? argv[optind + 1] : IPTLOAD_DEFAULT_CONFIG;
 	if (optind + 2 < argc) {
 		fprintf(stderr, "iptload: unexpected argument '%s'\n",
@@ -182,6 +224,8 @@ static int load_config(const struct options *o, struct source *src,
 	struct cmd_list cmds = { 0 };
 	int rc = reader_read(src, &script, dl);
 
+	if (o->boot)
+		expander_set_boot(ex);
 	for (size_t i = 0; i < o->ndefines; i++)
 		if (expander_define(ex, o->defines[i], dl) < 0)
 			rc = -1;
@@ -231,7 +275,9 @@ static int run(const struct options *o, struct ruleset *rs,
 		return EXIT_OK;
 	case CMD_APPLY:
 		if (commit_ruleset(rs, &copt, &report, dl) < 0)
-			return EXIT_KERNEL;
+			return report.status == COMMIT_LOCK_FAILED ? EXIT_LOCK
+			       : report.status == COMMIT_PARTIAL   ? EXIT_MIXED
+								   : EXIT_KERNEL;
 		if (o->verbose)
 			printf("%s: committed %u tables (%zu rules), %u "
 			       "retries\n",
@@ -240,6 +286,30 @@ static int run(const struct options *o, struct ruleset *rs,
 		return EXIT_OK;
 	}
 	return EXIT_USAGE;
+}
+
+/* --boot with an unusable config: load the lockdown ruleset instead. */
+static int apply_lockdown(const struct options *o, struct diag_list *dl)
+{
+	struct options lo = { .command = CMD_APPLY, .file = "lockdown",
+			      .wait_seconds = o->wait_seconds };
+	struct source *src = source_from_string("<lockdown>", lockdown_ruleset);
+	struct expander *ex = expander_new();
+	struct ruleset rs;
+	int status;
+
+	ruleset_init(&rs);
+	status = load_config(&lo, src, ex, &rs, dl) < 0 ? EXIT_CONFIG
+							  : run(&lo, &rs, dl);
+	fprintf(stderr, "iptload: %s: the config cannot be used; %s\n",
+		o->file,
+		status == EXIT_OK ? "loaded the lockdown ruleset (policies "
+				    "DROP, loopback allowed)"
+				  : "loading the lockdown ruleset failed too");
+	ruleset_free(&rs);
+	expander_free(ex);
+	source_free(src);
+	return status == EXIT_OK ? EXIT_LOCKDOWN : status;
 }
 
 int main(int argc, char **argv)
@@ -256,17 +326,20 @@ int main(int argc, char **argv)
 		free(o.defines);
 		return status;
 	}
+	diag_list_init(&dl);
 	src = source_read(o.file, &why);
 	if (!src) {
 		fprintf(stderr, "iptload: cannot read %s: %s\n", o.file, why);
 		free(why);
+		status = o.boot ? apply_lockdown(&o, &dl) : EXIT_CONFIG;
+		diag_list_print(&dl, stderr);
+		diag_list_free(&dl);
 		free(o.defines);
-		return EXIT_CONFIG;
+		return status;
 	}
 	/* The expander holds included files and call sites that the
 	 * diagnostics point into: it lives until they are printed. */
 	ex = expander_new();
-	diag_list_init(&dl);
 	ruleset_init(&rs);
 	if (load_config(&o, src, ex, &rs, &dl) < 0)
 		status = EXIT_CONFIG;
@@ -277,6 +350,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iptload: %zu error%s in %s; nothing was "
 				"changed\n",
 			dl.errors, dl.errors == 1 ? "" : "s", o.file);
+	if (status == EXIT_CONFIG && o.boot) {
+		diag_list_free(&dl);
+		diag_list_init(&dl);
+		status = apply_lockdown(&o, &dl);
+		diag_list_print(&dl, stderr);
+	} else if (status == EXIT_OK && expander_left_out(ex) > 0) {
+		fprintf(stderr, "iptload: %s: loaded, but %zu rule%s for "
+				"values not known yet (see above)\n",
+			o.file, expander_left_out(ex),
+			expander_left_out(ex) == 1 ? " waits" : "s wait");
+		status = EXIT_PARTIAL;
+	}
 	ruleset_free(&rs);
 	diag_list_free(&dl);
 	expander_free(ex);
