@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "helpers.h"
 
 /* Command @c as one string: arguments joined by blanks, "" for empty. */
@@ -326,6 +329,298 @@ static void test_single_values(void **state)
 	run_free(&r);
 }
 
+/* ---- macros ---------------------------------------------------------- */
+
+static void test_macro_call(void **state)
+{
+	struct run r;
+	const struct cmd *c;
+
+	(void)state;
+	assert_int_equal(run_expand(&r, "define allow(IF, PORT) {\n"
+					"\t-A INPUT -i $IF -p udp\n"
+					"\t\t--dport $PORT -j ACCEPT\n"
+					"\t-A OUTPUT -o $IF\n"
+					"}\n"
+					"allow(eth0, 53)\n"
+					"allow(eth1,500)\n"
+					"-A FORWARD\n"),
+			 0);
+	assert_clean(&r);
+	assert_cmds(&r, "-A INPUT -i eth0 -p udp --dport 53 -j ACCEPT",
+		    "-A OUTPUT -o eth0",
+		    "-A INPUT -i eth1 -p udp --dport 500 -j ACCEPT",
+		    "-A OUTPUT -o eth1", "-A FORWARD");
+	/* A command from a body points at the body, and through via at the
+	 * call that made it. */
+	c = &r.cmds.items[2];
+	assert_int_equal(c->loc.line, 2);
+	assert_int_equal(c->args[7].loc.line, 3);
+	assert_int_equal(c->args[7].loc.col, 11);
+	assert_non_null(c->loc.via);
+	assert_int_equal(c->loc.via->line, 7);
+	assert_non_null(c->args[7].loc.via);
+	assert_int_equal(c->args[7].loc.via->line, 7);
+	assert_null(r.cmds.items[4].loc.via);
+	run_free(&r);
+}
+
+/* Parameters are variables for the length of the body only. */
+static void test_macro_parameters_are_restored(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_expand(&r, "P = outer\n"
+					"L = { a b }\n"
+					"define m(P, Q) {\n"
+					"\tin $P $Q\n"
+					"}\n"
+					"m(inner, $P)\n"
+					"m($L, x)\n"
+					"after $P\n"
+					"$Q\n"),
+			 -1);
+	/* An argument is evaluated before the parameters are bound (Q gets
+	 * the outer P); a list argument makes a list parameter. */
+	assert_cmds(&r, "in inner outer", "in a x", "in b x", "after outer");
+	/* Q did not exist before the call, so it does not after. */
+	assert_int_equal(r.dl.errors, 1);
+	assert_error_at(&r, 9, 1, "undefined variable 'Q'");
+	run_free(&r);
+}
+
+static void test_macro_errors(void **state)
+{
+	struct run r;
+	const struct diag *d;
+
+	(void)state;
+	assert_int_equal(run_expand(&r, "define m(A) {\n"
+					"\tx $A\n"
+					"\tm($A)\n"
+					"}\n"
+					"nosuch(1)\n"
+					"m(1, 2)\n"
+					"m(1)\n"
+					"define m(B) {\n"
+					"}\n"),
+			 -1);
+	assert_error_at(&r, 5, 1, "no macro named nosuch");
+	d = assert_error_at(&r, 6, 1, "macro m takes 1 arguments, not 2");
+	assert_non_null(d->hint);
+	assert_string_equal(d->hint, "it is defined at t.conf:1");
+	d = assert_error_at(&r, 3, 2, "recursive call of macro m");
+	assert_non_null(d->loc.via);
+	assert_int_equal(d->loc.via->line, 7);
+	d = assert_error_at(&r, 8, 1, "macro m is already defined");
+	assert_string_equal(d->hint, "the first definition is at t.conf:1");
+	assert_int_equal(r.dl.errors, 4);
+	/* The body ran once, up to the recursive call. */
+	assert_cmds(&r, "x 1");
+	run_free(&r);
+	assert_int_equal(run_read(&r, "define m(A) {\n\tx\n"), -1);
+	assert_error_at(&r, 1, 1, "define m has no closing '}' line");
+	run_free(&r);
+}
+
+/* A -D value stays the winner after a macro used its name for a
+ * parameter. */
+static void test_macro_parameter_named_like_a_define(void **state)
+{
+	static const char *const defs[] = { "PORT=53", NULL };
+	struct run r;
+
+	(void)state;
+	/* BUG: bind_params() clears from_cli on the parameter's variable and
+	 * unbind_params() does not restore it, so after allow(1) the file's
+	 * "PORT = 99" overrides -D PORT=53 (the last command gets 99).
+	 * Remove this skip_bug() once fixed. */
+	skip_bug();
+	assert_int_equal(run_expand_d(&r, "define allow(PORT) {\n"
+					  "\tin $PORT\n"
+					  "}\n"
+					  "allow(1)\n"
+					  "PORT = 99\n"
+					  "out $PORT\n",
+				      defs),
+			 0);
+	assert_clean(&r);
+	assert_cmds(&r, "in 1", "out 53");
+	run_free(&r);
+}
+
+/* A quoted comma is data, as a quoted '=' or brace is: it does not
+ * split macro arguments, so an address list can be passed. */
+static void test_macro_argument_with_quoted_comma(void **state)
+{
+	struct run r;
+
+	(void)state;
+	/* BUG: split_call_word() splits at every comma of a literal piece,
+	 * quoted or not, so this reads as 3 arguments ("macro f takes 2
+	 * arguments, not 3").  Remove this skip_bug() once fixed. */
+	skip_bug();
+	assert_int_equal(run_expand(&r, "define f(S, D) {\n"
+					"\t-A INPUT -s $S -d $D\n"
+					"}\n"
+					"f(10.0.0.1, '10.0.0.2,10.0.0.3')\n"),
+			 0);
+	assert_clean(&r);
+	assert_cmds(&r, "-A INPUT -s 10.0.0.1 -d 10.0.0.2,10.0.0.3");
+	run_free(&r);
+}
+
+/* ---- includes -------------------------------------------------------- */
+
+/* Write @text to @dir/@name, in the scratch directory of a test. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Remove the scratch directory and the files include tests make in it;
+ * not every test makes every file. */
+static int rm_tree(const char *dir)
+{
+	static const char *const names[] = { "rules.d/b.conf",
+					     "rules.d/a.conf", "rules.d",
+					     "self.conf", "loop1.conf",
+					     "loop2.conf" };
+	char path[512];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		(void)remove(path);
+	}
+	return rmdir(dir);
+}
+
+/* Setup and teardown of the include tests: *state is the scratch
+ * directory, so that it goes even when a test fails or skips. */
+static int make_scratch_dir(void **state)
+{
+	static char dir[64];
+
+	strcpy(dir, "/tmp/iptload-unit-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int remove_scratch_dir(void **state)
+{
+	return rm_tree(*state);
+}
+
+/* Run the pipeline up to the expander over @text, read as @dir/main.conf
+ * (includes are relative to the including file). */
+static int run_expand_in(struct run *r, const char *dir, const char *text)
+{
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s/main.conf", dir);
+	run_init(r, "");
+	source_free(r->src);
+	r->src = source_from_string(name, text);
+	r->read_rc = reader_read(r->src, &r->script, &r->dl);
+	r->expand_rc = expander_run(r->ex, &r->script, &r->cmds, &r->dl);
+	return r->read_rc < 0 ? -1 : r->expand_rc;
+}
+
+static void test_include_sorted_and_relative(void **state)
+{
+	const char *dir = *state;
+	char sub[600];
+	struct run r;
+	const struct diag *d;
+
+	snprintf(sub, sizeof(sub), "%s/rules.d", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(dir, "rules.d/b.conf", "b1 $V\nb2 $NOPE\n");
+	write_file(dir, "rules.d/a.conf", "a1 $V\nW = w\n");
+	assert_int_equal(run_expand_in(&r, dir, "V = v\n"
+						"include \"rules.d/*.conf\"\n"
+						"include 'none/*.conf'\n"
+						"main $W\n"),
+			 -1);
+	/* Sorted by name; a variable set in an included file is seen
+	 * after it; a pattern that matches nothing includes nothing. */
+	assert_cmds(&r, "a1 v", "b1 v", "main w");
+	assert_int_equal(r.dl.errors, 1);
+	d = assert_error_like(&r, "undefined variable 'NOPE'");
+	assert_int_equal(d->loc.line, 2);
+	assert_int_equal(d->loc.col, 4);
+	assert_non_null(strstr(d->loc.src->name, "rules.d/b.conf"));
+	/* ...and the include line it came through. */
+	assert_non_null(d->loc.via);
+	assert_int_equal(d->loc.via->line, 2);
+	assert_int_equal(d->loc.via->col, 9);
+	run_free(&r);
+}
+
+static void test_include_errors(void **state)
+{
+	const char *dir = *state;
+	struct run r;
+
+	write_file(dir, "loop1.conf", "one\ninclude \"loop2.conf\"\n");
+	write_file(dir, "loop2.conf", "two\ninclude \"loop1.conf\"\n");
+	assert_int_equal(run_expand_in(&r, dir, "include \"missing.conf\"\n"
+						"include \"loop1.conf\"\n"
+						"include $L\n"
+						"L = { a b }\n"
+						"include \"$L\"\n"),
+			 -1);
+	assert_error_like(&r, "cannot include ");
+	assert_error_like(&r, "missing.conf: No such file or directory");
+	assert_error_like(&r, "loop1.conf includes itself");
+	assert_error_at(&r, 3, 9, "undefined variable 'L'");
+	assert_error_at(&r, 5, 9, "include takes one pattern, not a list");
+	assert_int_equal(r.dl.errors, 4);
+	assert_cmds(&r, "one", "two");
+	run_free(&r);
+}
+
+/* The top file is part of the include chain too. */
+static void test_include_of_the_top_file(void **state)
+{
+	const char *dir = *state;
+	struct run r;
+
+	/* BUG: the top-level file is not on the include stack, so a file
+	 * that includes itself is read once more before the loop is seen:
+	 * its commands are expanded twice and its errors reported twice.
+	 * Remove this skip_bug() once fixed. */
+	skip_bug();
+	{
+		char name[600], text[700];
+
+		snprintf(name, sizeof(name), "%s/self.conf", dir);
+		snprintf(text, sizeof(text), "top\ninclude \"self.conf\"\n");
+		/* On disk too, as the include reads it from there. */
+		write_file(dir, "self.conf", text);
+		run_init(&r, "");
+		source_free(r.src);
+		r.src = source_from_string(name, text);
+		assert_int_equal(reader_read(r.src, &r.script, &r.dl), 0);
+		assert_int_equal(expander_run(r.ex, &r.script, &r.cmds, &r.dl),
+				 -1);
+		assert_int_equal(r.dl.errors, 1);
+		assert_error_like(&r, "self.conf includes itself");
+		assert_cmds(&r, "top");
+		run_free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +638,20 @@ int main(void)
 		cmocka_unit_test(test_empty_list_expands_to_nothing),
 		cmocka_unit_test(test_variable_from_a_list_is_a_list),
 		cmocka_unit_test(test_single_values),
+		cmocka_unit_test(test_macro_call),
+		cmocka_unit_test(test_macro_parameters_are_restored),
+		cmocka_unit_test(test_macro_errors),
+		cmocka_unit_test(test_macro_parameter_named_like_a_define),
+		cmocka_unit_test(test_macro_argument_with_quoted_comma),
+		cmocka_unit_test_setup_teardown(test_include_sorted_and_relative,
+						make_scratch_dir,
+						remove_scratch_dir),
+		cmocka_unit_test_setup_teardown(test_include_errors,
+						make_scratch_dir,
+						remove_scratch_dir),
+		cmocka_unit_test_setup_teardown(test_include_of_the_top_file,
+						make_scratch_dir,
+						remove_scratch_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
