@@ -49,7 +49,8 @@ struct macro {
 
 /* One level of macro call or include: for loop messages. */
 struct frame {
-	const char *what; /* macro name or file path */
+	const char *what; /* macro name, or file path as written */
+	char *key;	  /* an include's real path, to find loops */
 	struct src_loc at;
 };
 
@@ -616,13 +617,14 @@ static int frame_push(struct expander *ex, const char *what,
 		abort();
 	*via = here(ex, loc);
 	ex->vias[ex->nvias++] = via;
-	ex->stack[ex->depth++] = (struct frame){ what, *via };
+	ex->stack[ex->depth++] = (struct frame){ what, NULL, *via };
 	ex->via = via;
 	return 0;
 }
 
 static void frame_pop(struct expander *ex)
 {
+	free(ex->stack[ex->depth - 1].key);
 	ex->depth--;
 	ex->via = ex->via->via;
 }
@@ -749,10 +751,10 @@ static char *dir_of(const char *path)
 	return strndup(path, slash ? (size_t)(slash - path + 1) : 0);
 }
 
-static bool including(const struct expander *ex, const char *path)
+static bool including(const struct expander *ex, const char *real)
 {
 	for (size_t i = 0; i < ex->depth; i++)
-		if (strcmp(ex->stack[i].what, path) == 0)
+		if (ex->stack[i].key && strcmp(ex->stack[i].key, real) == 0)
 			return true;
 	return false;
 }
@@ -789,17 +791,13 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	ex->scripts[ex->nscripts++] = sc;
 	if (including(ex, real)) {
 		diag_error(dl, &at, s->words[0].width,
-			   "%s includes itself", path);
+			   "include loop: %s is already being included", path);
 		hint_chain(ex, path, dl);
 		return -1;
 	}
-	if (frame_push(ex, real, &s->words[0].loc, dl) < 0)
+	if (frame_push(ex, src->name, &s->words[0].loc, dl) < 0)
 		return -1;
-	/* The frame's name must outlive this call: keep it in the source. */
-	ex->stack[ex->depth - 1].what = src->name;
-	free(src->name);
-	src->name = strdup(real);
-	ex->stack[ex->depth - 1].what = src->name;
+	ex->stack[ex->depth - 1].key = strdup(real);
 	rc = reader_read(src, sc, dl);
 	if (expand_script(ex, sc, out, dl) < 0)
 		rc = -1;
