@@ -20,6 +20,8 @@ struct piece {
 	char *text;
 	struct src_loc loc; /* of the text, or of the '$' */
 	unsigned width;     /* source columns it spans */
+	bool quoted;	    /* text from quotes or a backslash: a comma in
+			       it does not split macro arguments */
 };
 
 /*

@@ -71,6 +71,7 @@ struct expander {
 	struct script **scripts;    /* their statements */
 	size_t nscripts;
 	bool no_includes;
+	char *root_key;		    /* real path of the top file */
 	bool boot;		    /* leave out what waits for a value */
 	size_t left_out;	    /* commands left out for that reason */
 };
@@ -178,6 +179,7 @@ void expander_free(struct expander *ex)
 		free(ex->slots[i].name);
 	}
 	free(ex->slots);
+	free(ex->root_key);
 	free(ex->macros);
 	for (size_t i = 0; i < ex->nvias; i++)
 		free(ex->vias[i]);
@@ -448,6 +450,7 @@ struct value {
 	bool is_list;
 	bool poisoned;
 	char *pending; /* not known yet: why */
+	bool from_cli; /* saved across a macro call */
 };
 
 /* address(IF) or network(IF), unquoted, as the whole value. */
@@ -666,7 +669,7 @@ static int bind_params(struct expander *ex, const struct stmt *call,
 		if (v) { /* detach the old values from the slot */
 			saved[i] = (struct value){ v->values, v->nvalues,
 						   v->is_list, v->poisoned,
-						   v->pending };
+						   v->pending, v->from_cli };
 			v->values = NULL;
 			v->nvalues = 0;
 			v->pending = NULL;
@@ -690,6 +693,7 @@ static void unbind_params(struct expander *ex, const struct stmt *def,
 		v->is_list = saved[i].is_list;
 		v->poisoned = existed[i] && saved[i].poisoned;
 		v->pending = saved[i].pending;
+		v->from_cli = existed[i] && saved[i].from_cli;
 		v->undefined = !existed[i];
 	}
 }
@@ -753,6 +757,8 @@ static char *dir_of(const char *path)
 
 static bool including(const struct expander *ex, const char *real)
 {
+	if (ex->root_key && strcmp(ex->root_key, real) == 0)
+		return true;
 	for (size_t i = 0; i < ex->depth; i++)
 		if (ex->stack[i].key && strcmp(ex->stack[i].key, real) == 0)
 			return true;
@@ -881,6 +887,11 @@ static int expand_script(struct expander *ex, const struct script *s,
 int expander_run(struct expander *ex, const struct script *s,
 		 struct cmd_list *out, struct diag_list *dl)
 {
+	const struct source *top = s->count ? s->stmts[0].loc.src : NULL;
+
+	/* The top file counts for include loops too. */
+	free(ex->root_key);
+	ex->root_key = top ? realpath(top->name, NULL) : NULL;
 	return expand_script(ex, s, out, dl);
 }
 

@@ -99,12 +99,14 @@ static void word_add_piece(struct word *w, enum piece_kind kind,
 
 /* Move the literal text gathered so far into a piece of @w. */
 static void flush_text(struct reader *r, struct word *w, struct buf *b,
-		       size_t *text_start, size_t pos)
+		       size_t *text_start, size_t pos, bool quoted)
 {
-	if (b->len > 0)
+	if (b->len > 0) {
 		word_add_piece(w, PIECE_TEXT, b->data, b->len,
 			       reader_loc(r, *text_start),
 			       (unsigned)(pos - *text_start));
+		w->pieces[w->npieces - 1].quoted = quoted;
+	}
 	b->len = 0;
 	*text_start = pos;
 }
@@ -167,9 +169,10 @@ static size_t read_quoted(struct reader *r, struct word *w, struct buf *b,
 	char q = s[pos];
 	size_t i = pos + 1;
 
+	flush_text(r, w, b, text_start, pos, false);
 	while (i < r->line_len && s[i] != q) {
 		if (q == '"' && s[i] == '$') {
-			flush_text(r, w, b, text_start, i);
+			flush_text(r, w, b, text_start, i, true);
 			i = read_var(r, w, i);
 			*text_start = i;
 			continue;
@@ -186,6 +189,7 @@ static size_t read_quoted(struct reader *r, struct word *w, struct buf *b,
 		diag_hint(r->dl, "close it with %c on the same line", q);
 		return r->line_len;
 	}
+	flush_text(r, w, b, text_start, i + 1, true);
 	return i + 1;
 }
 
@@ -202,7 +206,7 @@ static size_t read_word(struct reader *r, size_t pos)
 			w.quoted = true;
 			pos = read_quoted(r, &w, &b, &text_start, pos);
 		} else if (s[pos] == '$') {
-			flush_text(r, &w, &b, &text_start, pos);
+			flush_text(r, &w, &b, &text_start, pos, false);
 			pos = read_var(r, &w, pos);
 			text_start = pos;
 		} else if (s[pos] == '\\' && pos + 1 == r->line_len) {
@@ -210,8 +214,10 @@ static size_t read_word(struct reader *r, size_t pos)
 			break;
 		} else if (s[pos] == '\\') {
 			w.quoted = true;
+			flush_text(r, &w, &b, &text_start, pos, false);
 			buf_putc(&b, s[pos + 1]);
 			pos += 2;
+			flush_text(r, &w, &b, &text_start, pos, true);
 		} else {
 			if (s[pos] == '=' && w.glued_eq < 0 && !w.quoted &&
 			    w.npieces == 0)
@@ -219,7 +225,7 @@ static size_t read_word(struct reader *r, size_t pos)
 			buf_putc(&b, s[pos++]);
 		}
 	}
-	flush_text(r, &w, &b, &text_start, pos);
+	flush_text(r, &w, &b, &text_start, pos, false);
 	free(b.data);
 	if (w.npieces == 0 && w.quoted) /* "" is an empty word */
 		word_add_piece(&w, PIECE_TEXT, "", 0, w.loc, 0);
@@ -542,9 +548,10 @@ static int split_call_word(struct reader *r, const struct word *w,
 		const struct piece *p = &w->pieces[j];
 		const char *t = p->text;
 
-		if (p->kind == PIECE_VAR) {
-			word_add_piece(cur, PIECE_VAR, t, strlen(t), p->loc,
+		if (p->kind == PIECE_VAR || p->quoted) {
+			word_add_piece(cur, p->kind, t, strlen(t), p->loc,
 				       p->width);
+			cur->pieces[cur->npieces - 1].quoted = p->quoted;
 			continue;
 		}
 		for (;;) {

@@ -146,9 +146,13 @@ static void test_backslash_outside_quotes(void **state)
 	assert_clean(&r);
 	assert_int_equal(r.script.count, 1);
 	assert_words(&r.script.stmts[0], "a b", "$X", "c#d", "'e");
-	/* An escaped '$' is literal text, not a variable piece. */
-	assert_int_equal(r.script.stmts[0].words[1].npieces, 1);
+	/* An escaped '$' is literal text, not a variable piece: "$" (quoted)
+	 * then "X". */
+	assert_int_equal(r.script.stmts[0].words[1].npieces, 2);
 	assert_int_equal(r.script.stmts[0].words[1].pieces[0].kind,
+			 PIECE_TEXT);
+	assert_true(r.script.stmts[0].words[1].pieces[0].quoted);
+	assert_int_equal(r.script.stmts[0].words[1].pieces[1].kind,
 			 PIECE_TEXT);
 	assert_true(r.script.stmts[0].words[1].quoted);
 	run_free(&r);
@@ -182,7 +186,10 @@ static void test_glued_pieces_make_one_word(void **state)
 	assert_clean(&r);
 	assert_int_equal(r.script.count, 1);
 	assert_words(&r.script.stmts[0], "ab${C}${D}.0/24");
-	assert_int_equal(r.script.stmts[0].words[0].npieces, 4);
+	/* "a" and 'b' stay separate quoted pieces, then $C, ${D}, ".0/24" */
+	assert_int_equal(r.script.stmts[0].words[0].npieces, 5);
+	assert_true(r.script.stmts[0].words[0].pieces[0].quoted);
+	assert_false(r.script.stmts[0].words[0].pieces[4].quoted);
 	assert_int_equal(r.script.stmts[0].words[0].width, 17);
 	run_free(&r);
 }
