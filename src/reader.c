@@ -89,6 +89,7 @@ static void word_add_piece(struct word *w, enum piece_kind kind,
 	if (!w->pieces)
 		abort();
 	p = &w->pieces[w->npieces++];
+	memset(p, 0, sizeof(*p));
 	p->kind = kind;
 	p->text = strndup(text, len);
 	if (!p->text)
