@@ -432,11 +432,6 @@ static void test_macro_parameter_named_like_a_define(void **state)
 	struct run r;
 
 	(void)state;
-	/* BUG: bind_params() clears from_cli on the parameter's variable and
-	 * unbind_params() does not restore it, so after allow(1) the file's
-	 * "PORT = 99" overrides -D PORT=53 (the last command gets 99).
-	 * Remove this skip_bug() once fixed. */
-	skip_bug();
 	assert_int_equal(run_expand_d(&r, "define allow(PORT) {\n"
 					  "\tin $PORT\n"
 					  "}\n"
@@ -457,10 +452,6 @@ static void test_macro_argument_with_quoted_comma(void **state)
 	struct run r;
 
 	(void)state;
-	/* BUG: split_call_word() splits at every comma of a literal piece,
-	 * quoted or not, so this reads as 3 arguments ("macro f takes 2
-	 * arguments, not 3").  Remove this skip_bug() once fixed. */
-	skip_bug();
 	assert_int_equal(run_expand(&r, "define f(S, D) {\n"
 					"\t-A INPUT -s $S -d $D\n"
 					"}\n"
@@ -606,32 +597,25 @@ static void test_include_errors(void **state)
 static void test_include_of_the_top_file(void **state)
 {
 	const char *dir = *state;
+	static const char text[] = "top\ninclude \"self.conf\"\n";
+	char name[600];
 	struct run r;
 
-	/* BUG: the top-level file is not on the include stack, so a file
-	 * that includes itself is read once more before the loop is seen:
-	 * its commands are expanded twice and its errors reported twice.
-	 * Remove this skip_bug() once fixed. */
-	skip_bug();
-	{
-		char name[600], text[700];
-
-		snprintf(name, sizeof(name), "%s/self.conf", dir);
-		snprintf(text, sizeof(text), "top\ninclude \"self.conf\"\n");
-		/* On disk too, as the include reads it from there. */
-		write_file(dir, "self.conf", text);
-		run_init(&r, "");
-		source_free(r.src);
-		r.src = source_from_string(name, text);
-		assert_int_equal(reader_read(r.src, &r.script, &r.dl), 0);
-		assert_int_equal(expander_run(r.ex, &r.script, &r.cmds, &r.dl),
-				 -1);
-		assert_int_equal(r.dl.errors, 1);
-		assert_error_like(&r, "self.conf");
-		assert_int_equal(r.dl.items[0].loc.line, 2);
-		assert_cmds(&r, "top");
-		run_free(&r);
-	}
+	snprintf(name, sizeof(name), "%s/self.conf", dir);
+	/* On disk too, as the include reads it from there. */
+	write_file(dir, "self.conf", text);
+	run_init(&r, "");
+	source_free(r.src);
+	r.src = source_from_string(name, text);
+	assert_int_equal(reader_read(r.src, &r.script, &r.dl), 0);
+	assert_int_equal(expander_run(r.ex, &r.script, &r.cmds, &r.dl), -1);
+	/* One error, at the include line, and the file expanded once. */
+	assert_int_equal(r.dl.errors, 1);
+	assert_error_like(&r, "self.conf");
+	assert_int_equal(r.dl.items[0].loc.line, 2);
+	assert_int_equal(r.dl.items[0].loc.col, 9);
+	assert_cmds(&r, "top");
+	run_free(&r);
 }
 
 int main(void)
