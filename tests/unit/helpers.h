@@ -145,9 +145,8 @@ static inline size_t count_sev(const struct run *r, enum diag_severity sev)
 }
 
 /* The first diagnostic of @sev whose message contains @needle, or NULL. */
-static inline const struct diag *find_diag(const struct run *r,
-					   enum diag_severity sev,
-					   const char *needle)
+static inline const struct diag *
+find_diag(const struct run *r, enum diag_severity sev, const char *needle)
 {
 	for (size_t i = 0; i < r->dl.count; i++)
 		if (r->dl.items[i].severity == sev &&
@@ -177,10 +176,10 @@ assert_diag_(const struct run *r, enum diag_severity sev, unsigned line,
 	_fail(file, fline);
 	return NULL;
 }
-#define assert_error_at(r, line, col, msg)                                   \
+#define assert_error_at(r, line, col, msg) \
 	assert_diag_((r), DIAG_ERROR, (line), (col), (msg), __FILE__, __LINE__)
-#define assert_warning_at(r, line, col, msg)                                 \
-	assert_diag_((r), DIAG_WARNING, (line), (col), (msg), __FILE__,       \
+#define assert_warning_at(r, line, col, msg)                            \
+	assert_diag_((r), DIAG_WARNING, (line), (col), (msg), __FILE__, \
 		     __LINE__)
 
 /* Assert an error whose message contains @needle; returns it. */
@@ -198,7 +197,7 @@ static inline const struct diag *assert_error_like_(const struct run *r,
 	}
 	return d;
 }
-#define assert_error_like(r, needle)                                         \
+#define assert_error_like(r, needle) \
 	assert_error_like_((r), (needle), __FILE__, __LINE__)
 
 /* The chain @name of table @table in the run's ruleset; must exist. */

@@ -52,8 +52,8 @@ static const char *rule_str(const struct ipt_entry *e)
 /* Assert chain @name of @table holds exactly the rules given (rule_str
  * form), in order; no arguments after the name means an empty chain. */
 static void assert_chain_(struct run *r, const char *table, const char *name,
-			  const char *const *expect, size_t n,
-			  const char *file, int line)
+			  const char *const *expect, size_t n, const char *file,
+			  int line)
 {
 	struct chain *c = get_chain(r, table, name);
 	bool ok = c->nrules == n;
@@ -71,12 +71,12 @@ static void assert_chain_(struct run *r, const char *table, const char *name,
 	run_dump(r);
 	_fail(file, line);
 }
-#define assert_chain(r, table, name, ...)                                    \
-	do {                                                                 \
-		const char *const expect_[] = { "", ##__VA_ARGS__ };         \
-		assert_chain_((r), (table), (name), expect_ + 1,             \
-			      sizeof(expect_) / sizeof(*expect_) - 1,        \
-			      __FILE__, __LINE__);                           \
+#define assert_chain(r, table, name, ...)                             \
+	do {                                                          \
+		const char *const expect_[] = { "", ##__VA_ARGS__ };  \
+		assert_chain_((r), (table), (name), expect_ + 1,      \
+			      sizeof(expect_) / sizeof(*expect_) - 1, \
+			      __FILE__, __LINE__);                    \
 	} while (0)
 
 /* The single rule of @chain in filter, after a clean build of @text. */
@@ -224,13 +224,11 @@ static void test_address_lists(void **state)
 				     "-I FORWARD 1 -d 1.1.1.1,2.2.2.2\n"),
 			 0);
 	assert_clean(&r);
-	assert_chain(&r, "filter", "INPUT",
-		     "10.0.0.1/32 10.1.0.1/32 ACCEPT",
+	assert_chain(&r, "filter", "INPUT", "10.0.0.1/32 10.1.0.1/32 ACCEPT",
 		     "10.0.0.1/32 10.1.0.2/32 ACCEPT",
 		     "10.0.0.2/32 10.1.0.1/32 ACCEPT",
 		     "10.0.0.2/32 10.1.0.2/32 ACCEPT");
-	assert_chain(&r, "filter", "OUTPUT",
-		     "10.0.0.2/32 10.1.0.2/32 ACCEPT",
+	assert_chain(&r, "filter", "OUTPUT", "10.0.0.2/32 10.1.0.2/32 ACCEPT",
 		     "10.0.0.2/32 10.1.0.1/32 ACCEPT",
 		     "10.0.0.1/32 10.1.0.2/32 ACCEPT",
 		     "10.0.0.1/32 10.1.0.1/32 ACCEPT");
@@ -360,8 +358,9 @@ static void test_new_rename_delete_chain(void **state)
 			 -1);
 	/* OTHER is not empty: its rule jumps to BAR; FOO is gone. */
 	assert_int_equal(r.dl.errors, 2);
-	assert_error_at(&r, 9, 13, "no chain 'FOO' in table filter, and no "
-				   "built-in target of that name");
+	assert_error_at(&r, 9, 13,
+			"no chain 'FOO' in table filter, and no "
+			"built-in target of that name");
 	assert_error_at(&r, 8, 4,
 			"cannot delete chain OTHER: it still has 1 rule "
 			"(flush it first with -F OTHER)");
@@ -430,12 +429,14 @@ static void test_chain_command_errors(void **state)
 				     "-N !x\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 9);
-	d = assert_error_at(&r, 2, 4, "chain 'A' already exists in table "
-				      "filter");
+	d = assert_error_at(&r, 2, 4,
+			    "chain 'A' already exists in table "
+			    "filter");
 	assert_non_null(d->hint);
 	assert_string_equal(d->hint, "it was created at line 1");
-	assert_error_at(&r, 3, 4, "chain 'INPUT' already exists in table "
-				  "filter");
+	assert_error_at(&r, 3, 4,
+			"chain 'INPUT' already exists in table "
+			"filter");
 	assert_error_at(&r, 4, 4, "'ACCEPT' is a verdict, not a chain name");
 	assert_error_at(&r, 5, 4, "cannot delete the built-in chain INPUT");
 	assert_error_at(&r, 6, 4, "cannot rename the built-in chain INPUT");
@@ -443,8 +444,9 @@ static void test_chain_command_errors(void **state)
 	assert_error_at(&r, 10, 4,
 			"cannot delete chain A: 1 rule still jumps to it");
 	assert_error_at(&r, 11, 4, "no chain 'NOPE' in table filter");
-	assert_error_at(&r, 12, 4, "chain name '!x' may not be empty or "
-				   "start with '-' or '!'");
+	assert_error_at(&r, 12, 4,
+			"chain name '!x' may not be empty or "
+			"start with '-' or '!'");
 	run_free(&r);
 }
 
@@ -460,8 +462,9 @@ static void test_chain_name_length(void **state)
 	(void)state;
 	assert_int_equal(strlen(ok28), 28);
 	assert_int_equal(CHAIN_NAME_MAX, 28);
-	snprintf(text, sizeof(text), "-N %s\n-A INPUT -j %s\n-N %s2\n"
-				     "-E %s %s3\n",
+	snprintf(text, sizeof(text),
+		 "-N %s\n-A INPUT -j %s\n-N %s2\n"
+		 "-E %s %s3\n",
 		 ok28, ok28, ok28, ok28, ok28);
 	assert_int_equal(run_all(&r, text), -1);
 	assert_int_equal(r.dl.errors, 2);
@@ -506,8 +509,7 @@ static void test_flush(void **state)
 	assert_chain(&r, "filter", "INPUT");
 	assert_int_equal(ruleset_table(&r.rs, "filter")->nchains, 3);
 	/* -F leaves policies alone. */
-	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy,
-			 POLICY_DROP);
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy, POLICY_DROP);
 	run_free(&r);
 }
 
@@ -523,8 +525,7 @@ static void test_policy(void **state)
 				     "COMMIT\n"),
 			 0);
 	assert_clean(&r);
-	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy,
-			 POLICY_DROP);
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy, POLICY_DROP);
 	assert_int_equal(get_chain(&r, "filter", "FORWARD")->policy,
 			 POLICY_DROP);
 	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->policy,
@@ -553,16 +554,18 @@ static void test_policy_drop_in_nat(void **state)
 				     "COMMIT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 3);
-	assert_error_at(&r, 1, 23, "a DROP policy is not allowed in the nat "
-				   "table: it is not for filtering");
-	assert_error_at(&r, 3, 15, "a DROP policy is not allowed in the nat "
-				   "table: it is not for filtering");
-	assert_error_at(&r, 4, 9, "a DROP policy is not allowed in the nat "
-				  "table: it is not for filtering");
+	assert_error_at(&r, 1, 23,
+			"a DROP policy is not allowed in the nat "
+			"table: it is not for filtering");
+	assert_error_at(&r, 3, 15,
+			"a DROP policy is not allowed in the nat "
+			"table: it is not for filtering");
+	assert_error_at(&r, 4, 9,
+			"a DROP policy is not allowed in the nat "
+			"table: it is not for filtering");
 	assert_int_equal(get_chain(&r, "nat", "POSTROUTING")->policy,
 			 POLICY_ACCEPT);
-	assert_int_equal(get_chain(&r, "nat", "OUTPUT")->policy,
-			 POLICY_ACCEPT);
+	assert_int_equal(get_chain(&r, "nat", "OUTPUT")->policy, POLICY_ACCEPT);
 	run_free(&r);
 }
 
@@ -580,12 +583,14 @@ static void test_policy_errors(void **state)
 				     "-P NOPE DROP\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 5);
-	d = assert_error_at(&r, 2, 6, "only built-in chains have a policy; "
-				      "'C' is a user chain");
+	d = assert_error_at(&r, 2, 6,
+			    "only built-in chains have a policy; "
+			    "'C' is a user chain");
 	assert_string_equal(d->hint, "end the chain with a rule instead: "
 				     "-A C -j DROP");
-	assert_error_at(&r, 3, 10, "a policy is ACCEPT or DROP, not "
-				   "'RETURN'");
+	assert_error_at(&r, 3, 10,
+			"a policy is ACCEPT or DROP, not "
+			"'RETURN'");
 	assert_error_at(&r, 4, 1, "-P needs two arguments");
 	assert_error_at(&r, 5, 1, "-P does not take rule options");
 	assert_error_at(&r, 6, 4, "no chain 'NOPE' in table filter");
@@ -621,16 +626,14 @@ static void test_table_block_starts_afresh(void **state)
 	assert_chain(&r, "filter", "NEW", "10.0.0.1/32 0.0.0.0/0 ACCEPT");
 	assert_chain(&r, "filter", "FORWARD", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
 	assert_chain(&r, "filter", "OUTPUT", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
-	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy,
-			 POLICY_DROP);
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy, POLICY_DROP);
 	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->policy,
 			 POLICY_ACCEPT);
 	assert_int_equal(get_chain(&r, "filter", "NEW")->references, 1);
 	/* Counters are dropped, as iptables-restore does without -c. */
-	assert_int_equal(get_chain(&r, "filter", "INPUT")
-				 ->rules[0]
-				 .entry->counters.pcnt,
-			 0);
+	assert_int_equal(
+		get_chain(&r, "filter", "INPUT")->rules[0].entry->counters.pcnt,
+		0);
 	assert_false(ruleset_table(&r.rs, "nat")->named);
 	run_free(&r);
 }
@@ -652,8 +655,7 @@ static void test_two_table_blocks(void **state)
 	assert_true(ruleset_table(&r.rs, "nat")->named);
 	assert_true(ruleset_table(&r.rs, "raw")->named);
 	assert_false(ruleset_table(&r.rs, "filter")->named);
-	assert_chain(&r, "nat", "POSTROUTING",
-		     "10.0.2.0/24 0.0.0.0/0 ACCEPT");
+	assert_chain(&r, "nat", "POSTROUTING", "10.0.2.0/24 0.0.0.0/0 ACCEPT");
 	assert_chain(&r, "raw", "PREROUTING", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
 	assert_int_equal(ruleset_table(&r.rs, "raw")->nchains, 2);
 	assert_int_equal(ruleset_table(&r.rs, "nat")->nchains, 4);
@@ -683,8 +685,9 @@ static void test_block_errors(void **state)
 	assert_string_equal(d->hint, "end the *filter block with COMMIT "
 				     "first");
 	assert_error_at(&r, 6, 4, "only built-in chains have a policy");
-	assert_error_at(&r, 7, 1, "chain line without a policy: write :D "
-				  "ACCEPT, DROP or -");
+	assert_error_at(&r, 7, 1,
+			"chain line without a policy: write :D "
+			"ACCEPT, DROP or -");
 	/* The block still open at the end of the file. */
 	d = assert_error_at(&r, 3, 1, "the *filter block has no COMMIT line");
 	assert_non_null(d->hint);
@@ -754,12 +757,14 @@ static void test_explicit_and_implicit_match_agree(void **state)
 	const struct ipt_entry *a, *b;
 
 	(void)state;
-	a = only_rule(&r1, "-A INPUT -p udp --sport 1:1023 ! --dport domain "
-			   "-j DROP\n",
+	a = only_rule(&r1,
+		      "-A INPUT -p udp --sport 1:1023 ! --dport domain "
+		      "-j DROP\n",
 		      "INPUT");
-	b = only_rule(&r2, "-A INPUT --protocol UDP -m udp "
-			   "--source-port 1:1023 ! --destination-port 53 "
-			   "-j DROP\n",
+	b = only_rule(&r2,
+		      "-A INPUT --protocol UDP -m udp "
+		      "--source-port 1:1023 ! --destination-port 53 "
+		      "-j DROP\n",
 		      "INPUT");
 	assert_int_equal(a->next_offset, b->next_offset);
 	assert_true(rule_entries_equal(a, b));
@@ -802,8 +807,9 @@ static void test_match_order_follows_the_command_line(void **state)
 	const struct ipt_entry *e;
 
 	(void)state;
-	e = only_rule(&r, "-A INPUT -m policy --dir in --pol ipsec "
-			  "-p udp --sport 53 -j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A INPUT -m policy --dir in --pol ipsec "
+		      "-p udp --sport 53 -j ACCEPT\n",
 		      "INPUT");
 	assert_int_equal(entry_nmatches(e), 2);
 	assert_string_equal(match_name(e, 0), "policy");
@@ -812,8 +818,9 @@ static void test_match_order_follows_the_command_line(void **state)
 	assert_int_equal(((const struct xt_udp *)match_data(e, 1))->spts[0],
 			 53);
 	run_free(&r);
-	e = only_rule(&r, "-A INPUT -p udp --sport 53 "
-			  "-m policy --dir in --pol ipsec -j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A INPUT -p udp --sport 53 "
+		      "-m policy --dir in --pol ipsec -j ACCEPT\n",
 		      "INPUT");
 	assert_string_equal(match_name(e, 0), "udp");
 	assert_string_equal(match_name(e, 1), "policy");
@@ -831,8 +838,9 @@ static void test_abbreviations(void **state)
 	/* --proto is short for --protocol while no match has a --proto;
 	 * --dest is --destination while the udp match is not loaded (it is
 	 * after --dp, whose --destination-port makes --dest ambiguous). */
-	e = only_rule(&r, "-A INPUT --proto udp --dest 10.0.0.1 --dp 53 "
-			  "--in-int eth0 --jum ACCEPT\n",
+	e = only_rule(&r,
+		      "-A INPUT --proto udp --dest 10.0.0.1 --dp 53 "
+		      "--in-int eth0 --jum ACCEPT\n",
 		      "INPUT");
 	assert_int_equal(e->ip.proto, IPPROTO_UDP);
 	assert_int_equal(e->ip.dst.s_addr, addr_be("10.0.0.1"));
@@ -844,8 +852,9 @@ static void test_abbreviations(void **state)
 	run_free(&r);
 	/* Once the policy match is loaded, --proto is its own option (an
 	 * exact name wins over an abbreviation). */
-	e = only_rule(&r, "-A INPUT -m policy --dir in --pol ipsec "
-			  "--proto esp -j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A INPUT -m policy --dir in --pol ipsec "
+		      "--proto esp -j ACCEPT\n",
 		      "INPUT");
 	assert_int_equal(e->ip.proto, 0);
 	pi = match_data(e, 0);
@@ -869,17 +878,20 @@ static void test_ambiguous_and_unknown_options(void **state)
 			 -1);
 	assert_int_equal(r.dl.errors, 6);
 	/* --dest is --destination or the udp --destination-port. */
-	assert_error_at(&r, 1, 24, "option '--dest' is ambiguous: write it "
-				   "in full");
+	assert_error_at(&r, 1, 24,
+			"option '--dest' is ambiguous: write it "
+			"in full");
 	/* --de: --delete, --delete-chain or --destination. */
-	assert_error_at(&r, 2, 10, "option '--de' is ambiguous: write it in "
-				   "full");
+	assert_error_at(&r, 2, 10,
+			"option '--de' is ambiguous: write it in "
+			"full");
 	d = assert_error_at(&r, 3, 10, "unknown option '--dport'");
 	assert_non_null(d->hint);
 	assert_string_equal(d->hint, "--dport is a match option: add -p tcp "
 				     "or -p udp before it");
-	assert_error_at(&r, 4, 13, "match 'conntrack' is not supported by "
-				   "this version of iptload");
+	assert_error_at(&r, 4, 13,
+			"match 'conntrack' is not supported by "
+			"this version of iptload");
 	assert_error_like(&r, "no chain 'LOG' in table filter");
 	assert_error_at(&r, 6, 10, "unknown option '-y'");
 	run_free(&r);
@@ -896,10 +908,11 @@ static void test_ip_part_bytes(void **state)
 	const struct ipt_entry *e;
 
 	(void)state;
-	e = only_rule(&r, "-N C\n"
-			  "-A FORWARD ! -s 10.0.1.0/24 -d 192.0.2.0/"
-			  "255.255.255.0 -i eth+ ! -o ppp0 ! -p tcp -f "
-			  "-g C\n",
+	e = only_rule(&r,
+		      "-N C\n"
+		      "-A FORWARD ! -s 10.0.1.0/24 -d 192.0.2.0/"
+		      "255.255.255.0 -i eth+ ! -o ppp0 ! -p tcp -f "
+		      "-g C\n",
 		      "FORWARD");
 	assert_int_equal(e->ip.src.s_addr, addr_be("10.0.1.0"));
 	assert_int_equal(e->ip.smsk.s_addr, addr_be("255.255.255.0"));
@@ -936,9 +949,10 @@ static void test_host_bits_warning(void **state)
 			 0);
 	assert_int_equal(r.dl.errors, 0);
 	assert_int_equal(r.dl.warnings, 1);
-	d = assert_warning_at(&r, 2, 17, "'10.0.1.1/24' has host bits set: "
-					 "it matches the network "
-					 "10.0.1.0/24");
+	d = assert_warning_at(&r, 2, 17,
+			      "'10.0.1.1/24' has host bits set: "
+			      "it matches the network "
+			      "10.0.1.0/24");
 	assert_non_null(d->hint);
 	assert_string_equal(d->hint, "write 10.0.1.1/32 (or 10.0.1.1) for "
 				     "one host, or 10.0.1.0/24 for the "
@@ -965,11 +979,13 @@ static void test_address_errors(void **state)
 			 -1);
 	assert_int_equal(r.dl.errors, 7);
 	/* The seed's first typo. */
-	d = assert_error_at(&r, 1, 19, "missing prefix length after '/' in "
-				       "'0.0.0.0/'");
+	d = assert_error_at(&r, 1, 19,
+			    "missing prefix length after '/' in "
+			    "'0.0.0.0/'");
 	assert_string_equal(d->hint, "write 0.0.0.0/0 for any address");
-	d = assert_error_at(&r, 2, 13, "missing prefix length after '/' in "
-				       "'10.0.1.1/'");
+	d = assert_error_at(&r, 2, 13,
+			    "missing prefix length after '/' in "
+			    "'10.0.1.1/'");
 	assert_string_equal(d->hint, "write 10.0.1.1/32 for one host, or "
 				     "10.0.1.1/LEN for a network");
 	d = assert_error_at(&r, 3, 13, "invalid IPv4 address 'example.com'");
@@ -977,8 +993,9 @@ static void test_address_errors(void **state)
 	assert_error_at(&r, 4, 13, "invalid IPv4 address '10.0.01.1'");
 	assert_error_at(&r, 5, 13, "invalid mask '33' in '10.0.1.0/33'");
 	assert_error_at(&r, 6, 13, "invalid IPv4 address '256.0.0.1'");
-	assert_error_at(&r, 7, 12, "! cannot be used with a list of "
-				   "addresses");
+	assert_error_at(&r, 7, 12,
+			"! cannot be used with a list of "
+			"addresses");
 	assert_chain(&r, "filter", "INPUT");
 	run_free(&r);
 }
@@ -996,17 +1013,22 @@ static void test_interface_and_direction_errors(void **state)
 				     "-A FORWARD -i eth0 -o eth1 -j ACCEPT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 5);
-	assert_error_at(&r, 1, 11, "-i cannot be used in OUTPUT: packets "
-				  "there have no input interface");
-	assert_error_at(&r, 2, 10, "-o cannot be used in INPUT: packets "
-				  "there have no output interface yet");
-	assert_error_at(&r, 3, 23, "-i cannot be used in POSTROUTING: "
-				  "packets there have no input interface");
-	assert_error_at(&r, 4, 22, "-o cannot be used in PREROUTING: "
-				  "packets there have no output interface "
-				  "yet");
-	assert_error_at(&r, 5, 13, "interface name 'abcdefghijklmnop' must "
-				   "be 1 to 15 characters");
+	assert_error_at(&r, 1, 11,
+			"-i cannot be used in OUTPUT: packets "
+			"there have no input interface");
+	assert_error_at(&r, 2, 10,
+			"-o cannot be used in INPUT: packets "
+			"there have no output interface yet");
+	assert_error_at(&r, 3, 23,
+			"-i cannot be used in POSTROUTING: "
+			"packets there have no input interface");
+	assert_error_at(&r, 4, 22,
+			"-o cannot be used in PREROUTING: "
+			"packets there have no output interface "
+			"yet");
+	assert_error_at(&r, 5, 13,
+			"interface name 'abcdefghijklmnop' must "
+			"be 1 to 15 characters");
 	assert_chain(&r, "filter", "FORWARD", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
 	run_free(&r);
 }
@@ -1033,11 +1055,13 @@ static void test_port_errors(void **state)
 	d = assert_error_at(&r, 2, 25,
 			    "invalid port or range '70000' for --dport");
 	assert_non_null(d->hint);
-	d = assert_error_at(&r, 3, 25, "port range '600:500' is empty: 600 "
-				       "is above 500");
+	d = assert_error_at(&r, 3, 25,
+			    "port range '600:500' is empty: 600 "
+			    "is above 500");
 	assert_string_equal(d->hint, "write 500:600");
-	assert_error_at(&r, 4, 25, "invalid port or range '1:2:3' for "
-				   "--sport");
+	assert_error_at(&r, 4, 25,
+			"invalid port or range '1:2:3' for "
+			"--sport");
 	assert_error_at(&r, 5, 25, "invalid port or range '053' for --dport");
 	assert_error_at(&r, 6, 20, "the udp match needs -p udp");
 	assert_error_at(&r, 7, 22, "the udp match needs -p udp");
@@ -1052,8 +1076,9 @@ static void test_port_ranges(void **state)
 	const struct xt_tcp *t;
 
 	(void)state;
-	e = only_rule(&r, "-A INPUT -p tcp --sport 1024: --dport :80 "
-			  "-j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A INPUT -p tcp --sport 1024: --dport :80 "
+		      "-j ACCEPT\n",
 		      "INPUT");
 	t = match_data(e, 0);
 	assert_string_equal(match_name(e, 0), "tcp");
@@ -1081,8 +1106,9 @@ static void test_tcp_flags(void **state)
 	assert_int_equal(t->invflags, XT_TCP_INV_FLAGS);
 	assert_int_equal(t->option, 0);
 	run_free(&r);
-	e = only_rule(&r, "-A INPUT -p tcp --tcp-flags SYN,ACK ack "
-			  "--tcp-option 8\n",
+	e = only_rule(&r,
+		      "-A INPUT -p tcp --tcp-flags SYN,ACK ack "
+		      "--tcp-option 8\n",
 		      "INPUT");
 	t = match_data(e, 0);
 	assert_int_equal(t->flg_mask, 0x12);
@@ -1098,10 +1124,12 @@ static void test_tcp_flags(void **state)
 				     "--syn\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 2);
-	assert_error_at(&r, 1, 23, "--syn and --tcp-flags exclude each "
-				   "other; give one");
-	assert_error_at(&r, 2, 38, "--syn and --tcp-flags exclude each "
-				   "other; give one");
+	assert_error_at(&r, 1, 23,
+			"--syn and --tcp-flags exclude each "
+			"other; give one");
+	assert_error_at(&r, 2, 38,
+			"--syn and --tcp-flags exclude each "
+			"other; give one");
 	run_free(&r);
 }
 
@@ -1113,8 +1141,9 @@ static void test_icmp_match(void **state)
 	const struct ipt_icmp *ic;
 
 	(void)state;
-	e = only_rule(&r, "-A INPUT -p icmp --icmp-type echo-request "
-			  "-j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A INPUT -p icmp --icmp-type echo-request "
+		      "-j ACCEPT\n",
 		      "INPUT");
 	assert_layout(e, sizes, 1);
 	ic = match_data(e, 0);
@@ -1143,11 +1172,12 @@ static void test_policy_match_bytes(void **state)
 	const struct xt_policy_elem *p;
 
 	(void)state;
-	e = only_rule(&r, "-A FORWARD -m policy --dir in --pol ipsec "
-			  "--strict --mode tunnel --tunnel-src 203.0.113.7 "
-			  "--tunnel-dst 10.0.2.0/24 --proto esp --reqid 5 "
-			  "--spi 0x100 --next ! --mode transport "
-			  "-j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A FORWARD -m policy --dir in --pol ipsec "
+		      "--strict --mode tunnel --tunnel-src 203.0.113.7 "
+		      "--tunnel-dst 10.0.2.0/24 --proto esp --reqid 5 "
+		      "--spi 0x100 --next ! --mode transport "
+		      "-j ACCEPT\n",
 		      "FORWARD");
 	assert_layout(e, sizes, 1);
 	assert_string_equal(match_name(e, 0), "policy");
@@ -1175,12 +1205,12 @@ static void test_policy_match_bytes(void **state)
 	assert_false(p->match.saddr || p->match.proto || p->match.spi);
 	run_free(&r);
 	/* --pol none: no elements. */
-	e = only_rule(&r, "-A OUTPUT -m policy --dir out --pol none "
-			  "-j ACCEPT\n",
+	e = only_rule(&r,
+		      "-A OUTPUT -m policy --dir out --pol none "
+		      "-j ACCEPT\n",
 		      "OUTPUT");
 	pi = match_data(e, 0);
-	assert_int_equal(pi->flags,
-			 XT_POLICY_MATCH_OUT | XT_POLICY_MATCH_NONE);
+	assert_int_equal(pi->flags, XT_POLICY_MATCH_OUT | XT_POLICY_MATCH_NONE);
 	/* As libxt_policy: "--pol none" counts no element. */
 	assert_int_equal(pi->len, 0);
 	run_free(&r);
@@ -1211,20 +1241,25 @@ static void test_policy_option_errors(void **state)
 			"--proto udp\n"),
 		-1);
 	assert_int_equal(r.dl.errors, 7);
-	d = assert_error_at(&r, 1, 43, "--tunnel-src/--tunnel-dst need "
-				       "--mode tunnel");
+	d = assert_error_at(&r, 1, 43,
+			    "--tunnel-src/--tunnel-dst need "
+			    "--mode tunnel");
 	assert_string_equal(d->hint, "add --mode tunnel to policy element 1");
 	assert_error_at(&r, 2, 57, "--next needs --strict before it");
-	assert_error_at(&r, 3, 129, "a policy match holds at most 4 "
-				    "elements");
+	assert_error_at(&r, 3, 129,
+			"a policy match holds at most 4 "
+			"elements");
 	assert_error_at(&r, 4, 15, "policy match without --dir");
-	d = assert_error_at(&r, 5, 57, "--mode given twice for one policy "
-				       "element");
+	d = assert_error_at(&r, 5, 57,
+			    "--mode given twice for one policy "
+			    "element");
 	assert_non_null(d->hint);
-	assert_error_at(&r, 6, 60, "--tunnel-src/--tunnel-dst need "
-				   "--mode tunnel");
-	assert_error_at(&r, 7, 51, "invalid IPsec protocol 'udp' for "
-				   "--proto");
+	assert_error_at(&r, 6, 60,
+			"--tunnel-src/--tunnel-dst need "
+			"--mode tunnel");
+	assert_error_at(&r, 7, 51,
+			"invalid IPsec protocol 'udp' for "
+			"--proto");
 	assert_chain(&r, "filter", "FORWARD");
 	run_free(&r);
 }
@@ -1237,9 +1272,10 @@ static void test_policy_four_elements(void **state)
 	const struct xt_policy_info *pi;
 
 	(void)state;
-	e = only_rule(&r, "-A FORWARD -m policy --dir in --pol ipsec --strict "
-			  "--reqid 1 --next --reqid 2 --next --reqid 3 "
-			  "--next --reqid 4\n",
+	e = only_rule(&r,
+		      "-A FORWARD -m policy --dir in --pol ipsec --strict "
+		      "--reqid 1 --next --reqid 2 --next --reqid 3 "
+		      "--next --reqid 4\n",
 		      "FORWARD");
 	pi = match_data(e, 0);
 	assert_int_equal(pi->len, XT_POLICY_MAX_ELEM);
@@ -1267,16 +1303,20 @@ static void test_target_errors(void **state)
 				     "-t nat -A POSTROUTING -j ACCEPT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 6);
-	assert_error_at(&r, 1, 26, "DROP is not allowed in the nat table: "
-				   "it is not for filtering");
-	d = assert_error_at(&r, 2, 13, "no chain 'NOPE' in table filter, and "
-				       "no built-in target of that name");
+	assert_error_at(&r, 1, 26,
+			"DROP is not allowed in the nat table: "
+			"it is not for filtering");
+	d = assert_error_at(&r, 2, 13,
+			    "no chain 'NOPE' in table filter, and "
+			    "no built-in target of that name");
 	assert_non_null(strstr(d->hint, "-N NOPE"));
-	assert_error_at(&r, 3, 13, "-g needs a user chain; there is no chain "
-				   "'NOPE' in table filter");
+	assert_error_at(&r, 3, 13,
+			"-g needs a user chain; there is no chain "
+			"'NOPE' in table filter");
 	assert_error_at(&r, 4, 13, "cannot jump to the built-in chain OUTPUT");
-	assert_error_at(&r, 5, 13, "-g needs a user chain; there is no chain "
-				   "'ACCEPT' in table filter");
+	assert_error_at(&r, 5, 13,
+			"-g needs a user chain; there is no chain "
+			"'ACCEPT' in table filter");
 	assert_error_at(&r, 6, 20, "give only one of -j and -g");
 	assert_chain(&r, "nat", "POSTROUTING", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
 	assert_chain(&r, "filter", "INPUT");
@@ -1298,13 +1338,15 @@ static void test_not_ruleset_statements(void **state)
 			 -1);
 	assert_int_equal(r.dl.errors, 6);
 	assert_error_at(&r, 1, 1, "-L is not a ruleset statement");
-	assert_error_at(&r, 2, 10, "only one command per line: -A follows "
-				   "-A");
+	assert_error_at(&r, 2, 10,
+			"only one command per line: -A follows "
+			"-A");
 	assert_error_at(&r, 3, 1, "no command in this line");
 	assert_error_at(&r, 4, 1, "iptables without a command");
 	assert_error_at(&r, 5, 10, "unexpected argument 'stray'");
-	assert_error_at(&r, 7, 20, "'!' at the end of the line inverts "
-				   "nothing");
+	assert_error_at(&r, 7, 20,
+			"'!' at the end of the line inverts "
+			"nothing");
 	run_free(&r);
 }
 
@@ -1327,13 +1369,13 @@ static void test_jump_loop(void **state)
 	assert_clean(&r);
 	assert_int_equal(validate_ruleset(&r.rs, &r.dl), -1);
 	assert_int_equal(r.dl.errors, 1);
-	d = assert_error_at(&r, 7, 1, "jump loop in table filter: A -> B -> "
-				      "A");
+	d = assert_error_at(&r, 7, 1,
+			    "jump loop in table filter: A -> B -> "
+			    "A");
 	(void)d;
 	run_free(&r);
 	/* A chain that jumps to itself. */
-	assert_int_equal(run_all(&r, "-N S\n-A S -j S\n-A FORWARD -j S\n"),
-			 -1);
+	assert_int_equal(run_all(&r, "-N S\n-A S -j S\n-A FORWARD -j S\n"), -1);
 	assert_error_at(&r, 2, 1, "jump loop in table filter: S -> S");
 	run_free(&r);
 }
@@ -1384,30 +1426,33 @@ static void test_policy_direction_against_hooks(void **state)
 	const struct diag *d;
 
 	(void)state;
-	assert_int_equal(run_all(&r, "-N VPN\n"
-				     "-N INNER\n"
-				     "-A INPUT -m policy --dir out --pol ipsec "
-				     "-j ACCEPT\n"
-				     "-A FORWARD -m policy --dir out --pol ipsec "
-				     "-j ACCEPT\n"
-				     "-A FORWARD -m policy --dir in --pol ipsec "
-				     "-j ACCEPT\n"
-				     "-A INPUT -m policy --dir in --pol ipsec "
-				     "-j ACCEPT\n"
-				     "-A OUTPUT -j VPN\n"
-				     "-A VPN -j INNER\n"
-				     "-A INNER -m policy --dir in --pol none "
-				     "-j ACCEPT\n"
-				     "-A VPN -m policy --dir out --pol ipsec "
-				     "-j ACCEPT\n"),
+	assert_int_equal(run_all(&r,
+				 "-N VPN\n"
+				 "-N INNER\n"
+				 "-A INPUT -m policy --dir out --pol ipsec "
+				 "-j ACCEPT\n"
+				 "-A FORWARD -m policy --dir out --pol ipsec "
+				 "-j ACCEPT\n"
+				 "-A FORWARD -m policy --dir in --pol ipsec "
+				 "-j ACCEPT\n"
+				 "-A INPUT -m policy --dir in --pol ipsec "
+				 "-j ACCEPT\n"
+				 "-A OUTPUT -j VPN\n"
+				 "-A VPN -j INNER\n"
+				 "-A INNER -m policy --dir in --pol none "
+				 "-j ACCEPT\n"
+				 "-A VPN -m policy --dir out --pol ipsec "
+				 "-j ACCEPT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 2);
 	/* At the --dir option; through a jump, the hint names the jump. */
-	d = assert_error_at(&r, 3, 20, "policy --dir out cannot match in "
-				       "INPUT");
+	d = assert_error_at(&r, 3, 20,
+			    "policy --dir out cannot match in "
+			    "INPUT");
 	assert_non_null(d->hint);
-	d = assert_error_at(&r, 9, 20, "policy --dir in cannot match in "
-				       "OUTPUT, which reaches INNER");
+	d = assert_error_at(&r, 9, 20,
+			    "policy --dir in cannot match in "
+			    "OUTPUT, which reaches INNER");
 	assert_non_null(d->hint);
 	assert_non_null(strstr(d->hint, "t.conf:8"));
 	run_free(&r);
@@ -1420,8 +1465,9 @@ static void test_policy_direction_against_hooks(void **state)
 				     "COMMIT\n"),
 			 -1);
 	assert_int_equal(r.dl.errors, 1);
-	assert_error_at(&r, 2, 26, "policy --dir in cannot match in "
-				  "POSTROUTING");
+	assert_error_at(&r, 2, 26,
+			"policy --dir in cannot match in "
+			"POSTROUTING");
 	run_free(&r);
 }
 
@@ -1469,18 +1515,14 @@ static void test_vpn_router_shape(void **state)
 			"  --source $LAN --destination $VPN --jump ACCEPT\n"),
 		0);
 	assert_clean(&r);
-	assert_chain(&r, "filter", "INPUT",
-		     "0.0.0.0/0 203.0.113.7/32 ACCEPT",
+	assert_chain(&r, "filter", "INPUT", "0.0.0.0/0 203.0.113.7/32 ACCEPT",
 		     "0.0.0.0/0 203.0.113.7/32 ACCEPT");
-	assert_int_equal(((const struct xt_udp *)match_data(
-				  get_chain(&r, "filter", "INPUT")
-					  ->rules[1]
-					  .entry,
-				  0))
-				 ->dpts[0],
-			 4500);
-	assert_chain(&r, "filter", "FORWARD",
-		     "10.0.2.0/24 10.0.1.0/24 ACCEPT",
+	assert_int_equal(
+		((const struct xt_udp *)match_data(
+			 get_chain(&r, "filter", "INPUT")->rules[1].entry, 0))
+			->dpts[0],
+		4500);
+	assert_chain(&r, "filter", "FORWARD", "10.0.2.0/24 10.0.1.0/24 ACCEPT",
 		     "10.0.1.0/24 10.0.2.0/24 ACCEPT");
 	assert_int_equal(get_chain(&r, "filter", "FORWARD")->policy,
 			 POLICY_DROP);

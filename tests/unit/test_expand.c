@@ -52,12 +52,11 @@ static void assert_cmds_(const struct run *r, const char *const *expect,
 	run_dump(r);
 	_fail(file, line);
 }
-#define assert_cmds(r, ...)                                                  \
-	do {                                                                 \
-		const char *const expect_[] = { __VA_ARGS__ };               \
-		assert_cmds_((r), expect_,                                   \
-			     sizeof(expect_) / sizeof(*expect_), __FILE__,   \
-			     __LINE__);                                      \
+#define assert_cmds(r, ...)                                                    \
+	do {                                                                   \
+		const char *const expect_[] = { __VA_ARGS__ };                 \
+		assert_cmds_((r), expect_, sizeof(expect_) / sizeof(*expect_), \
+			     __FILE__, __LINE__);                              \
 	} while (0)
 
 /* ---- substitution ---------------------------------------------------- */
@@ -180,23 +179,23 @@ static void test_undefined_variable_in_assignment(void **state)
 static void test_define_overrides_the_file(void **state)
 {
 	static const char *const defs[] = { "PUBLIC_IP=198.51.100.20",
-					    "PORTS=53", "EQ=a=b", "EMPTY=",
-					    NULL };
+					    "PORTS=53", "EQ=a=b",
+					    "EMPTY=", NULL };
 	struct run r;
 
 	(void)state;
-	assert_int_equal(run_expand_d(&r, "PUBLIC_IP = 203.0.113.7\n"
-					  "PORTS = { 500 4500 }\n"
-					  "-d $PUBLIC_IP --dport $PORTS\n"
-					  "PUBLIC_IP = 192.0.2.1\n"
-					  "$PUBLIC_IP $EQ x${EMPTY}y\n",
+	assert_int_equal(run_expand_d(&r,
+				      "PUBLIC_IP = 203.0.113.7\n"
+				      "PORTS = { 500 4500 }\n"
+				      "-d $PUBLIC_IP --dport $PORTS\n"
+				      "PUBLIC_IP = 192.0.2.1\n"
+				      "$PUBLIC_IP $EQ x${EMPTY}y\n",
 				      defs),
 			 0);
 	assert_clean(&r);
 	/* -D wins over every assignment in the file, and a -D value is one
 	 * value even where the file assigns a list. */
-	assert_cmds(&r, "-d 198.51.100.20 --dport 53",
-		    "198.51.100.20 a=b xy");
+	assert_cmds(&r, "-d 198.51.100.20 --dport 53", "198.51.100.20 a=b xy");
 	run_free(&r);
 }
 
@@ -253,8 +252,8 @@ static void test_two_lists_give_every_combination(void **state)
 	assert_clean(&r);
 	/* The list used first varies slowest, whatever the order in which
 	 * the lists were defined. */
-	assert_cmds(&r, "1 x", "1 y", "1 z", "2 x", "2 y", "2 z", "x-1",
-		    "x-2", "y-1", "y-2", "z-1", "z-2");
+	assert_cmds(&r, "1 x", "1 y", "1 z", "2 x", "2 y", "2 z", "x-1", "x-2",
+		    "y-1", "y-2", "z-1", "z-2");
 	run_free(&r);
 }
 
@@ -432,12 +431,13 @@ static void test_macro_parameter_named_like_a_define(void **state)
 	struct run r;
 
 	(void)state;
-	assert_int_equal(run_expand_d(&r, "define allow(PORT) {\n"
-					  "\tin $PORT\n"
-					  "}\n"
-					  "allow(1)\n"
-					  "PORT = 99\n"
-					  "out $PORT\n",
+	assert_int_equal(run_expand_d(&r,
+				      "define allow(PORT) {\n"
+				      "\tin $PORT\n"
+				      "}\n"
+				      "allow(1)\n"
+				      "PORT = 99\n"
+				      "out $PORT\n",
 				      defs),
 			 0);
 	assert_clean(&r);
@@ -481,10 +481,9 @@ static void write_file(const char *dir, const char *name, const char *text)
  * not every test makes every file. */
 static int rm_tree(const char *dir)
 {
-	static const char *const names[] = { "rules.d/b.conf",
-					     "rules.d/a.conf", "rules.d",
-					     "self.conf", "loop1.conf",
-					     "loop2.conf" };
+	static const char *const names[] = { "rules.d/b.conf", "rules.d/a.conf",
+					     "rules.d",	       "self.conf",
+					     "loop1.conf",     "loop2.conf" };
 	char path[512];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
@@ -538,10 +537,11 @@ static void test_include_sorted_and_relative(void **state)
 	assert_int_equal(mkdir(sub, 0755), 0);
 	write_file(dir, "rules.d/b.conf", "b1 $V\nb2 $NOPE\n");
 	write_file(dir, "rules.d/a.conf", "a1 $V\nW = w\n");
-	assert_int_equal(run_expand_in(&r, dir, "V = v\n"
-						"include \"rules.d/*.conf\"\n"
-						"include 'none/*.conf'\n"
-						"main $W\n"),
+	assert_int_equal(run_expand_in(&r, dir,
+				       "V = v\n"
+				       "include \"rules.d/*.conf\"\n"
+				       "include 'none/*.conf'\n"
+				       "main $W\n"),
 			 -1);
 	/* Sorted by name; a variable set in an included file is seen
 	 * after it; a pattern that matches nothing includes nothing. */
@@ -565,11 +565,12 @@ static void test_include_errors(void **state)
 
 	write_file(dir, "loop1.conf", "one\ninclude \"loop2.conf\"\n");
 	write_file(dir, "loop2.conf", "two\ninclude \"loop1.conf\"\n");
-	assert_int_equal(run_expand_in(&r, dir, "include \"missing.conf\"\n"
-						"include \"loop1.conf\"\n"
-						"include $L\n"
-						"L = { a b }\n"
-						"include \"$L\"\n"),
+	assert_int_equal(run_expand_in(&r, dir,
+				       "include \"missing.conf\"\n"
+				       "include \"loop1.conf\"\n"
+				       "include $L\n"
+				       "L = { a b }\n"
+				       "include \"$L\"\n"),
 			 -1);
 	assert_error_like(&r, "cannot include ");
 	assert_error_like(&r, "missing.conf: No such file or directory");
@@ -640,9 +641,9 @@ int main(void)
 		cmocka_unit_test(test_macro_errors),
 		cmocka_unit_test(test_macro_parameter_named_like_a_define),
 		cmocka_unit_test(test_macro_argument_with_quoted_comma),
-		cmocka_unit_test_setup_teardown(test_include_sorted_and_relative,
-						make_scratch_dir,
-						remove_scratch_dir),
+		cmocka_unit_test_setup_teardown(
+			test_include_sorted_and_relative, make_scratch_dir,
+			remove_scratch_dir),
 		cmocka_unit_test_setup_teardown(test_include_errors,
 						make_scratch_dir,
 						remove_scratch_dir),

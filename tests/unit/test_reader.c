@@ -39,7 +39,8 @@ static void assert_words_(const struct stmt *s, const char *const *expect,
 			  size_t n, const char *file, int line)
 {
 	if (s->kind != STMT_COMMAND || s->nwords != n) {
-		fprintf(stderr, "kind %d, %zu words, expected a command of %zu:",
+		fprintf(stderr,
+			"kind %d, %zu words, expected a command of %zu:",
 			s->kind, s->nwords, n);
 		for (size_t i = 0; i < s->nwords; i++)
 			fprintf(stderr, " [%s]", render(&s->words[i]));
@@ -53,12 +54,12 @@ static void assert_words_(const struct stmt *s, const char *const *expect,
 			_fail(file, line);
 		}
 }
-#define assert_words(s, ...)                                                 \
-	do {                                                                 \
-		const char *const expect_[] = { __VA_ARGS__ };               \
-		assert_words_((s), expect_,                                  \
-			      sizeof(expect_) / sizeof(*expect_), __FILE__,  \
-			      __LINE__);                                     \
+#define assert_words(s, ...)                                                \
+	do {                                                                \
+		const char *const expect_[] = { __VA_ARGS__ };              \
+		assert_words_((s), expect_,                                 \
+			      sizeof(expect_) / sizeof(*expect_), __FILE__, \
+			      __LINE__);                                    \
 	} while (0)
 
 /* ---- words and quoting ----------------------------------------------- */
@@ -149,11 +150,9 @@ static void test_backslash_outside_quotes(void **state)
 	/* An escaped '$' is literal text, not a variable piece: "$" (quoted)
 	 * then "X". */
 	assert_int_equal(r.script.stmts[0].words[1].npieces, 2);
-	assert_int_equal(r.script.stmts[0].words[1].pieces[0].kind,
-			 PIECE_TEXT);
+	assert_int_equal(r.script.stmts[0].words[1].pieces[0].kind, PIECE_TEXT);
 	assert_true(r.script.stmts[0].words[1].pieces[0].quoted);
-	assert_int_equal(r.script.stmts[0].words[1].pieces[1].kind,
-			 PIECE_TEXT);
+	assert_int_equal(r.script.stmts[0].words[1].pieces[1].kind, PIECE_TEXT);
 	assert_true(r.script.stmts[0].words[1].quoted);
 	run_free(&r);
 }
@@ -305,8 +304,8 @@ static void test_backslash_glued_to_last_word_continues(void **state)
 			 0);
 	assert_clean(&r);
 	assert_int_equal(r.script.count, 2);
-	assert_words(&r.script.stmts[0], "-A", "INPUT", "-p", "udp",
-		     "--dport", "53", "-j", "ACCEPT");
+	assert_words(&r.script.stmts[0], "-A", "INPUT", "-p", "udp", "--dport",
+		     "53", "-j", "ACCEPT");
 	run_free(&r);
 }
 
@@ -351,8 +350,8 @@ static void assert_assign_(const struct run *r, size_t i, const char *name,
 	}
 	for (size_t k = 0; k < n; k++)
 		if (strcmp(render(&s->words[k]), values[k]) != 0) {
-			fprintf(stderr, "value %zu is [%s], expected [%s]\n",
-				k, render(&s->words[k]), values[k]);
+			fprintf(stderr, "value %zu is [%s], expected [%s]\n", k,
+				render(&s->words[k]), values[k]);
 			_fail(file, line);
 		}
 }
@@ -547,8 +546,7 @@ static void test_bad_variable_references(void **state)
 	assert_int_equal(r.dl.errors, 4);
 	d = assert_error_at(&r, 1, 3, "'${' without a closing '}'");
 	assert_int_equal(d->width, 5);
-	d = assert_error_at(&r, 2, 3,
-			    "'$' is not followed by a variable name");
+	d = assert_error_at(&r, 2, 3, "'$' is not followed by a variable name");
 	assert_non_null(d->hint);
 	assert_non_null(strstr(d->hint, "'\\$'"));
 	assert_error_at(&r, 3, 3, "'$' is not followed by a variable name");
