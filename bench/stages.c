@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stages - time iptload's pipeline one stage at a time, for profiling.
+ *
+ *	stages [--commit] FILE
+ *
+ * Runs what `iptload check FILE` (or, with --commit, `iptload apply`)
+ * runs, in the same order as main.c's load_config(), and prints for each
+ * stage its wall and CPU time, the heap in use after it (glibc mallinfo2:
+ * arena plus mmapped bytes) and the process's peak RSS so far:
+ *
+ *	read      the file into memory (source_read)
+ *	reader    text to statements (reader_read)
+ *	expander  statements to commands (expander_run)
+ *	builder   commands to the in-memory tables (build_ruleset)
+ *	validator the kernel's checks (validate_ruleset)
+ *	committer libiptc: init, load, commit (commit_ruleset; --commit)
+ *	free      the commands, statements and tables
+ *
+ * It links the static library of a build (bench/profile builds it); it
+ * is a measuring tool, not part of iptload.  With --commit it changes the
+ * firewall of the namespace it runs in: run it only under unshare -n, as
+ * bench/profile does.
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "build.h"
+#include "commit.h"
+#include "diag.h"
+#include "expand.h"
+#include "reader.h"
+#include "ruleset.h"
+#include "validate.h"
+
+/* A point in time, for the differences printed per stage. */
+struct mark {
+	struct timespec wall;
+	double cpu;
+};
+
+static struct mark mark_now(void)
+{
+	struct mark m;
+	struct rusage ru;
+
+	clock_gettime(CLOCK_MONOTONIC, &m.wall);
+	getrusage(RUSAGE_SELF, &ru);
+	m.cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return m;
+}
+
+/* Peak RSS of this process so far, in KiB. */
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* What one stage cost; printed once the rule count is known. */
+struct stage {
+	const char *name;
+	double wall, cpu;
+	double heap_mib; /* in use after the stage */
+	double peak_mib; /* of the process, so far */
+};
+
+static struct stage stages[8];
+static size_t nstages;
+
+/* Record the stage that ends now and start the next stage's clock. */
+static void stage_done(const char *name, struct mark *since)
+{
+	struct mark now = mark_now();
+	struct mallinfo2 mi = mallinfo2();
+	struct stage *st = &stages[nstages++];
+
+	st->name = name;
+	st->wall = (double)(now.wall.tv_sec - since->wall.tv_sec) +
+		   (double)(now.wall.tv_nsec - since->wall.tv_nsec) / 1e9;
+	st->cpu = now.cpu - since->cpu;
+	st->heap_mib = (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
+	st->peak_mib = (double)peak_rss_kib() / 1024.0;
+	*since = mark_now();
+}
+
+static void stages_print(size_t rules)
+{
+	double n = rules ? (double)rules : 1.0;
+
+	printf("%-10s %12s %12s %11s %13s %13s\n", "stage", "wall", "CPU",
+	       "wall/rule", "heap after", "peak RSS");
+	for (size_t i = 0; i < nstages; i++) {
+		const struct stage *st = &stages[i];
+
+		printf("%-10s %9.1f ms %9.1f ms %8.2f us %9.1f MiB "
+		       "%9.1f MiB\n",
+		       st->name, st->wall * 1e3, st->cpu * 1e3,
+		       st->wall * 1e6 / n, st->heap_mib, st->peak_mib);
+	}
+}
+
+static size_t count_rules(const struct ruleset *rs)
+{
+	size_t n = 0;
+
+	for (int id = 0; id < TABLE_COUNT; id++)
+		for (size_t i = 0; i < rs->tables[id].nchains; i++)
+			n += rs->tables[id].chains[i]->nrules;
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct commit_options copt = { .wait_seconds = 10 };
+	struct script script = { 0 };
+	struct cmd_list cmds = { 0 };
+	bool commit = argc == 3 && strcmp(argv[1], "--commit") == 0;
+	struct expander *ex;
+	struct diag_list dl;
+	struct ruleset rs;
+	struct source *src;
+	struct mark m;
+	char *why = NULL;
+	size_t rules = 0;
+	int rc = 0;
+
+	if (argc != 2 + commit) {
+		fprintf(stderr, "usage: stages [--commit] FILE\n");
+		return 64;
+	}
+	m = mark_now();
+	src = source_read(argv[argc - 1], &why);
+	if (!src) {
+		fprintf(stderr, "stages: %s: %s\n", argv[argc - 1], why);
+		free(why);
+		return 2;
+	}
+	stage_done("read", &m);
+	ex = expander_new();
+	diag_list_init(&dl);
+	ruleset_init(&rs);
+	rc |= reader_read(src, &script, &dl);
+	stage_done("reader", &m);
+	rc |= expander_run(ex, &script, &cmds, &dl);
+	stage_done("expander", &m);
+	rc |= build_ruleset(&rs, &cmds, &dl);
+	rules = count_rules(&rs);
+	stage_done("builder", &m);
+	if (rc == 0)
+		rc = validate_ruleset(&rs, &dl);
+	stage_done("validator", &m);
+	if (rc == 0 && commit) {
+		rc = commit_ruleset(&rs, &copt, NULL, &dl);
+		stage_done("committer", &m);
+	}
+	cmd_list_free(&cmds);
+	script_free(&script);
+	ruleset_free(&rs);
+	stage_done("free", &m);
+	stages_print(rules);
+	printf("%zu rules, %s\n", rules, rc == 0 ? "ok" : "FAILED");
+	diag_list_print(&dl, stderr);
+	diag_list_free(&dl);
+	expander_free(ex);
+	source_free(src);
+	return rc == 0 ? 0 : 1;
+}
