@@ -35,6 +35,11 @@ void diag_list_free(struct diag_list *dl)
 static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
 		      const struct src_loc *loc, unsigned width,
 		      const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
+		      const struct src_loc *loc, unsigned width,
+		      const char *fmt, va_list ap)
 {
 	struct diag *d;
 

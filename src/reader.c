@@ -727,8 +727,10 @@ static void read_physical_line(struct reader *r)
 				      r->line[start] == '}'));
 
 	if (start == r->line_len) { /* blank line ends a statement */
-		if (!r->continued && !list_open(r))
+		if (!list_open(r)) {
+			r->continued = false; /* as in a shell */
 			finish_stmt(r);
+		}
 		return;
 	}
 	if (r->line[start] == '#')

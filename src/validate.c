@@ -25,6 +25,7 @@ struct walk {
 	unsigned *hooks;  /* bit per hook that reaches the chain */
 	const struct rule **via; /* the first jump that reached it */
 	bool *on_path;
+	bool *loop_seen; /* a loop closing at this chain was reported */
 	bool *seen;
 	size_t *next_rule;
 	size_t *stack;
@@ -86,7 +87,11 @@ static void walk_hook(struct walk *w, size_t root, int hook)
 		if (to == t->nchains || t->chains[to]->hook >= 0)
 			continue;
 		if (w->on_path[to]) {
-			report_loop(w, depth, to, r);
+			/* Once per closing jump, however many hooks
+			 * reach the loop. */
+			if (!w->loop_seen[to])
+				report_loop(w, depth, to, r);
+			w->loop_seen[to] = true;
 			continue;
 		}
 		if (w->seen[to])
@@ -178,10 +183,11 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	w.hooks = calloc(n, sizeof(*w.hooks));
 	w.via = calloc(n, sizeof(*w.via));
 	w.on_path = calloc(n, sizeof(*w.on_path));
+	w.loop_seen = calloc(n, sizeof(*w.loop_seen));
 	w.seen = calloc(n, sizeof(*w.seen));
 	w.next_rule = calloc(n, sizeof(*w.next_rule));
 	w.stack = calloc(n, sizeof(*w.stack));
-	if (!w.hooks || !w.via || !w.on_path || !w.seen || !w.next_rule || !w.stack)
+	if (!w.hooks || !w.via || !w.on_path || !w.loop_seen || !w.seen || !w.next_rule || !w.stack)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		if (t->chains[i]->hook >= 0)
@@ -191,6 +197,7 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	free(w.hooks);
 	free(w.via);
 	free(w.on_path);
+	free(w.loop_seen);
 	free(w.seen);
 	free(w.next_rule);
 	free(w.stack);

@@ -1389,7 +1389,6 @@ static void test_jump_loop_reported_once(void **state)
 	/* BUG: walk_hook() runs once per built-in chain and reports the
 	 * loop on each walk, so this prints the same error twice.
 	 * Remove this skip_bug() once fixed. */
-	skip_bug();
 	assert_int_equal(run_all(&r, "-N A\n-N B\n"
 				     "-A INPUT -j A\n"
 				     "-A OUTPUT -j A\n"
