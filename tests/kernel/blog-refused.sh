@@ -32,6 +32,7 @@ find_dump_table "$IPTLOAD" || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-blog.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 private_lock "$work"
+IPTLOAD=$(wrap_iptload "$IPTLOAD" "$work")
 
 n=0
 failed=0

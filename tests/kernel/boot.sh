@@ -24,6 +24,7 @@ IPTLOAD=$(realpath "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 private_lock "$work"
+IPTLOAD=$(wrap_iptload "$IPTLOAD" "$work")
 export IPTLOAD work
 
 cat >"$work/boot.conf" <<'CONF'

@@ -48,6 +48,7 @@ find_dump_table "$IPTLOAD" || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-compare.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 private_lock "$work"
+IPTLOAD=$(wrap_iptload "$IPTLOAD" "$work")
 
 n=0
 failures=0

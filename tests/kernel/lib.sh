@@ -16,6 +16,20 @@ PRELOAD="$KERNEL_TESTS_DIR/cases/preload.save"
 HOST_NETNS=$(readlink /proc/self/ns/net)
 export KERNEL_TESTS_DIR PRELOAD HOST_NETNS
 
+# wrap_iptload BIN DIR: print the iptload to run: BIN itself, or, when
+# $IPTLOAD_WRAPPER is set (meson test --setup valgrind), a script in DIR
+# that runs BIN under that wrapper.
+wrap_iptload() {
+	if [ -z "${IPTLOAD_WRAPPER:-}" ]; then
+		echo "$1"
+		return
+	fi
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$IPTLOAD_WRAPPER" "$1" \
+		>"$2/iptload-wrapped"
+	chmod +x "$2/iptload-wrapped"
+	echo "$2/iptload-wrapped"
+}
+
 # netns_available: true when this process may create network namespaces.
 netns_available() {
 	unshare -n true 2>/dev/null
