@@ -55,8 +55,7 @@ static void read_kmsg(int fd, char *out, size_t size)
 			continue;
 		msg[strcspn(msg, "\n")] = '\0';
 		if (!strstr(msg, "x_tables") && !strstr(msg, "xt_") &&
-		    !strstr(msg, "ip_tables") && !strstr(msg, "ipt_") &&
-		    !strstr(msg, "policy") && !strstr(msg, "match"))
+		    !strstr(msg, "ip_tables") && !strstr(msg, "ipt_"))
 			continue;
 		len += (size_t)snprintf(out + len, size - len, "%s%s",
 					len ? "; " : "", msg);
@@ -205,8 +204,9 @@ static void report(const struct ruleset *rs, const struct trial_result *res,
 	}
 	if (res->kernel[0])
 		diag_hint(dl, "the kernel logged: %s", res->kernel);
-	else
-		diag_hint(dl, "%s; dmesg may say more", res->reason);
+	else if (r)
+		diag_hint(dl, "the kernel gave no reason in its log; the "
+			      "table loads without this rule");
 }
 
 int trial_load(const struct ruleset *rs, struct diag_list *dl)
