@@ -1,0 +1,1158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xtadapter.c - the adapter over libxtables (iptables 1.8.9): the only
+ * file of iptload that includes <xtables.h>.
+ *
+ * It does for one rule what iptables' do_parse()/command_match()/
+ * command_jump()/command_default() do (iptables/xshared.c), except that
+ * the command line is walked by encode.c, which asks for one extension
+ * option at a time:
+ *  - an extension is found with xtables_find_match()/xtables_find_target(),
+ *    which load the .so and pick the revision the kernel supports;
+ *  - its data block is allocated, named and initialised as iptables does,
+ *    its scratch area (udata) too;
+ *  - its options get codes as if merged into getopt's table: each
+ *    extension instance whose options iptables would merge gets its own
+ *    range of OPTION_RANGE codes; a second instance of the same
+ *    extension is a clone that shares the first one's range and receives
+ *    the options from then on (the first is "completed");
+ *  - options go to xtables_option_mpcall()/_tpcall() with optarg/optind
+ *    set as getopt would have left them, so that old-API parsers can take
+ *    more words from argv;
+ *  - the final checks are xtables_option_mfcall()/_tfcall().
+ *
+ * libxtables reports errors through xt_params->exit_err, which must not
+ * return.  Ours formats the message and siglongjmp()s back to the guard
+ * around the call (run_guarded), so a bad option is an error of its rule,
+ * never the end of iptload.  What the library prints on stderr meanwhile
+ * is collected as notes for the caller.  Getting options codes without
+ * building getopt's merged table keeps the library's option arrays (and
+ * their allocations) out of the picture: encode.c does the lookup the way
+ * getopt_long would.
+ *
+ * Revision probing goes through our own compat_rev, which asks the kernel
+ * exactly as xtables_compatible_revision() does and decides the same way,
+ * but never runs modprobe and never exits.
+ *
+ * Everything here is global state of libxtables: one rule at a time.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <xtables.h>
+
+#include <linux/netfilter/xt_TCPMSS.h>
+#include <linux/netfilter/xt_addrtype.h>
+#include <linux/netfilter/xt_devgroup.h>
+#include <linux/netfilter/xt_ecn.h>
+#include <linux/netfilter/xt_physdev.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter_ipv4/ipt_ECN.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
+
+#include "config.h"
+#include "xtadapter.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The width of one extension's range of option codes: libxtables'
+ * XT_OPTION_OFFSET_SCALE, which its header keeps for internal use.
+ * Old-API option values and x6 option ids are both below it (the
+ * library checks when it registers an extension).
+ */
+#define OPTION_RANGE 256
+
+/* One extension instance of the rule being parsed. */
+struct xtext {
+	struct xtables_match *match; /* exactly one of these is set */
+	struct xtables_target *target;
+	bool merged; /* its options are searchable (not a clone) */
+};
+
+/* The libxtables side of one rule being parsed. */
+struct xtrule {
+	struct xtables_rule_match *matches; /* libxtables' list, in order */
+	struct xtables_target *target;
+	struct xtext **exts;
+	size_t nexts;
+	unsigned ranges; /* option code ranges handed out so far */
+	bool proto_used; /* the -p match was loaded (iptables' proto_used) */
+	struct ipt_entry fw; /* what extensions see as the entry so far */
+	char *notes;
+	char error[1024];
+};
+
+/* ---- the library's global state ------------------------------------ */
+
+static void adapter_exit_err(enum xtables_exittype status, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static int adapter_compat_rev(const char *name, uint8_t rev, int opt);
+
+/* iptables' own options are not merged here (see above): none. */
+static struct option no_options[] = { { NULL, 0, NULL, 0 } };
+
+static struct xtables_globals adapter_globals = {
+	.program_name = "iptload",
+	.program_version = IPTLOAD_VERSION,
+	.orig_opts = no_options,
+	.exit_err = adapter_exit_err,
+	.compat_rev = adapter_compat_rev,
+};
+
+static bool adapter_ready;
+/* The rule being parsed; libxtables can hold only one. */
+static struct xtrule *adapter_active;
+/* Where exit_err jumps to, and what it said. */
+static sigjmp_buf *adapter_jump;
+static char adapter_message[1024];
+/* What stderr and stdout received during a guarded call. */
+static char *captured_err, *captured_out;
+static size_t captured_err_len, captured_out_len;
+
+static void adapter_exit_err(enum xtables_exittype status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(adapter_message, sizeof(adapter_message), fmt, ap);
+	va_end(ap);
+	if (!adapter_jump)
+		abort(); /* called outside run_guarded: a bug of ours */
+	siglongjmp(*adapter_jump, 1);
+}
+
+/*
+ * Whether the kernel supports revision @rev of extension @name: the
+ * decisions of xtables_compatible_revision() (a missing extension is
+ * assumed to have revision 0 only; without the rights to ask, assume
+ * yes), minus its modprobe and its exit() on odd errors.
+ */
+static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
+{
+	struct xt_get_revision req;
+	socklen_t len = sizeof(req);
+	int fd, ret, err;
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return 1;
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", name);
+	req.revision = rev;
+	ret = getsockopt(fd, IPPROTO_IP, opt, &req, &len);
+	err = errno;
+	close(fd);
+	if (ret >= 0)
+		return 1;
+	if (err == ENOENT || err == EPROTONOSUPPORT || err == ENOPROTOOPT)
+		return rev == 0;
+	return 1;
+}
+
+static void adapter_fini(void)
+{
+	xtables_fini();
+}
+
+/* Load libxtables once per process; unloaded at exit. */
+static void adapter_init(void)
+{
+	if (adapter_ready)
+		return;
+	if (xtables_init_all(&adapter_globals, NFPROTO_IPV4) < 0)
+		abort();
+	atexit(adapter_fini);
+	adapter_ready = true;
+}
+
+/* Call @fn(@ctx); 0, or -1 when it ended in exit_err.  Kept apart so
+ * that no local variable lives across the jump. */
+static int call_with_jump(void (*fn)(void *), void *ctx)
+{
+	sigjmp_buf env;
+
+	if (sigsetjmp(env, 0) != 0) {
+		adapter_jump = NULL;
+		return -1;
+	}
+	adapter_jump = &env;
+	fn(ctx);
+	adapter_jump = NULL;
+	return 0;
+}
+
+/*
+ * Run @fn(@ctx) as a guarded call into libxtables: exit_err comes back
+ * here as -1 with the message in adapter_message; stderr (and stdout when
+ * @capture_out) are collected in captured_err/captured_out, which the
+ * caller frees.  getopt's globals are restored afterwards.
+ */
+static int run_guarded(void (*fn)(void *), void *ctx, bool capture_out)
+{
+	FILE *err_stream, *out_stream = NULL;
+	FILE *saved_err = stderr, *saved_out = stdout;
+	int saved_optind = optind, saved_opterr = opterr;
+	char *saved_optarg = optarg;
+	int rc;
+
+	captured_err = captured_out = NULL;
+	err_stream = open_memstream(&captured_err, &captured_err_len);
+	if (capture_out)
+		out_stream = open_memstream(&captured_out, &captured_out_len);
+	if (!err_stream || (capture_out && !out_stream))
+		abort();
+	fflush(stderr);
+	fflush(stdout);
+	stderr = err_stream;
+	if (capture_out)
+		stdout = out_stream;
+	adapter_message[0] = '\0';
+	rc = call_with_jump(fn, ctx);
+	stderr = saved_err;
+	stdout = saved_out;
+	fclose(err_stream);
+	if (out_stream)
+		fclose(out_stream);
+	optind = saved_optind;
+	opterr = saved_opterr;
+	optarg = saved_optarg;
+	return rc;
+}
+
+/* A message on one line without the trailing period-newline clutter. */
+static void tidy_message(char *dst, size_t n, const char *src)
+{
+	size_t len = 0;
+	bool space = false;
+
+	for (; *src && len + 1 < n; src++) {
+		if (isspace((unsigned char)*src)) {
+			space = len > 0;
+			continue;
+		}
+		if (space && len + 2 < n)
+			dst[len++] = ' ';
+		space = false;
+		dst[len++] = *src;
+	}
+	dst[len] = '\0';
+}
+
+/* Keep what the last guarded call printed on stderr as notes of @r. */
+static void keep_notes(struct xtrule *r)
+{
+	char *p = captured_err;
+
+	captured_err = NULL;
+	if (!p || !*p) {
+		free(p);
+		return;
+	}
+	if (!r->notes) {
+		r->notes = p;
+		return;
+	}
+	size_t old = strlen(r->notes);
+
+	r->notes = realloc(r->notes, old + strlen(p) + 1);
+	if (!r->notes)
+		abort();
+	strcpy(r->notes + old, p);
+	free(p);
+}
+
+/* Finish a guarded call made for @r: notes kept, error text set. */
+static int guarded_for(struct xtrule *r, int rc)
+{
+	keep_notes(r);
+	if (rc < 0)
+		tidy_message(r->error, sizeof(r->error), adapter_message);
+	return rc;
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+struct xtrule *xtadapter_rule_new(void)
+{
+	struct xtrule *r;
+
+	adapter_init();
+	if (adapter_active)
+		abort(); /* libxtables holds one rule at a time */
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	/* As do_parse does: flags of the previous rule must not say
+	 * "can only be used once" to this one. */
+	for (struct xtables_match *m = xtables_matches; m; m = m->next)
+		m->mflags = 0;
+	for (struct xtables_target *t = xtables_targets; t; t = t->next) {
+		t->tflags = 0;
+		t->used = 0;
+	}
+	adapter_active = r;
+	return r;
+}
+
+void xtadapter_rule_free(struct xtrule *r)
+{
+	struct xtables_target *t;
+
+	if (!r)
+		return;
+	/* xtables_rule_matches_free() leaves the scratch areas alone. */
+	for (struct xtables_rule_match *rm = r->matches; rm; rm = rm->next) {
+		free(rm->match->udata);
+		rm->match->udata = NULL;
+	}
+	xtables_rule_matches_free(&r->matches);
+	t = r->target;
+	if (t) {
+		free(t->t);
+		t->t = NULL;
+		free(t->udata);
+		t->udata = NULL;
+		if (t->next == t)
+			free(t); /* a clone */
+	}
+	for (size_t i = 0; i < r->nexts; i++)
+		free(r->exts[i]);
+	free(r->exts);
+	free(r->notes);
+	free(r);
+	adapter_active = NULL;
+}
+
+const char *xtadapter_error(const struct xtrule *r)
+{
+	return r->error;
+}
+
+char *xtadapter_take_notes(struct xtrule *r)
+{
+	char *n = r->notes;
+
+	r->notes = NULL;
+	return n;
+}
+
+static struct xtext *add_ext(struct xtrule *r, struct xtables_match *m,
+			     struct xtables_target *t, bool merged)
+{
+	struct xtext *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		abort();
+	x->match = m;
+	x->target = t;
+	x->merged = merged;
+	r->exts = reallocarray(r->exts, r->nexts + 1, sizeof(*r->exts));
+	if (!r->exts)
+		abort();
+	r->exts[r->nexts++] = x;
+	return x;
+}
+
+/* An option code range of its own, as merging into getopt's table
+ * would give. */
+static unsigned next_range(struct xtrule *r)
+{
+	return ++r->ranges * OPTION_RANGE;
+}
+
+/*
+ * Names that can name an extension file: anything else (a '/', say)
+ * would make libxtables dlopen() some other path.
+ */
+static bool valid_ext_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= XT_EXTENSION_MAXNAMELEN)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return false;
+	return true;
+}
+
+/* What add_match_call works on. */
+struct match_call {
+	struct xtrule *r;
+	const char *name;
+	enum xtables_tryload tryload;
+	struct xtables_match *m;
+};
+
+/* command_match(): find the match, allocate and initialise its data. */
+static void add_match_call(void *p)
+{
+	struct match_call *c = p;
+	struct xtables_match *m;
+	size_t size;
+
+	m = xtables_find_match(c->name, c->tryload, &c->r->matches);
+	if (!m)
+		return;
+	size = XT_ALIGN(sizeof(struct xt_entry_match)) + m->size;
+	m->m = xtables_calloc(1, size);
+	m->m->u.match_size = (uint16_t)size;
+	if (m->real_name) {
+		strcpy(m->m->u.user.name, m->real_name);
+		if (!(m->ext_flags & XTABLES_EXT_ALIAS))
+			fprintf(stderr,
+				"the %s match is converted into %s match in "
+				"rule listing and saving\n",
+				m->name, m->real_name);
+	} else {
+		strcpy(m->m->u.user.name, m->name);
+	}
+	m->m->u.user.revision = m->revision;
+	if (m->udata_size) {
+		free(m->udata);
+		m->udata = xtables_calloc(1, m->udata_size);
+	}
+	c->m = m;
+	if (m->init)
+		m->init(m->m);
+}
+
+static struct xtext *add_match(struct xtrule *r, const char *name,
+			       enum xtables_tryload tryload)
+{
+	struct match_call c = { .r = r, .name = name, .tryload = tryload };
+	bool clone;
+
+	if (guarded_for(r, run_guarded(add_match_call, &c, false)) < 0 || !c.m)
+		return NULL;
+	/* A clone shares the range of the instance it was copied from. */
+	clone = c.m->next == c.m;
+	if (!clone)
+		c.m->option_offset = next_range(r);
+	return add_ext(r, c.m, NULL, !clone);
+}
+
+struct xtext *xtadapter_add_match(struct xtrule *r, const char *name)
+{
+	r->error[0] = '\0';
+	if (!valid_ext_name(name)) {
+		snprintf(r->error, sizeof(r->error), "no match named '%s'",
+			 name);
+		return NULL;
+	}
+	return add_match(r, name, XTF_LOAD_MUST_SUCCEED);
+}
+
+/* The name iptables gives protocol @proto when loading its match
+ * (proto_to_name() in iptables/xshared.c). */
+static const char *proto_match_name(uint8_t proto)
+{
+	const struct protoent *pe;
+
+	for (size_t i = 0; xtables_chain_protos[i].name; i++)
+		if (xtables_chain_protos[i].num == proto)
+			return xtables_chain_protos[i].name;
+	pe = getprotobynumber(proto);
+	return pe ? pe->p_name : NULL;
+}
+
+struct xtext *xtadapter_add_proto_match(struct xtrule *r, uint8_t proto)
+{
+	const char *name = proto_match_name(proto);
+	struct xtext *x;
+
+	r->error[0] = '\0';
+	if (r->proto_used || !name || !valid_ext_name(name))
+		return NULL;
+	x = add_match(r, name, XTF_TRY_LOAD);
+	if (x)
+		r->proto_used = true;
+	return x;
+}
+
+/* What add_target_call works on. */
+struct target_call {
+	struct xtrule *r;
+	const char *name;
+	struct xtables_target *t;
+};
+
+/* command_jump(): find the target, allocate and initialise its data. */
+static void add_target_call(void *p)
+{
+	struct target_call *c = p;
+	struct xtables_target *t;
+	size_t size;
+
+	t = xtables_find_target(c->name, XTF_TRY_LOAD);
+	if (!t)
+		return;
+	size = XT_ALIGN(sizeof(struct xt_entry_target)) + t->size;
+	t->t = xtables_calloc(1, size);
+	t->t->u.target_size = (uint16_t)size;
+	if (t->real_name) {
+		strcpy(t->t->u.user.name, t->real_name);
+		if (!(t->ext_flags & XTABLES_EXT_ALIAS))
+			fprintf(stderr,
+				"the %s target is converted into %s target in "
+				"rule listing and saving\n",
+				c->name, t->real_name);
+	} else {
+		strcpy(t->t->u.user.name, c->name);
+	}
+	t->t->u.user.revision = t->revision;
+	if (t->udata_size) {
+		free(t->udata);
+		t->udata = xtables_calloc(1, t->udata_size);
+	}
+	c->t = t;
+	if (t->init)
+		t->init(t->t);
+}
+
+struct xtext *xtadapter_add_target(struct xtrule *r, const char *name,
+				   bool *failed)
+{
+	struct target_call c = { .r = r, .name = name };
+
+	r->error[0] = '\0';
+	*failed = false;
+	if (r->target) {
+		*failed = true;
+		snprintf(r->error, sizeof(r->error),
+			 "multiple -j flags not allowed");
+		return NULL;
+	}
+	/* Not a file name: then it can only be a chain. */
+	if (!valid_ext_name(name))
+		return NULL;
+	if (guarded_for(r, run_guarded(add_target_call, &c, false)) < 0) {
+		*failed = true;
+		return NULL;
+	}
+	if (!c.t)
+		return NULL;
+	r->target = c.t;
+	c.t->option_offset = next_range(r);
+	return add_ext(r, NULL, c.t, true);
+}
+
+const char *xtadapter_ext_name(const struct xtext *x)
+{
+	return x->match ? x->match->m->u.user.name : x->target->t->u.user.name;
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+/* Compare like getopt_long: exact, or @name is a prefix. */
+static bool option_fits(const char *opt, const char *name, size_t len,
+			bool exact)
+{
+	return strncmp(opt, name, len) == 0 && (!exact || opt[len] == '\0');
+}
+
+/* Record candidate @cand; two different candidates are ambiguous. */
+static int option_candidate(int found, struct xtopt *opt,
+			    const struct xtopt *cand)
+{
+	if (found == 0) {
+		*opt = *cand;
+		return 1;
+	}
+	if (opt->code != cand->code || opt->takes_arg != cand->takes_arg)
+		return -1;
+	return found;
+}
+
+int xtadapter_find_option(const struct xtext *x, const char *name, size_t len,
+			  bool exact, struct xtopt *opt)
+{
+	const struct xt_option_entry *x6;
+	const struct option *old;
+	unsigned offset;
+	int found = 0;
+
+	if (!x->merged)
+		return 0;
+	x6 = x->match ? x->match->x6_options : x->target->x6_options;
+	old = x->match ? x->match->extra_opts : x->target->extra_opts;
+	offset = x->match ? x->match->option_offset : x->target->option_offset;
+	if (x6) {
+		for (; x6->name && found >= 0; x6++) {
+			struct xtopt c = { x6->name, x6->id + offset,
+					   x6->type != XTTYPE_NONE };
+
+			if (option_fits(x6->name, name, len, exact))
+				found = option_candidate(found, opt, &c);
+			if (found && exact)
+				break; /* getopt_long takes the first */
+		}
+	} else if (old) {
+		for (; old->name && found >= 0; old++) {
+			struct xtopt c = { old->name,
+					   (unsigned)old->val + offset,
+					   old->has_arg == required_argument };
+
+			if (option_fits(old->name, name, len, exact))
+				found = option_candidate(found, opt, &c);
+			if (found && exact)
+				break;
+		}
+	}
+	return found;
+}
+
+/* What parse_call works on. */
+struct parse_call {
+	struct xtrule *r;
+	unsigned code;
+	char **argv;
+	bool invert;
+	int optind_after;
+};
+
+/* command_default(): the target's range first, then the first match not
+ * completed whose range holds the code. */
+static void parse_call(void *p)
+{
+	struct parse_call *c = p;
+	struct xtables_target *t = c->r->target;
+
+	if (t && c->code >= t->option_offset &&
+	    c->code < t->option_offset + OPTION_RANGE) {
+		xtables_option_tpcall(c->code, c->argv, c->invert, t,
+				      &c->r->fw);
+		c->optind_after = optind;
+		return;
+	}
+	for (struct xtables_rule_match *rm = c->r->matches; rm; rm = rm->next) {
+		struct xtables_match *m = rm->match;
+
+		if (rm->completed || c->code < m->option_offset ||
+		    c->code >= m->option_offset + OPTION_RANGE)
+			continue;
+		xtables_option_mpcall(c->code, c->argv, c->invert, m,
+				      &c->r->fw);
+		c->optind_after = optind;
+		return;
+	}
+	xtables_error(PARAMETER_PROBLEM, "unknown option code %u", c->code);
+}
+
+int xtadapter_parse(struct xtrule *r, const struct xtopt *opt, char **argv,
+		    int next, const char *arg, bool invert,
+		    const struct ipt_ip *ip, int *consumed)
+{
+	struct parse_call c = { .r = r,
+				.code = opt->code,
+				.argv = argv,
+				.invert = invert,
+				.optind_after = next };
+	int rc;
+
+	r->error[0] = '\0';
+	memset(&r->fw, 0, sizeof(r->fw));
+	r->fw.ip = *ip;
+	/* What getopt_long would have left for the parser. */
+	optind = next;
+	optarg = (char *)arg;
+	opterr = 0;
+	rc = guarded_for(r, run_guarded(parse_call, &c, false));
+	*consumed = c.optind_after > next ? c.optind_after - next : 0;
+	return rc;
+}
+
+/* What finish_call works on: one extension's final check. */
+struct finish_call {
+	struct xtables_match *m;
+	struct xtables_target *t;
+};
+
+static void finish_call(void *p)
+{
+	struct finish_call *c = p;
+
+	if (c->m)
+		xtables_option_mfcall(c->m);
+	else
+		xtables_option_tfcall(c->t);
+}
+
+static struct xtext *ext_of_match(const struct xtrule *r,
+				  const struct xtables_match *m)
+{
+	for (size_t i = 0; i < r->nexts; i++)
+		if (r->exts[i]->match == m)
+			return r->exts[i];
+	return NULL;
+}
+
+int xtadapter_finish(struct xtrule *r, struct xtext **culprit)
+{
+	struct finish_call c = { 0 };
+
+	r->error[0] = '\0';
+	for (struct xtables_rule_match *rm = r->matches; rm; rm = rm->next) {
+		c.m = rm->match;
+		if (guarded_for(r, run_guarded(finish_call, &c, false)) < 0) {
+			*culprit = ext_of_match(r, rm->match);
+			return -1;
+		}
+	}
+	if (!r->target)
+		return 0;
+	c.m = NULL;
+	c.t = r->target;
+	if (guarded_for(r, run_guarded(finish_call, &c, false)) < 0) {
+		for (size_t i = 0; i < r->nexts; i++)
+			if (r->exts[i]->target)
+				*culprit = r->exts[i];
+		return -1;
+	}
+	return 0;
+}
+
+const struct xt_entry_match *xtadapter_match_blob(const struct xtext *x)
+{
+	/* Re-read: old-API parsers may have reallocated it. */
+	return x->match ? x->match->m : NULL;
+}
+
+const struct xt_entry_target *xtadapter_target_blob(const struct xtext *x)
+{
+	return x->target ? x->target->t : NULL;
+}
+
+/* ---- saving ----------------------------------------------------------- */
+
+/* What save_call works on. */
+struct save_call {
+	const struct ipt_ip *ip;
+	const struct xt_entry_match *m;
+	const struct xt_entry_target *t;
+	char name[XT_EXTENSION_MAXNAMELEN];
+	bool found;
+};
+
+/* print_match_save() of iptables/xshared.c, with the data size checked
+ * so that a hand-made entry cannot make save() read past it. */
+static void save_match_call(void *p)
+{
+	struct save_call *c = p;
+	struct xtables_match *match, *mt;
+	bool fits;
+
+	match = xtables_find_match(c->name, XTF_TRY_LOAD, NULL);
+	if (!match)
+		return;
+	mt = xtables_find_match_revision(c->name, XTF_TRY_LOAD, match,
+					 c->m->u.user.revision);
+	fits = mt && c->m->u.match_size ==
+			     XT_ALIGN(sizeof(*c->m)) + XT_ALIGN(mt->size);
+	c->found = true;
+	if (!mt)
+		mt = match;
+	printf(" -m %s", mt->alias && fits ? mt->alias(c->m) : c->name);
+	/* A revision the extension does not know, as iptables says; a
+	 * size that does not fit (a hand-made entry) gets the name only. */
+	if (fits && mt->save)
+		mt->save(c->ip, c->m);
+	else if (mt == match && match->revision != c->m->u.user.revision &&
+		 match->save)
+		printf(" [unsupported revision]");
+	if (match->next == match)
+		free(match); /* a clone, made because a rule holds it */
+}
+
+/* print_rule4()'s extension target part, size checked likewise. */
+static void save_target_call(void *p)
+{
+	struct save_call *c = p;
+	struct xtables_target *target, *tg;
+	bool fits;
+
+	target = xtables_find_target(c->name, XTF_TRY_LOAD);
+	if (!target)
+		return;
+	tg = xtables_find_target_revision(c->name, XTF_TRY_LOAD, target,
+					  c->t->u.user.revision);
+	fits = tg && c->t->u.target_size ==
+			     XT_ALIGN(sizeof(*c->t)) + XT_ALIGN(tg->size);
+	c->found = true;
+	if (!tg)
+		tg = target;
+	printf(" -j %s", tg->alias && fits ? tg->alias(c->t) : c->name);
+	if (fits && tg->save)
+		tg->save(c->ip, c->t);
+	else if (tg == target && target->revision != c->t->u.user.revision &&
+		 target->save)
+		printf(" [unsupported revision]");
+	if (target->next == target)
+		free(target);
+}
+
+/* Run a save call with stdout captured; copy the text to @out. */
+static int save_through(void (*fn)(void *), struct save_call *c, FILE *out)
+{
+	int rc;
+
+	adapter_init();
+	rc = run_guarded(fn, c, true);
+	free(captured_err);
+	captured_err = NULL;
+	if (rc == 0 && c->found && captured_out)
+		fputs(captured_out, out);
+	free(captured_out);
+	captured_out = NULL;
+	return rc == 0 && c->found ? 0 : -1;
+}
+
+int xtadapter_save_match(const struct ipt_ip *ip,
+			 const struct xt_entry_match *m, FILE *out)
+{
+	struct save_call c = { .ip = ip, .m = m };
+
+	snprintf(c.name, sizeof(c.name), "%.*s",
+		 (int)sizeof(m->u.user.name) - 1, m->u.user.name);
+	if (!valid_ext_name(c.name))
+		return -1;
+	return save_through(save_match_call, &c, out);
+}
+
+int xtadapter_save_target(const struct ipt_ip *ip,
+			  const struct xt_entry_target *t, FILE *out)
+{
+	struct save_call c = { .ip = ip, .t = t };
+
+	snprintf(c.name, sizeof(c.name), "%.*s",
+		 (int)sizeof(t->u.user.name) - 1, t->u.user.name);
+	if (!valid_ext_name(c.name))
+		return -1;
+	return save_through(save_target_call, &c, out);
+}
+
+/* ---- where the kernel allows an extension ----------------------------- */
+
+#define PRE (1u << NF_INET_PRE_ROUTING)
+#define IN (1u << NF_INET_LOCAL_IN)
+#define FWD (1u << NF_INET_FORWARD)
+#define OUT (1u << NF_INET_LOCAL_OUT)
+#define POST (1u << NF_INET_POST_ROUTING)
+#define TCP IPPROTO_TCP
+#define UDP IPPROTO_UDP
+
+/*
+ * The table, hooks and protocols the kernel's xt_match/xt_target
+ * registrations (or their checkentry functions, for the same reason
+ * whatever the options) allow, as xt_check_match()/xt_check_target()
+ * enforce them when a table is replaced.  Measured on this kernel
+ * (6.18) with iptables-legacy in scratch namespaces, and kept true by
+ * tests/kernel/restrictions.sh.  Sorted by name for bsearch; an extension
+ * that is not listed is allowed everywhere.
+ */
+struct ext_limits {
+	const char *name;
+	bool target;
+	const char *tables[2]; /* NULL: any table */
+	unsigned hooks;	       /* 0: any hook */
+	uint8_t protos[5];     /* 0-terminated; none: any protocol */
+};
+
+/* clang-format off */
+static const struct ext_limits ext_limits[] = {
+	/* name          target  tables                hooks          protocols */
+	{ "CHECKSUM",    true,  { "mangle" },            0,              { 0 } },
+	{ "CLASSIFY",    true,  { NULL },                FWD | OUT | POST, { 0 } },
+	{ "CONNSECMARK", true,  { "mangle", "security" }, 0,             { 0 } },
+	{ "CT",          true,  { "raw" },               0,              { 0 } },
+	{ "DNAT",        true,  { "nat" },               PRE | OUT,      { 0 } },
+	{ "DSCP",        true,  { "mangle" },            0,              { 0 } },
+	{ "ECN",         true,  { "mangle" },            0,              { 0 } },
+	{ "MASQUERADE",  true,  { "nat" },               POST,           { 0 } },
+	{ "NETMAP",      true,  { "nat" },               0,              { 0 } },
+	{ "NOTRACK",     true,  { "raw" },               0,              { 0 } },
+	{ "REDIRECT",    true,  { "nat" },               PRE | OUT,      { 0 } },
+	{ "REJECT",      true,  { "filter" },            IN | FWD | OUT, { 0 } },
+	{ "SECMARK",     true,  { "mangle", "security" }, 0,             { 0 } },
+	{ "SNAT",        true,  { "nat" },               IN | POST,      { 0 } },
+	{ "SYNPROXY",    true,  { NULL },                IN | FWD,       { TCP } },
+	{ "TCPMSS",      true,  { NULL },                0,              { TCP } },
+	{ "TCPOPTSTRIP", true,  { "mangle" },            0,              { TCP } },
+	{ "TOS",         true,  { "mangle" },            0,              { 0 } },
+	{ "TPROXY",      true,  { "mangle" },            PRE,            { TCP, UDP } },
+	{ "TRACE",       true,  { "raw" },               0,              { 0 } },
+	{ "TTL",         true,  { "mangle" },            0,              { 0 } },
+	{ "ah",          false, { NULL },                0,              { IPPROTO_AH } },
+	{ "cgroup",      false, { NULL },                IN | OUT | POST, { 0 } },
+	{ "dccp",        false, { NULL },                0,              { IPPROTO_DCCP } },
+	{ "esp",         false, { NULL },                0,              { IPPROTO_ESP } },
+	{ "ipcomp",      false, { NULL },                0,              { IPPROTO_COMP } },
+	{ "mac",         false, { NULL },                PRE | IN | FWD, { 0 } },
+	{ "multiport",   false, { NULL },                0,
+	  { TCP, UDP, IPPROTO_UDPLITE, IPPROTO_SCTP, IPPROTO_DCCP } },
+	{ "osf",         false, { NULL },                PRE | IN | FWD, { 0 } },
+	{ "owner",       false, { NULL },                OUT | POST,     { 0 } },
+	{ "realm",       false, { NULL },                IN | FWD | OUT | POST, { 0 } },
+	{ "rpfilter",    false, { "raw", "mangle" },     PRE,            { 0 } },
+	{ "sctp",        false, { NULL },                0,              { IPPROTO_SCTP } },
+	{ "socket",      false, { NULL },                PRE | IN,       { 0 } },
+	{ "tcpmss",      false, { NULL },                0,              { TCP } },
+};
+/* clang-format on */
+
+static int ext_limits_cmp(const void *key, const void *elem)
+{
+	const struct ext_limits *k = key, *e = elem;
+	int c = strcmp(k->name, e->name);
+
+	return c ? c : (int)k->target - (int)e->target;
+}
+
+static const struct ext_limits *find_limits(const char *name, bool target)
+{
+	struct ext_limits key = { .name = name, .target = target };
+
+	return bsearch(&key, ext_limits, ARRAY_SIZE(ext_limits),
+		       sizeof(*ext_limits), ext_limits_cmp);
+}
+
+/* Chain names of the hooks in @mask ("INPUT, FORWARD and OUTPUT"),
+ * written to @buf. */
+static const char *hook_list(unsigned mask, char *buf, size_t n)
+{
+	static const char *const names[] = { "PREROUTING", "INPUT", "FORWARD",
+					     "OUTPUT", "POSTROUTING" };
+	unsigned left = (unsigned)__builtin_popcount(mask & 0x1f);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned h = 0; h < ARRAY_SIZE(names); h++) {
+		if (!(mask & (1u << h)) || len >= n)
+			continue;
+		left--;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", names[h],
+					left > 1 ? ", " :
+					left	 ? " and " :
+						   "");
+	}
+	return buf;
+}
+
+static bool proto_is(const struct ipt_ip *ip, uint8_t proto)
+{
+	return ip->proto == proto && !(ip->invflags & XT_INV_PROTO);
+}
+
+/* The registration limits of one extension; 0 or -1 with @why set. */
+static int check_limits(const struct ext_limits *l, const char *kind,
+			const char *table, unsigned hooks,
+			const struct ipt_ip *ip, char *why, size_t n)
+{
+	char list[64];
+	bool proto_ok = l->protos[0] == 0;
+
+	if (l->tables[0] && strcmp(table, l->tables[0]) != 0 &&
+	    !(l->tables[1] && strcmp(table, l->tables[1]) == 0)) {
+		snprintf(why, n, "the %s %s is only valid in the %s table%s%s",
+			 l->name, kind, l->tables[0],
+			 l->tables[1] ? " and the " : "",
+			 l->tables[1] ? l->tables[1] : "");
+		return -1;
+	}
+	if (l->hooks && (hooks & ~l->hooks)) {
+		snprintf(why, n,
+			 "the %s %s cannot be used in %s: the kernel "
+			 "allows it only in %s",
+			 l->name, kind,
+			 hook_list(hooks & ~l->hooks, list, sizeof(list)),
+			 hook_list(l->hooks, (char[64]){ 0 }, 64));
+		return -1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(l->protos) && l->protos[i]; i++)
+		if (proto_is(ip, l->protos[i]))
+			proto_ok = true;
+	if (!proto_ok) {
+		const char *p = proto_match_name(l->protos[0]);
+
+		snprintf(why, n, "the %s %s needs -p %s%s", l->name, kind,
+			 p ? p : "?",
+			 l->protos[1] ? " (or another protocol with ports)" :
+					"");
+		return -1;
+	}
+	return 0;
+}
+
+/* The entry's tcp match asks for SYN: what TCPMSS needs to see. */
+static bool has_syn_match(const struct ipt_entry *e)
+{
+	for (size_t off = sizeof(*e); off < e->target_offset;) {
+		const struct xt_entry_match *m =
+			(const void *)((const char *)e + off);
+		const struct xt_tcp *tcp = (const void *)m->data;
+
+		if (m->u.match_size < sizeof(*m))
+			break;
+		if (strcmp(m->u.user.name, "tcp") == 0 &&
+		    (tcp->flg_cmp & 0x02) &&
+		    !(tcp->invflags & XT_TCP_INV_FLAGS))
+			return true;
+		off += m->u.match_size;
+	}
+	return false;
+}
+
+/* Limits that depend on a target's options (the checkentry functions). */
+static int check_target_options(const struct ipt_entry *e,
+				const struct xt_entry_target *t, unsigned hooks,
+				char *why, size_t n)
+{
+	const char *name = t->u.user.name;
+	const unsigned clamp_hooks = FWD | OUT | POST;
+	char list[64];
+
+	if (strcmp(name, "TCPMSS") == 0 && t->u.user.revision == 0) {
+		const struct xt_tcpmss_info *i = (const void *)t->data;
+
+		if (i->mss == XT_TCPMSS_CLAMP_PMTU && (hooks & ~clamp_hooks)) {
+			snprintf(why, n,
+				 "TCPMSS --clamp-mss-to-pmtu cannot be "
+				 "used in %s: the kernel allows it "
+				 "only in FORWARD, OUTPUT and "
+				 "POSTROUTING",
+				 hook_list(hooks & ~clamp_hooks, list,
+					   sizeof(list)));
+			return -1;
+		}
+		if (!has_syn_match(e)) {
+			snprintf(why, n,
+				 "TCPMSS only works on TCP SYN packets: "
+				 "add --syn or --tcp-flags SYN,RST SYN");
+			return -1;
+		}
+	} else if (strcmp(name, "REJECT") == 0 && t->u.user.revision == 0) {
+		const struct ipt_reject_info *i = (const void *)t->data;
+
+		if (i->with == IPT_TCP_RESET &&
+		    !proto_is(&e->ip, IPPROTO_TCP)) {
+			snprintf(why, n,
+				 "REJECT --reject-with tcp-reset needs "
+				 "-p tcp");
+			return -1;
+		}
+	} else if (strcmp(name, "ECN") == 0 && t->u.user.revision == 0) {
+		const struct ipt_ECN_info *i = (const void *)t->data;
+
+		if ((i->operation &
+		     (IPT_ECN_OP_SET_ECE | IPT_ECN_OP_SET_CWR)) &&
+		    !proto_is(&e->ip, IPPROTO_TCP)) {
+			snprintf(why, n, "ECN --ecn-tcp-remove needs -p tcp");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A direction-bound option used in a hook without that direction. */
+static int wrong_way(const char *what, unsigned bad, unsigned hooks, char *why,
+		     size_t n)
+{
+	char list[64];
+
+	if (!(hooks & bad))
+		return 0;
+	snprintf(why, n, "%s cannot be used in %s", what,
+		 hook_list(hooks & bad, list, sizeof(list)));
+	return -1;
+}
+
+/* Limits that depend on a match's options. */
+static int check_match_options(const struct ipt_entry *e,
+			       const struct xt_entry_match *m, unsigned hooks,
+			       char *why, size_t n)
+{
+	const char *name = m->u.user.name;
+	const unsigned in = PRE | IN;
+	const unsigned out = OUT | POST;
+
+	if (strcmp(name, "physdev") == 0 && m->u.user.revision == 0) {
+		const struct xt_physdev_info *i = (const void *)m->data;
+
+		if ((i->bitmask & (XT_PHYSDEV_OP_OUT | XT_PHYSDEV_OP_ISOUT)) &&
+		    (!(i->bitmask & XT_PHYSDEV_OP_BRIDGED) ||
+		     (i->invert & XT_PHYSDEV_OP_BRIDGED)))
+			return wrong_way("--physdev-out and --physdev-is-out "
+					 "(without --physdev-is-bridged)",
+					 OUT, hooks, why, n);
+	} else if (strcmp(name, "addrtype") == 0 && m->u.user.revision == 1) {
+		const struct xt_addrtype_info_v1 *i = (const void *)m->data;
+
+		if (i->flags & XT_ADDRTYPE_LIMIT_IFACE_IN)
+			return wrong_way("addrtype --limit-iface-in", out,
+					 hooks, why, n);
+		if (i->flags & XT_ADDRTYPE_LIMIT_IFACE_OUT)
+			return wrong_way("addrtype --limit-iface-out", in,
+					 hooks, why, n);
+	} else if (strcmp(name, "devgroup") == 0 && m->u.user.revision == 0) {
+		const struct xt_devgroup_info *i = (const void *)m->data;
+
+		if ((i->flags & XT_DEVGROUP_MATCH_SRC) &&
+		    wrong_way("devgroup --src-group", out, hooks, why, n) < 0)
+			return -1;
+		if (i->flags & XT_DEVGROUP_MATCH_DST)
+			return wrong_way("devgroup --dst-group", in, hooks, why,
+					 n);
+	} else if (strcmp(name, "ecn") == 0 && m->u.user.revision == 0) {
+		const struct xt_ecn_info *i = (const void *)m->data;
+
+		if ((i->operation &
+		     (XT_ECN_OP_MATCH_ECE | XT_ECN_OP_MATCH_CWR)) &&
+		    !proto_is(&e->ip, IPPROTO_TCP)) {
+			snprintf(why, n,
+				 "ecn --ecn-tcp-cwr and --ecn-tcp-ece "
+				 "need -p tcp");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int xtadapter_check_entry(const char *table, unsigned hooks,
+			  const struct ipt_entry *e, char *why, size_t len,
+			  int *which)
+{
+	const struct xt_entry_target *t =
+		(const void *)((const char *)e + e->target_offset);
+	const struct ext_limits *l;
+	int index = 0;
+
+	for (size_t off = sizeof(*e); off < e->target_offset; index++) {
+		const struct xt_entry_match *m =
+			(const void *)((const char *)e + off);
+
+		if (m->u.match_size < sizeof(*m))
+			break;
+		*which = index;
+		l = find_limits(m->u.user.name, false);
+		if (l && check_limits(l, "match", table, hooks, &e->ip, why,
+				      len) < 0)
+			return -1;
+		if (check_match_options(e, m, hooks, why, len) < 0)
+			return -1;
+		off += m->u.match_size;
+	}
+	*which = -1;
+	l = find_limits(t->u.user.name, true);
+	if (l && check_limits(l, "target", table, hooks, &e->ip, why, len) < 0)
+		return -1;
+	return check_target_options(e, t, hooks, why, len);
+}
