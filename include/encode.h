@@ -12,6 +12,8 @@
 #include "expand.h"
 #include "ruleset.h"
 
+struct xtext; /* an extension being parsed (xtadapter.h) */
+
 enum cmd_op {
 	OP_NONE,
 	OP_APPEND,	 /* -A chain rule */
@@ -26,9 +28,15 @@ enum cmd_op {
 	OP_ZERO,	 /* -Z [chain]: counters only, nothing to load */
 };
 
-/* One match of a rule as the user wrote it, encoded. */
+/*
+ * One match of a rule as the user wrote it, encoded: natively (@def set,
+ * options in @data) or by an iptables extension through the libxtables
+ * adapter (@def NULL; @blob is then the whole xt_entry_match, malloc'd).
+ */
 struct encoded_match {
 	const struct match_def *def;
+	struct xtext *ext; /* while the line is parsed; then NULL */
+	struct xt_entry_match *blob;
 	struct arg where; /* the -m NAME, or the option that loaded it */
 	struct arg blame; /* policy: its --dir; a tunnel address */
 	struct arg tunnel;
@@ -66,6 +74,9 @@ struct parsed_cmd {
 	struct encoded_match *matches;
 	size_t nmatches;
 	const struct arg *target;
+	/* The extension target -j named (malloc'd xt_entry_target), or
+	 * NULL: a verdict or a chain.  A chain of that name wins. */
+	struct xt_entry_target *ext_target;
 	bool is_goto;
 	bool has_counters;
 	struct xt_counters counters;

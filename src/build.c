@@ -16,6 +16,7 @@
 
 #include "build.h"
 #include "encode.h"
+#include "xtadapter.h"
 
 /* The replay state: the ruleset and the open "*table" block, if any. */
 struct builder {
@@ -248,9 +249,39 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
 	return 0;
 }
 
+/*
+ * Where the kernel allows the rule's extensions: their table, protocol
+ * and, in a built-in chain, its hook.  A rule in a user chain gets its
+ * hooks checked by the validator, once every jump to the chain is known.
+ */
+static int check_extensions(struct builder *b, const struct table *t,
+			    const struct chain *c, const struct parsed_cmd *pc)
+{
+	struct ipt_entry *e;
+	char why[256];
+	bool any = pc->ext_target != NULL;
+	int which, rc;
+
+	for (size_t k = 0; k < pc->nmatches; k++)
+		any |= pc->matches[k].blob != NULL;
+	if (!any)
+		return 0;
+	e = encode_entry(pc, 0, 0);
+	rc = xtadapter_check_entry(t->name, c->hook >= 0 ? 1u << c->hook : 0,
+				   e, why, sizeof(why), &which);
+	free(e);
+	if (rc == 0)
+		return 0;
+	if (which >= 0)
+		return diag_error(b->dl, &pc->matches[which].where.loc,
+				  pc->matches[which].where.width, "%s", why);
+	return diag_error(b->dl, &pc->target->loc, pc->target->width, "%s",
+			  why);
+}
+
 /* The checks iptables makes on a rule before it goes into a chain. */
 static int check_rule(struct builder *b, struct table *t, struct chain *c,
-		      const struct parsed_cmd *pc)
+		      struct parsed_cmd *pc)
 {
 	const struct arg *tg = pc->target;
 	const char *in = pc->ip.iniface, *out = pc->ip.outiface;
@@ -270,18 +301,31 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 	if (encode_check_matches(pc, b->dl) < 0)
 		return -1;
 	if (!tg)
-		return 0;
+		return check_extensions(b, t, c, pc);
 	if (is_verdict(tg->text) && !pc->is_goto) {
 		if (t->id == TABLE_NAT && strcmp(tg->text, "DROP") == 0)
 			return diag_error(b->dl, &tg->loc, tg->width,
 					  "DROP is not allowed in the nat "
 					  "table: it is not for filtering");
-		return 0;
+		return check_extensions(b, t, c, pc);
 	}
 	struct chain *to = table_find_chain(t, tg->text);
 
-	if (to && to->hook < 0)
-		return 0;
+	if (to && to->hook < 0) {
+		/* A chain beats an extension target of the same name, as
+		 * in iptables; the extension's options are dropped. */
+		if (pc->ext_target) {
+			diag_warning(b->dl, &tg->loc, tg->width,
+				     "jumping to chain %s, not to the %s "
+				     "target extension",
+				     tg->text, tg->text);
+			free(pc->ext_target);
+			pc->ext_target = NULL;
+		}
+		return check_extensions(b, t, c, pc);
+	}
+	if (pc->ext_target && !to)
+		return check_extensions(b, t, c, pc);
 	if (to)
 		return diag_error(b->dl, &tg->loc, tg->width,
 				  "cannot jump to the built-in chain %s",
@@ -296,8 +340,7 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 		   "that name",
 		   tg->text, t->name);
 	diag_hint(b->dl, "create the chain before the rule that jumps to it "
-			 "(-N %s); extension targets such as LOG are not "
-			 "supported by this version",
+			 "(-N %s)",
 		  tg->text);
 	return -1;
 }
@@ -357,7 +400,7 @@ static int delete_rule_spec(struct builder *b, struct table *t,
 }
 
 static int rule_command(struct builder *b, struct table *t,
-			const struct parsed_cmd *pc, const struct src_loc *loc)
+			struct parsed_cmd *pc, const struct src_loc *loc)
 {
 	struct chain *c = need_chain(b, t, pc->chain);
 	unsigned n = 1;

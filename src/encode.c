@@ -10,6 +10,13 @@
  * strictly than iptables does where iptables silently accepts nonsense:
  * ports over 65535, empty ranges, a '/' without a prefix length, octal
  * look-alike addresses.
+ *
+ * Matches and targets without a native encoder go to the iptables
+ * extensions through the libxtables adapter (xtadapter.h): -m NAME loads
+ * one, its options join the lookup in the order iptables merges them, and
+ * its parser, final check and bytes are the extension's own.  The line's
+ * libxtables state is let go of before encode_parse() returns; the parsed
+ * command keeps plain bytes only.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,6 +30,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "encode.h"
+#include "xtadapter.h"
 
 /* One option: --name, its short letter (0: none), number of arguments. */
 struct opt_def {
@@ -955,67 +963,23 @@ static const struct opt_def base_opts[] = {
 
 #define NBASE (sizeof(base_opts) / sizeof(*base_opts))
 
-/* Where an option was found: iptables itself (@m NULL) or a match. */
+/*
+ * Where an option was found: iptables itself (@m and @x NULL), a native
+ * match (@m), or an extension through the adapter (@x, with @xo).
+ */
 struct opt_hit {
 	const struct opt_def *opt;
 	struct encoded_match *m;
+	struct xtext *x;
+	struct xtopt xo;
 };
 
 static bool same_option(const struct opt_hit *a, const struct opt_hit *b)
 {
+	if (a->x || b->x)
+		return a->x == b->x && a->xo.code == b->xo.code &&
+		       a->xo.takes_arg == b->xo.takes_arg;
 	return a->m == b->m && a->opt->id == b->opt->id;
-}
-
-/*
- * Look @name up as getopt_long would over iptables' options followed by
- * the matches' options, newest match first: an exact name wins; else a
- * prefix shared by only one option.  Returns 1 found, 0 unknown,
- * -1 ambiguous (with @hit set to the first candidate).
- */
-static int lookup_long(struct parsed_cmd *pc, const char *name, size_t len,
-		       struct opt_hit *hit)
-{
-	struct opt_hit first = { 0 };
-	bool ambiguous = false;
-	char key[64];
-
-	if (len >= sizeof(key))
-		return 0;
-	memcpy(key, name, len);
-	key[len] = '\0';
-	/* Exact names first (the tables are sorted), then prefixes. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t k = 0; k <= pc->nmatches; k++) {
-			struct encoded_match *m =
-				k == 0 ? NULL : &pc->matches[pc->nmatches - k];
-			const struct opt_def *opts =
-				m ? m->def->opts : base_opts;
-			size_t n = m ? m->def->nopts : NBASE;
-
-			if (pass == 0) {
-				hit->opt = bsearch(key, opts, n, sizeof(*opts),
-						   opt_cmp);
-				hit->m = m;
-				if (hit->opt)
-					return 1;
-				continue;
-			}
-			for (size_t i = 0; i < n; i++) {
-				struct opt_hit h = { &opts[i], m };
-
-				if (strncmp(opts[i].name, key, len) != 0)
-					continue;
-				if (!first.opt)
-					first = h;
-				else if (!same_option(&first, &h))
-					ambiguous = true;
-			}
-		}
-	}
-	*hit = first;
-	if (!first.opt)
-		return 0;
-	return ambiguous ? -1 : 1;
 }
 
 /* The state of one command line being parsed. */
@@ -1027,7 +991,115 @@ struct cmdline {
 	bool invert;
 	const struct arg *invert_arg;
 	unsigned seen; /* base option ids given (bit per id) */
+	/* Extensions: the adapter's rule, the -j extension and how many
+	 * matches came before it, and the words as argv for old-API
+	 * extension parsers.  Created on first use. */
+	struct xtrule *xr;
+	struct xtext *target_x;
+	size_t target_pos;
+	char **argv;
 };
+
+/*
+ * The @k-th newest source of options after iptables' own (k = 0 is the
+ * newest): matches and the -j extension in the order they were merged.
+ * Returns the match, or NULL with *@x set to the target's extension.
+ */
+static struct encoded_match *option_source(const struct cmdline *cl,
+					   size_t k, struct xtext **x)
+{
+	size_t total = cl->pc->nmatches + (cl->target_x ? 1 : 0);
+	size_t i = total - 1 - k; /* in merge order, oldest first */
+	struct encoded_match *m;
+
+	*x = NULL;
+	if (cl->target_x && i == cl->target_pos) {
+		*x = cl->target_x;
+		return NULL;
+	}
+	if (cl->target_x && i > cl->target_pos)
+		i--;
+	m = &cl->pc->matches[i];
+	*x = m->ext;
+	return m;
+}
+
+/* One source's options named @key (exact) or starting with it. */
+static int lookup_source(struct encoded_match *m, struct xtext *x,
+			 const char *key, size_t len, bool exact,
+			 struct opt_hit *first, bool *ambiguous)
+{
+	const struct opt_def *opts = m && !x ? m->def->opts : base_opts;
+	size_t n = m && !x ? m->def->nopts : NBASE;
+	struct opt_hit h = { .m = m, .x = x };
+	int found;
+
+	if (x) {
+		found = xtadapter_find_option(x, key, len, exact, &h.xo);
+		if (found == 0)
+			return 0;
+		if (found < 0 || (first->opt || first->x))
+			*ambiguous = true;
+		if (!first->opt && !first->x)
+			*first = h;
+		return 1;
+	}
+	if (exact) {
+		h.opt = bsearch(key, opts, n, sizeof(*opts), opt_cmp);
+		if (h.opt)
+			*first = h;
+		return h.opt != NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		h.opt = &opts[i];
+		if (strncmp(opts[i].name, key, len) != 0)
+			continue;
+		if (!first->opt && !first->x)
+			*first = h;
+		else if (!same_option(first, &h))
+			*ambiguous = true;
+	}
+	return 0;
+}
+
+/*
+ * Look @name up as getopt_long would over iptables' options followed by
+ * the matches' and the target's options, newest first: an exact name
+ * wins; else a prefix shared by only one option.  Returns 1 found,
+ * 0 unknown, -1 ambiguous (with @hit set to the first candidate).
+ */
+static int lookup_long(const struct cmdline *cl, const char *name, size_t len,
+		       struct opt_hit *hit)
+{
+	size_t nsources = cl->pc->nmatches + (cl->target_x ? 1 : 0);
+	struct opt_hit first = { 0 };
+	bool ambiguous = false;
+	char key[64];
+
+	if (len >= sizeof(key))
+		return 0;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	/* Exact names first (the tables are sorted), then prefixes. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k <= nsources; k++) {
+			struct xtext *x = NULL;
+			struct encoded_match *m =
+				k == 0 ? NULL : option_source(cl, k - 1, &x);
+
+			if (lookup_source(m, x, key, len, pass == 0, &first,
+					  &ambiguous) &&
+			    pass == 0) {
+				*hit = first;
+				return 1;
+			}
+		}
+	}
+	*hit = first;
+	if (!first.opt && !first.x)
+		return 0;
+	return ambiguous ? -1 : 1;
+}
 
 static const struct arg *next_arg(struct cmdline *cl)
 {
@@ -1059,21 +1131,179 @@ static struct encoded_match *add_match(struct parsed_cmd *pc,
 	memset(m, 0, sizeof(*m));
 	m->def = def;
 	m->where = *where;
-	if (def->init)
+	if (def && def->init)
 		def->init(m->data);
 	return m;
 }
 
-static int unsupported_extension(struct cmdline *cl, const struct arg *a,
-				 const char *kind)
+/* ---- extensions, through the libxtables adapter ---------------------- */
+
+/* The targets iptables maps to its standard target, never an extension. */
+static bool is_verdict(const char *name)
 {
-	diag_error(cl->dl, &a->loc, a->width,
-		   "%s '%s' is not supported by this version of iptload", kind,
-		   a->text);
-	diag_hint(cl->dl, "natively supported: matches udp, tcp, icmp, "
-			  "policy; targets ACCEPT, DROP, RETURN, QUEUE and "
-			  "user chains");
-	return -1;
+	return strcmp(name, "ACCEPT") == 0 || strcmp(name, "DROP") == 0 ||
+	       strcmp(name, "QUEUE") == 0 || strcmp(name, "RETURN") == 0;
+}
+
+/* The adapter's rule for this line, made on first use. */
+static struct xtrule *ext_rule(struct cmdline *cl)
+{
+	if (!cl->xr)
+		cl->xr = xtadapter_rule_new();
+	return cl->xr;
+}
+
+/* What the extension printed on stderr, as warnings at @a. */
+static void ext_notes(struct cmdline *cl, const struct arg *a)
+{
+	char *notes = xtadapter_take_notes(cl->xr), *line, *save = NULL;
+
+	for (line = notes ? strtok_r(notes, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		diag_warning(cl->dl, &a->loc, a->width, "%s", line);
+	free(notes);
+}
+
+/* The adapter's error for the word @a. */
+static int ext_error(struct cmdline *cl, const struct arg *a)
+{
+	ext_notes(cl, a);
+	return diag_error(cl->dl, &a->loc, a->width, "%s",
+			  xtadapter_error(cl->xr));
+}
+
+/* -m NAME for a match iptload has no native encoder for. */
+static int add_ext_match(struct cmdline *cl, const struct arg *name)
+{
+	struct xtext *x = xtadapter_add_match(ext_rule(cl), name->text);
+	struct encoded_match *m;
+
+	if (!x) {
+		if (strncmp(xtadapter_error(cl->xr), "Couldn't load", 13) != 0)
+			return ext_error(cl, name);
+		ext_notes(cl, name);
+		diag_error(cl->dl, &name->loc, name->width,
+			   "no match named '%s'", name->text);
+		diag_hint(cl->dl, "iptables has no extension of that name "
+				  "installed (libxt_%s.so)",
+			  name->text);
+		return -1;
+	}
+	ext_notes(cl, name);
+	m = add_match(cl->pc, NULL, name);
+	m->ext = x;
+	return 0;
+}
+
+/* -j NAME: an extension target if one has that name, else a chain. */
+static int add_ext_target(struct cmdline *cl, const struct arg *name)
+{
+	bool failed;
+	struct xtext *x = xtadapter_add_target(ext_rule(cl), name->text,
+					       &failed);
+
+	if (failed)
+		return ext_error(cl, name);
+	ext_notes(cl, name);
+	cl->target_x = x;
+	cl->target_pos = cl->pc->nmatches;
+	return 0;
+}
+
+/* The words of the line as argv, for extensions of the old API that read
+ * more than their one argument. */
+static char **line_argv(struct cmdline *cl)
+{
+	if (!cl->argv) {
+		cl->argv = calloc(cl->c->argc + 1, sizeof(*cl->argv));
+		if (!cl->argv)
+			abort();
+		for (size_t k = 0; k < cl->c->argc; k++)
+			cl->argv[k] = cl->c->args[k].text;
+	}
+	return cl->argv;
+}
+
+/* An option of an extension: its argument, then the extension's parser. */
+static int run_ext_option(struct cmdline *cl, const struct opt_hit *h,
+			  const struct arg *word, const char *inline_val)
+{
+	const char *val = NULL;
+	bool invert = cl->invert;
+	int consumed;
+
+	cl->invert = false;
+	if (inline_val && !h->xo.takes_arg)
+		return diag_error(cl->dl, &word->loc, word->width,
+				  "option '--%s' takes no argument",
+				  h->xo.name);
+	if (h->xo.takes_arg && inline_val) {
+		val = inline_val;
+	} else if (h->xo.takes_arg) {
+		const struct arg *a = next_arg(cl);
+
+		if (!a)
+			return diag_error(cl->dl, &word->loc, word->width,
+					  "%s needs an argument", word->text);
+		if (strcmp(a->text, "!") == 0) {
+			diag_error(cl->dl, &a->loc, 1,
+				   "'!' after %s is not allowed", word->text);
+			diag_hint(cl->dl, "write ! %s VALUE", word->text);
+			return -1;
+		}
+		val = a->text;
+	}
+	cl->pc->has_rule = true;
+	if (xtadapter_parse(cl->xr, &h->xo, line_argv(cl), (int)cl->i, val,
+			    invert, &cl->pc->ip, &consumed) < 0)
+		return ext_error(cl, word);
+	ext_notes(cl, word);
+	cl->i += (size_t)consumed;
+	if (cl->i > cl->c->argc)
+		cl->i = cl->c->argc;
+	return 0;
+}
+
+/*
+ * The extensions' final checks, then their bytes copied into @pc so that
+ * no libxtables state outlives the line.
+ */
+static int finish_extensions(struct cmdline *cl)
+{
+	struct parsed_cmd *pc = cl->pc;
+	struct xtext *culprit = NULL;
+
+	if (xtadapter_finish(cl->xr, &culprit) < 0) {
+		const struct arg *at = pc->target;
+
+		for (size_t k = 0; k < pc->nmatches; k++)
+			if (pc->matches[k].ext == culprit)
+				at = &pc->matches[k].where;
+		return ext_error(cl, at ? at : &cl->c->args[0]);
+	}
+	for (size_t k = 0; k < pc->nmatches; k++) {
+		struct encoded_match *m = &pc->matches[k];
+		const struct xt_entry_match *b;
+
+		if (!m->ext)
+			continue;
+		b = xtadapter_match_blob(m->ext);
+		m->blob = malloc(b->u.match_size);
+		if (!m->blob)
+			abort();
+		memcpy(m->blob, b, b->u.match_size);
+		m->ext = NULL;
+	}
+	if (cl->target_x) {
+		const struct xt_entry_target *b =
+			xtadapter_target_blob(cl->target_x);
+
+		pc->ext_target = malloc(b->u.target_size);
+		if (!pc->ext_target)
+			abort();
+		memcpy(pc->ext_target, b, b->u.target_size);
+	}
+	return 0;
 }
 
 static int set_command(struct cmdline *cl, const struct opt_hit *h,
@@ -1220,10 +1450,10 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 		pc->table_arg = call->val[0];
 		return 0;
 	case B_MATCH:
+		pc->has_rule = true;
 		md = find_match_def(call->val[0]->text);
 		if (!md)
-			return unsupported_extension(cl, call->val[0], "match");
-		pc->has_rule = true;
+			return add_ext_match(cl, call->val[0]);
 		add_match(pc, md, call->val[0]);
 		return 0;
 	case B_JUMP:
@@ -1235,7 +1465,10 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 		pc->target = call->val[0];
 		pc->is_goto = o->id == B_GOTO;
 		pc->has_rule = true;
-		return 0;
+		/* A goto names a chain; verdicts are native. */
+		if (pc->is_goto || is_verdict(pc->target->text))
+			return 0;
+		return add_ext_target(cl, pc->target);
 	case B_COUNTERS:
 		return 0; /* arguments consumed by the caller */
 	case B_IGNORED:
@@ -1264,6 +1497,8 @@ static const enum cmd_op op_of_base[] = {
 static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		      const struct arg *word, const char *inline_val)
 {
+	if (h->x)
+		return run_ext_option(cl, h, word, inline_val);
 	struct opt_call call = { .opt = h->opt, .word = word,
 				 .invert = cl->invert, .pc = cl->pc,
 				 .dl = cl->dl };
@@ -1316,6 +1551,28 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 	return h->m->def->parse(&call, h->m);
 }
 
+/*
+ * -p PROTO with no native match: the extension iptables loads for an
+ * option no one knows (-p sctp --dport 5), if there is one.  As in
+ * iptables, even after "! -p"; the kernel refuses that rule later.
+ */
+static struct encoded_match *load_proto_extension(struct cmdline *cl,
+						  const struct arg *word)
+{
+	struct xtext *x;
+	struct encoded_match *m;
+
+	if (cl->pc->ip.proto == 0)
+		return NULL;
+	x = xtadapter_add_proto_match(ext_rule(cl), (uint8_t)cl->pc->ip.proto);
+	ext_notes(cl, word);
+	if (!x)
+		return NULL;
+	m = add_match(cl->pc, NULL, word);
+	m->ext = x;
+	return m;
+}
+
 /* The match -p loads for an option nobody else knows, if any. */
 static struct encoded_match *load_proto_match(struct cmdline *cl,
 					      const struct arg *word)
@@ -1333,7 +1590,7 @@ static struct encoded_match *load_proto_match(struct cmdline *cl,
 				return NULL; /* already there: truly unknown */
 		return add_match(pc, md, word);
 	}
-	return NULL;
+	return load_proto_extension(cl, word);
 }
 
 static bool has_option(const struct match_def *md, const char *name,
@@ -1361,7 +1618,10 @@ static void hint_option(struct cmdline *cl, const char *name, size_t len)
 	for (size_t i = 0; i < NBASE; i++)
 		names[n++] = base_opts[i].name;
 	for (size_t k = 0; k < cl->pc->nmatches; k++)
-		for (size_t i = 0; i < cl->pc->matches[k].def->nopts && n < NBASE + 64; i++)
+		for (size_t i = 0; cl->pc->matches[k].def &&
+				   i < cl->pc->matches[k].def->nopts &&
+				   n < NBASE + 64;
+		     i++)
 			names[n++] = cl->pc->matches[k].def->opts[i].name;
 	near = diag_closest(key, names, n);
 	if (near)
@@ -1400,10 +1660,10 @@ static int parse_long(struct cmdline *cl, const struct arg *word)
 	const char *eq = strchr(name, '=');
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	struct opt_hit h;
-	int found = lookup_long(cl->pc, name, len, &h);
+	int found = lookup_long(cl, name, len, &h);
 
 	if (found == 0 && load_proto_match(cl, word))
-		found = lookup_long(cl->pc, name, len, &h);
+		found = lookup_long(cl, name, len, &h);
 	if (found == 0)
 		return unknown_option(cl, word, name, len);
 	if (found < 0)
@@ -1411,7 +1671,7 @@ static int parse_long(struct cmdline *cl, const struct arg *word)
 				  "option '%s' is ambiguous: write it in "
 				  "full",
 				  word->text);
-	if (eq && h.opt->nargs == 0)
+	if (eq && h.opt && h.opt->nargs == 0)
 		return diag_error(cl->dl, &word->loc, word->width,
 				  "option '--%s' takes no argument",
 				  h.opt->name);
@@ -1477,9 +1737,16 @@ int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
 				    "'!' at the end of the line inverts "
 				    "nothing");
 	for (size_t k = 0; status == 0 && k < pc->nmatches; k++)
-		if (pc->matches[k].def->final &&
+		if (pc->matches[k].def && pc->matches[k].def->final &&
 		    pc->matches[k].def->final(&pc->matches[k], dl) < 0)
 			status = -1;
+	if (status == 0 && cl.xr && finish_extensions(&cl) < 0)
+		status = -1;
+	/* libxtables holds one rule at a time: let go of this one. */
+	xtadapter_rule_free(cl.xr);
+	for (size_t k = 0; k < pc->nmatches; k++)
+		pc->matches[k].ext = NULL;
+	free(cl.argv);
 	return status;
 }
 
@@ -1487,7 +1754,10 @@ void parsed_cmd_free(struct parsed_cmd *pc)
 {
 	free(pc->srcs);
 	free(pc->dsts);
+	for (size_t k = 0; k < pc->nmatches; k++)
+		free(pc->matches[k].blob);
 	free(pc->matches);
+	free(pc->ext_target);
 	memset(pc, 0, sizeof(*pc));
 }
 
@@ -1496,7 +1766,8 @@ int encode_check_matches(const struct parsed_cmd *pc, struct diag_list *dl)
 	for (size_t k = 0; k < pc->nmatches; k++) {
 		const struct encoded_match *m = &pc->matches[k];
 
-		if (!m->def->proto)
+		/* Extensions: xtadapter_check_entry(), once -j is known. */
+		if (!m->def || !m->def->proto)
 			continue;
 		if (pc->ip.proto == m->def->proto &&
 		    !(pc->ip.invflags & IPT_INV_PROTO))
@@ -1516,13 +1787,17 @@ struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
 			       size_t di)
 {
 	size_t size = sizeof(struct ipt_entry), off;
-	const size_t tsize = XT_ALIGN(sizeof(struct xt_standard_target));
+	const size_t tsize = pc->ext_target
+				     ? pc->ext_target->u.target_size
+				     : XT_ALIGN(sizeof(struct xt_standard_target));
 	struct xt_entry_target *tg;
 	struct ipt_entry *e;
 
 	for (size_t k = 0; k < pc->nmatches; k++)
-		size += XT_ALIGN(sizeof(struct xt_entry_match)) +
-			XT_ALIGN(pc->matches[k].def->size);
+		size += pc->matches[k].blob
+				? pc->matches[k].blob->u.match_size
+				: XT_ALIGN(sizeof(struct xt_entry_match)) +
+					  XT_ALIGN(pc->matches[k].def->size);
 	e = calloc(1, size + tsize);
 	if (!e)
 		abort();
@@ -1545,14 +1820,24 @@ struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
 	for (size_t k = 0; k < pc->nmatches; k++) {
 		const struct encoded_match *m = &pc->matches[k];
 		struct xt_entry_match *em = (void *)((char *)e + off);
-		size_t msize = XT_ALIGN(sizeof(*em)) + XT_ALIGN(m->def->size);
+		size_t msize;
 
+		if (m->blob) {
+			memcpy(em, m->blob, m->blob->u.match_size);
+			off += m->blob->u.match_size;
+			continue;
+		}
+		msize = XT_ALIGN(sizeof(*em)) + XT_ALIGN(m->def->size);
 		em->u.user.match_size = (uint16_t)msize;
 		strcpy(em->u.user.name, m->def->name);
 		memcpy(em->data, m->data, m->def->size);
 		off += msize;
 	}
 	tg = (void *)((char *)e + size);
+	if (pc->ext_target) {
+		memcpy(tg, pc->ext_target, tsize);
+		return e;
+	}
 	tg->u.user.target_size = (uint16_t)tsize;
 	if (pc->target)
 		strncpy(tg->u.user.name, pc->target->text,
