@@ -12,10 +12,10 @@
  * tests/kernel/print/ hold us to it.
  *
  * The matches of the native encoders (udp, tcp, icmp, policy) are decoded
- * here.  Any other match or target gets its name only, at one extension
- * point per kind (print_foreign_match, print_foreign_target) where the
- * libxtables adapter will add the options.  This file must not include
- * <xtables.h>: only the adapter does.
+ * here.  Any other match or target is printed by the iptables extension
+ * that built it, through the libxtables adapter (print_foreign_match,
+ * print_foreign_target).  This file must not include <xtables.h>: only
+ * the adapter does.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -27,6 +27,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "print.h"
+#include "xtadapter.h"
 
 /* The option data of match @m, and its size as the entry holds it. */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -367,23 +368,27 @@ static const struct native_match *native_match_find(const char *name)
 }
 
 /*
- * Extension point for matches print.c does not decode.  " -m NAME" is
- * already printed; iptables would go on with the extension's save()
- * output.  The libxtables adapter (a later issue) plugs in here: it will
- * be called with @ip and @m and write the options to @out.  Until then the
- * options are left out, which the builder makes impossible anyway since it
- * refuses every match it cannot encode.
+ * A match print.c does not decode: " -m NAME" and its options as the
+ * iptables extension saves them (NAME may be an alias: "state" for a
+ * conntrack match made by -m state).  Without an extension that knows
+ * it, only " -m NAME" (@name, its name made printable).
  */
 static void print_foreign_match(const struct ipt_ip *ip,
-				const struct xt_entry_match *m, FILE *out)
+				const struct xt_entry_match *m,
+				const char *name, FILE *out)
 {
+	if (xtadapter_save_match(ip, m, out) < 0)
+		fprintf(out, " -m %s", name);
 }
 
-/* Extension point for targets, the twin of print_foreign_match: " -j NAME"
- * is already printed, the adapter will add the options. */
+/* The twin of print_foreign_match for an extension target: " -j NAME"
+ * and its options, or " -j NAME" alone. */
 static void print_foreign_target(const struct ipt_ip *ip,
-				 const struct xt_entry_target *t, FILE *out)
+				 const struct xt_entry_target *t,
+				 const char *name, FILE *out)
 {
+	if (xtadapter_save_target(ip, t, out) < 0)
+		fprintf(out, " -j %s", name);
 }
 
 static void print_match(const struct ipt_ip *ip, const struct xt_entry_match *m,
@@ -395,13 +400,14 @@ static void print_match(const struct ipt_ip *ip, const struct xt_entry_match *m,
 	/* A hand-made entry may fill the name field with no NUL. */
 	snprintf(name, sizeof(name), "%.*s", (int)sizeof(m->u.user.name) - 1,
 		 m->u.user.name);
-	fprintf(out, " -m %s", name);
 	nm = native_match_find(name);
 	if (nm && m->u.user.revision == nm->revision &&
-	    MATCH_DATA_SIZE(m) == nm->size)
+	    MATCH_DATA_SIZE(m) == nm->size) {
+		fprintf(out, " -m %s", name);
 		nm->print(ip, MATCH_DATA(m), out);
-	else
-		print_foreign_match(ip, m, out);
+	} else {
+		print_foreign_match(ip, m, name, out);
+	}
 }
 
 static bool is_verdict(const char *name)
@@ -443,8 +449,7 @@ static void print_target(const struct table *t, const struct ipt_entry *e,
 				e->ip.flags & IPT_F_GOTO ? 'g' : 'j', name);
 		return;
 	}
-	fprintf(out, " -j %s", name);
-	print_foreign_target(&e->ip, tg, out);
+	print_foreign_target(&e->ip, tg, name, out);
 }
 
 void print_rule(const struct table *t, const char *chain,
