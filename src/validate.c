@@ -6,7 +6,10 @@
  *  - a policy match whose direction cannot work in a hook that reaches it
  *    (--dir in from OUTPUT/POSTROUTING, --dir out from PREROUTING/INPUT;
  *    kernel: EINVAL).  A user chain is reached from every hook of every
- *    chain that jumps or goes to it.
+ *    chain that jumps or goes to it;
+ *  - an extension in a user chain reached from a hook the kernel does not
+ *    allow it in (MASQUERADE from PREROUTING, owner from INPUT...; kernel:
+ *    EINVAL).  The builder has checked rules of built-in chains already.
  * The walk is iterative so that a long chain of user chains cannot
  * overflow the stack.
  */
@@ -17,6 +20,7 @@
 #include <linux/netfilter/xt_policy.h>
 
 #include "validate.h"
+#include "xtadapter.h"
 
 /* Per-chain state of the walk, indexed like table->chains. */
 struct walk {
@@ -175,6 +179,59 @@ static void check_policy_dirs(struct walk *w, size_t ci)
 	}
 }
 
+/* A rule of a chain reached from @hook that jumps or goes to chain @to. */
+static const struct rule *jump_from_hook(const struct walk *w, size_t to,
+					 int hook)
+{
+	const struct table *t = w->t;
+
+	for (size_t i = 0; i < t->nchains; i++) {
+		if (!(w->hooks[i] & (1u << hook)))
+			continue;
+		for (size_t j = 0; j < t->chains[i]->nrules; j++)
+			if (rule_jump_chain(t, t->chains[i]->rules[j].entry) ==
+			    t->chains[to])
+				return &t->chains[i]->rules[j];
+	}
+	return NULL;
+}
+
+/*
+ * Extensions of user chain @ci against each hook that reaches it, one
+ * hook at a time so that the message can name the hook and the jump.
+ */
+static void check_extension_hooks(struct walk *w, size_t ci)
+{
+	const struct chain *c = w->t->chains[ci];
+	char why[256];
+	int which;
+
+	if (c->hook >= 0)
+		return;
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct rule *r = &c->rules[i], *jump;
+		int h;
+
+		for (h = 0; h < NF_INET_NUMHOOKS; h++)
+			if ((w->hooks[ci] & (1u << h)) &&
+			    xtadapter_check_entry(w->t->name, 1u << h,
+						  r->entry, why, sizeof(why),
+						  &which) < 0)
+				break;
+		if (h == NF_INET_NUMHOOKS)
+			continue;
+		w->status = diag_error(w->dl, &r->loc, 1,
+				       "%s (chain %s is reached from %s)", why,
+				       c->name, hook_chain_name(h));
+		jump = jump_from_hook(w, ci, h);
+		if (jump && jump->loc.src)
+			diag_hint(w->dl, "%s reaches %s through the jump at "
+					 "%s:%u",
+				  hook_chain_name(h), c->name,
+				  jump->loc.src->name, jump->loc.line);
+	}
+}
+
 static int validate_table(const struct table *t, struct diag_list *dl)
 {
 	struct walk w = { .t = t, .dl = dl };
@@ -192,8 +249,10 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	for (size_t i = 0; i < n; i++)
 		if (t->chains[i]->hook >= 0)
 			walk_hook(&w, i, t->chains[i]->hook);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		check_policy_dirs(&w, i);
+		check_extension_hooks(&w, i);
+	}
 	free(w.hooks);
 	free(w.via);
 	free(w.on_path);
