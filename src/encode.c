@@ -1224,10 +1224,39 @@ static char **line_argv(struct cmdline *cl)
 	return cl->argv;
 }
 
+/*
+ * Whether an extension's message is about the value @val rather than the
+ * option ("Bad ctstate \"RELATD\"" for --ctstate ESTABLISHED,RELATD): it
+ * quotes the value or one of its comma-separated items.
+ */
+static bool blames_value(const char *msg, const char *val)
+{
+	char item[128];
+
+	/* One character would be found by chance. */
+	if (!val || strlen(val) < 2)
+		return false;
+	if (strstr(msg, val))
+		return true;
+	do {
+		size_t len = strcspn(val, ",");
+
+		if (len > 1 && len < sizeof(item)) {
+			memcpy(item, val, len);
+			item[len] = '\0';
+			if (strstr(msg, item))
+				return true;
+		}
+		val += len;
+	} while (*val++ == ',');
+	return false;
+}
+
 /* An option of an extension: its argument, then the extension's parser. */
 static int run_ext_option(struct cmdline *cl, const struct opt_hit *h,
 			  const struct arg *word, const char *inline_val)
 {
+	const struct arg *val_arg = word;
 	const char *val = NULL;
 	bool invert = cl->invert;
 	int consumed;
@@ -1252,11 +1281,14 @@ static int run_ext_option(struct cmdline *cl, const struct opt_hit *h,
 			return -1;
 		}
 		val = a->text;
+		val_arg = a;
 	}
 	cl->pc->has_rule = true;
 	if (xtadapter_parse(cl->xr, &h->xo, line_argv(cl), (int)cl->i, val,
 			    invert, &cl->pc->ip, &consumed) < 0)
-		return ext_error(cl, word);
+		return ext_error(cl, blames_value(xtadapter_error(cl->xr), val)
+					     ? val_arg
+					     : word);
 	ext_notes(cl, word);
 	cl->i += (size_t)consumed;
 	if (cl->i > cl->c->argc)
