@@ -9,6 +9,7 @@
  * libiptc at commit) would make is made here, at the line that causes it.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,9 +229,12 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
 			 const struct chain *c, bool insert, unsigned *out)
 {
 	char *end;
-	unsigned long n = strtoul(a->text, &end, 10);
+	unsigned long n;
 
-	if (!isdigit((unsigned char)a->text[0]) || *end || n == 0)
+	errno = 0;
+	n = strtoul(a->text, &end, 10);
+	if (!isdigit((unsigned char)a->text[0]) || *end || n == 0 ||
+	    errno == ERANGE)
 		return diag_error(b->dl, &a->loc, a->width,
 				  "'%s' is not a rule number (1, 2, ...)",
 				  a->text);

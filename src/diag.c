@@ -178,6 +178,33 @@ static const char *source_line(const struct source *src, unsigned line,
 	return p;
 }
 
+/* Control bytes (NUL, escape sequences, ...) other than tab: such a line
+ * is not printed, since the caret could not line up under it and the
+ * bytes could reach the terminal. */
+static bool has_control(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* Write @text with control bytes as \xNN: messages quote config text. */
+static void put_clean(FILE *out, const char *text)
+{
+	for (; *text; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
 /* Print the source line and a caret under [col, col + width).  Tabs are
  * kept in the marker line so that it lines up under any tab width. */
 static void print_excerpt(const struct diag *d, FILE *out)
@@ -189,8 +216,7 @@ static void print_excerpt(const struct diag *d, FILE *out)
 	if (!d->loc.src || d->loc.line == 0)
 		return;
 	text = source_line(d->loc.src, d->loc.line, &len);
-	if (!text || len > EXCERPT_MAX || col > len ||
-	    memchr(text, '\0', len))
+	if (!text || len > EXCERPT_MAX || col > len || has_control(text, len))
 		return;
 	fprintf(out, "  %.*s\n  ", (int)len, text);
 	for (size_t i = 0; i < col; i++)
@@ -220,6 +246,32 @@ static int diag_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How many "from" lines a diagnostic shows at most. */
+#define VIA_SHOWN 6
+
+/* The call and include sites the text came through, innermost first; of
+ * a deep chain, the innermost ones and the outermost (in the file the
+ * user named) are shown. */
+static void print_vias(const struct diag *d, FILE *out)
+{
+	const struct src_loc *v, *last = NULL;
+	unsigned n = 0, shown = 0;
+
+	for (v = d->has_loc ? d->loc.via : NULL; v; v = v->via) {
+		n++;
+		last = v;
+	}
+	for (v = d->has_loc ? d->loc.via : NULL; v; v = v->via) {
+		if (shown == VIA_SHOWN - 1 && v != last) {
+			fprintf(out, "  ... %u more\n", n - VIA_SHOWN);
+			v = last;
+		}
+		fprintf(out, "  from %s:%u:%u\n", v->src->name, v->line,
+			v->col);
+		shown++;
+	}
+}
+
 void diag_list_print(const struct diag_list *dl, FILE *out)
 {
 	const struct diag **order = calloc(dl->count + 1, sizeof(*order));
@@ -235,18 +287,20 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 			d->severity == DIAG_ERROR ? "error" : "warning";
 
 		if (d->has_loc && d->loc.src)
-			fprintf(out, "%s:%u:%u: %s: %s\n", d->loc.src->name,
-				d->loc.line, d->loc.col, what, d->message);
+			fprintf(out, "%s:%u:%u: %s: ", d->loc.src->name,
+				d->loc.line, d->loc.col, what);
 		else
-			fprintf(out, "iptload: %s: %s\n", what, d->message);
+			fprintf(out, "iptload: %s: ", what);
+		put_clean(out, d->message);
+		fputc('\n', out);
 		if (d->has_loc)
 			print_excerpt(d, out);
-		if (d->hint)
-			fprintf(out, "  hint: %s\n", d->hint);
-		for (const struct src_loc *v = d->has_loc ? d->loc.via : NULL;
-		     v; v = v->via)
-			fprintf(out, "  from %s:%u:%u\n", v->src->name,
-				v->line, v->col);
+		if (d->hint) {
+			fputs("  hint: ", out);
+			put_clean(out, d->hint);
+			fputc('\n', out);
+		}
+		print_vias(d, out);
 	}
 	if (dl->dropped)
 		fprintf(out, "iptload: %zu more errors not shown\n",

@@ -740,6 +740,8 @@ static int expand_call(struct expander *ex, const struct stmt *s,
 		rc = expand_script(ex, m->def->body, out, dl);
 		m->active = false;
 		frame_pop(ex);
+	} else {
+		rc = -1;
 	}
 	unbind_params(ex, m->def, saved, existed);
 	free(saved);
