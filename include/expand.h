@@ -47,8 +47,7 @@ size_t expander_left_out(const struct expander *ex);
 
 /* Define NAME=VALUE from the command line; overrides the file's value.
  * Returns -1 (with a diagnostic) when @def is not NAME=VALUE. */
-int expander_define(struct expander *ex, const char *def,
-		    struct diag_list *dl);
+int expander_define(struct expander *ex, const char *def, struct diag_list *dl);
 
 /* Expand @s into @out.  Errors go to @dl; returns 0 or -1. */
 int expander_run(struct expander *ex, const struct script *s,

@@ -19,7 +19,7 @@ struct piece {
 	enum piece_kind kind;
 	char *text;
 	struct src_loc loc; /* of the text, or of the '$' */
-	unsigned width;     /* source columns it spans */
+	unsigned width;	    /* source columns it spans */
 	bool quoted;	    /* text from quotes or a backslash: a comma in
 			       it does not split macro arguments */
 };

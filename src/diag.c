@@ -211,7 +211,9 @@ static void print_excerpt(const struct diag *d, FILE *out)
 {
 	const char *text;
 	size_t len, col = d->loc.col ? d->loc.col - 1 : 0;
-	enum { EXCERPT_MAX = 200 };
+	enum {
+		EXCERPT_MAX = 200
+	};
 
 	if (!d->loc.src || d->loc.line == 0)
 		return;
@@ -283,8 +285,8 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 	qsort(order, dl->count, sizeof(*order), diag_cmp);
 	for (size_t i = 0; i < dl->count; i++) {
 		const struct diag *d = order[i];
-		const char *what =
-			d->severity == DIAG_ERROR ? "error" : "warning";
+		const char *what = d->severity == DIAG_ERROR ? "error" :
+							       "warning";
 
 		if (d->has_loc && d->loc.src)
 			fprintf(out, "%s:%u:%u: %s: ", d->loc.src->name,
@@ -308,8 +310,7 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 	free(order);
 }
 
-struct source *source_from_bytes(const char *name, const char *data,
-				 size_t len)
+struct source *source_from_bytes(const char *name, const char *data, size_t len)
 {
 	struct source *src = calloc(1, sizeof(*src));
 
@@ -330,8 +331,7 @@ struct source *source_from_string(const char *name, const char *text)
 	return source_from_bytes(name, text, strlen(text));
 }
 
-static char *reason(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+static char *reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *reason(const char *fmt, ...)
 {

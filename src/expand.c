@@ -35,7 +35,7 @@ struct var {
 	size_t nvalues;
 	bool is_list;
 	bool from_cli;
-	bool poisoned; /* its assignment had an error: uses say nothing */
+	bool poisoned;	/* its assignment had an error: uses say nothing */
 	bool undefined; /* a tombstone: the slot stays for open addressing */
 	char *pending;	/* a run-time value not known yet: why, else NULL */
 	struct src_loc loc;
@@ -63,17 +63,17 @@ struct expander {
 	size_t nmacros;
 	struct frame stack[EXPAND_MAX_DEPTH];
 	size_t depth;
-	const struct src_loc *via;  /* the call or include being expanded */
-	struct src_loc **vias;	    /* every via made, freed at the end */
+	const struct src_loc *via; /* the call or include being expanded */
+	struct src_loc **vias;	   /* every via made, freed at the end */
 	size_t nvias;
-	struct source **sources;    /* included files */
+	struct source **sources; /* included files */
 	size_t nsources;
-	struct script **scripts;    /* their statements */
+	struct script **scripts; /* their statements */
 	size_t nscripts;
 	bool no_includes;
-	char *root_key;		    /* real path of the top file */
-	bool boot;		    /* leave out what waits for a value */
-	size_t left_out;	    /* commands left out for that reason */
+	char *root_key;	 /* real path of the top file */
+	bool boot;	 /* leave out what waits for a value */
+	size_t left_out; /* commands left out for that reason */
 };
 
 static size_t var_hash(const char *name)
@@ -270,8 +270,9 @@ static void hint_variable(const struct expander *ex, const char *name,
 	if (best)
 		diag_hint(dl, "did you mean $%s?", best);
 	else
-		diag_hint(dl, "define it first: %s = VALUE, or on the command "
-			      "line with -D %s=VALUE",
+		diag_hint(dl,
+			  "define it first: %s = VALUE, or on the command "
+			  "line with -D %s=VALUE",
 			  name, name);
 	free(names);
 }
@@ -305,7 +306,8 @@ static int collect_bindings(const struct expander *ex, const struct word *words,
 				continue;
 			}
 			if (v->poisoned) {
-				rc = rc ? rc : 1; /* reported at its definition */
+				rc = rc ? rc :
+					  1; /* reported at its definition */
 				continue;
 			}
 			if (v->pending && ex->boot) {
@@ -319,9 +321,10 @@ static int collect_bindings(const struct expander *ex, const struct word *words,
 				rc = diag_error(dl, &at, p->width,
 						"$%s is not known yet: %s",
 						p->text, v->pending);
-				diag_hint(dl, "apply --boot loads the rest of "
-					      "the ruleset and leaves out the "
-					      "rules that need $%s",
+				diag_hint(dl,
+					  "apply --boot loads the rest of "
+					  "the ruleset and leaves out the "
+					  "rules that need $%s",
 					  p->text);
 				continue;
 			}
@@ -363,17 +366,17 @@ static char *word_text(const struct expander *ex, const struct bindings *b,
 	char *text;
 
 	for (size_t i = 0; i < w->npieces; i++)
-		len += strlen(w->pieces[i].kind == PIECE_TEXT
-				      ? w->pieces[i].text
-				      : bound_value(ex, b, w->pieces[i].text));
+		len += strlen(w->pieces[i].kind == PIECE_TEXT ?
+				      w->pieces[i].text :
+				      bound_value(ex, b, w->pieces[i].text));
 	text = malloc(len + 1);
 	if (!text)
 		abort();
 	text[0] = '\0';
 	for (size_t i = 0; i < w->npieces; i++)
-		strcat(text, w->pieces[i].kind == PIECE_TEXT
-				     ? w->pieces[i].text
-				     : bound_value(ex, b, w->pieces[i].text));
+		strcat(text, w->pieces[i].kind == PIECE_TEXT ?
+				     w->pieces[i].text :
+				     bound_value(ex, b, w->pieces[i].text));
 	return text;
 }
 
@@ -457,8 +460,9 @@ struct value {
 static bool runtime_call(const struct word *w, const char *text,
 			 enum runtime_kind *kind, char **ifname)
 {
-	static const char *const names[] = { [RUNTIME_ADDRESS] = "address(",
-					     [RUNTIME_NETWORK] = "network(" };
+	static const char *const names[] = {
+		[RUNTIME_ADDRESS] = "address(", [RUNTIME_NETWORK] = "network("
+	};
 	size_t len = strlen(text);
 
 	if (w->quoted || len < 3 || text[len - 1] != ')')
@@ -586,14 +590,13 @@ static int expand_define(struct expander *ex, const struct stmt *s,
 	if (m) {
 		struct src_loc at = here(ex, &s->loc);
 
-		diag_error(dl, &at, 6, "macro %s is already defined",
-			   s->name);
+		diag_error(dl, &at, 6, "macro %s is already defined", s->name);
 		diag_hint(dl, "the first definition is at %s:%u",
 			  m->def->loc.src->name, m->def->loc.line);
 		return -1;
 	}
-	ex->macros = reallocarray(ex->macros, ex->nmacros + 1,
-				  sizeof(*ex->macros));
+	ex->macros =
+		reallocarray(ex->macros, ex->nmacros + 1, sizeof(*ex->macros));
 	if (!ex->macros)
 		abort();
 	ex->macros[ex->nmacros++] = (struct macro){ .def = s };
@@ -667,7 +670,7 @@ static int bind_params(struct expander *ex, const struct stmt *call,
 
 		saved[i] = (struct value){ .poisoned = !v };
 		if (v) { /* detach the old values from the slot */
-			saved[i] = (struct value){ v->values, v->nvalues,
+			saved[i] = (struct value){ v->values,  v->nvalues,
 						   v->is_list, v->poisoned,
 						   v->pending, v->from_cli };
 			v->values = NULL;

@@ -37,14 +37,14 @@ static void buf_putc(struct buf *b, char c)
 struct reader {
 	const struct source *src;
 	struct diag_list *dl;
-	const char *line;  /* current physical line */
+	const char *line; /* current physical line */
 	size_t line_len;
 	unsigned lineno;
-	struct stmt cur;   /* statement being read */
+	struct stmt cur; /* statement being read */
 	bool have_cur;
-	bool cur_broken;   /* an error was found in it: drop it */
-	bool continued;    /* previous line ended with a backslash */
-	size_t cur_indent; /* indentation of the statement's first line */
+	bool cur_broken;    /* an error was found in it: drop it */
+	bool continued;	    /* previous line ended with a backslash */
+	size_t cur_indent;  /* indentation of the statement's first line */
 	struct script *out; /* where finished statements go */
 	struct script *top; /* the file's own statement list */
 	struct stmt define; /* the define block being read, if any */
@@ -185,8 +185,8 @@ static size_t read_quoted(struct reader *r, struct word *w, struct buf *b,
 	}
 	if (i >= r->line_len) {
 		reader_error(r, pos, 1,
-			     q == '"' ? "unterminated double quote"
-				      : "unterminated single quote");
+			     q == '"' ? "unterminated double quote" :
+					"unterminated single quote");
 		diag_hint(r->dl, "close it with %c on the same line", q);
 		return r->line_len;
 	}
@@ -231,8 +231,7 @@ static size_t read_word(struct reader *r, size_t pos)
 	if (w.npieces == 0 && w.quoted) /* "" is an empty word */
 		word_add_piece(&w, PIECE_TEXT, "", 0, w.loc, 0);
 	w.width = (unsigned)(pos - start);
-	r->cur.words = reallocarray(r->cur.words, r->cur.nwords + 1,
-				    sizeof(w));
+	r->cur.words = reallocarray(r->cur.words, r->cur.nwords + 1, sizeof(w));
 	if (!r->cur.words)
 		abort();
 	r->cur.words[r->cur.nwords++] = w;
@@ -327,9 +326,8 @@ static void split_glued_assignment(struct stmt *s)
 		return;
 	first = &w->pieces[0];
 	at = (size_t)w->glued_eq;
-	word_add_piece(&eq, PIECE_TEXT, "=", 1, src_loc_advance(&w->loc,
-								 (unsigned)at),
-		       1);
+	word_add_piece(&eq, PIECE_TEXT, "=", 1,
+		       src_loc_advance(&w->loc, (unsigned)at), 1);
 	eq.loc = eq.pieces[0].loc;
 	eq.width = 1;
 	eq.glued_eq = -1;
@@ -372,8 +370,7 @@ static int classify_assignment(struct reader *r, struct stmt *s)
 		abort();
 	stmt_drop_words(s, 0, 2);
 	if (s->nwords == 0)
-		return diag_error(r->dl, &s->loc, 1,
-				  "missing value after '='");
+		return diag_error(r->dl, &s->loc, 1, "missing value after '='");
 	if (word_is(&s->words[0], "{")) {
 		if (!word_is(last, "}"))
 			return diag_error(r->dl, &s->words[0].loc, 1,
@@ -384,8 +381,9 @@ static int classify_assignment(struct reader *r, struct stmt *s)
 	} else if (s->nwords > 1) {
 		diag_error(r->dl, &s->words[1].loc, s->words[1].width,
 			   "a value of several words must be quoted");
-		diag_hint(r->dl, "write %s = \"...\" for one value, or "
-				 "%s = { a b } for a list",
+		diag_hint(r->dl,
+			  "write %s = \"...\" for one value, or "
+			  "%s = { a b } for a list",
 			  s->name, s->name);
 		return -1;
 	}
@@ -405,8 +403,7 @@ static int check_command(struct reader *r, struct stmt *s)
 
 		if (!word_is(w, "{") && !word_is(w, "}"))
 			continue;
-		diag_error(r->dl, &w->loc, 1, "unexpected '%s'",
-			   word_plain(w));
+		diag_error(r->dl, &w->loc, 1, "unexpected '%s'", word_plain(w));
 		diag_hint(r->dl, "braces only enclose lists: "
 				 "NAME = { a b }; quote a literal brace");
 		return -1;
@@ -442,9 +439,10 @@ static bool looks_like_assignment(const struct stmt *s)
 static void keep_broken_assignment(struct reader *r, struct stmt *s)
 {
 	const struct word *w = &s->words[0];
-	size_t len = w->glued_eq > 0 ? (size_t)w->glued_eq
-				     : strlen(w->pieces[0].text);
-	struct stmt marker = { .kind = STMT_ASSIGN, .loc = s->loc,
+	size_t len = w->glued_eq > 0 ? (size_t)w->glued_eq :
+				       strlen(w->pieces[0].text);
+	struct stmt marker = { .kind = STMT_ASSIGN,
+			       .loc = s->loc,
 			       .broken = true };
 
 	marker.name = strndup(w->pieces[0].text, len);
@@ -642,8 +640,9 @@ static int classify(struct reader *r, struct stmt *s)
 		s->nwords = 1;
 		return 0;
 	}
-	if (s->words[0].npieces > 0 && s->words[0].pieces[0].kind == PIECE_TEXT &&
-	    !s->words[0].quoted && call_name_len(s->words[0].pieces[0].text))
+	if (s->words[0].npieces > 0 &&
+	    s->words[0].pieces[0].kind == PIECE_TEXT && !s->words[0].quoted &&
+	    call_name_len(s->words[0].pieces[0].text))
 		return parse_call(r, s);
 	if (r->in_define && s->nwords == 1 && word_is(&s->words[0], "}")) {
 		stmt_free(s);
@@ -687,8 +686,8 @@ static size_t first_nonblank(const struct reader *r)
 {
 	size_t i = 0;
 
-	while (i < r->line_len && (r->line[i] == ' ' || r->line[i] == '\t' ||
-				   r->line[i] == '\r'))
+	while (i < r->line_len &&
+	       (r->line[i] == ' ' || r->line[i] == '\t' || r->line[i] == '\r'))
 		i++;
 	return i;
 }
@@ -722,9 +721,8 @@ static void read_physical_line(struct reader *r)
 	/* An open list goes on over indented lines and a line starting
 	 * with its '}'; anything else at column 1 is a new statement, so
 	 * a forgotten '}' is reported where it is missing. */
-	bool in_list = list_open(r) &&
-		       (start > 0 || (start < r->line_len &&
-				      r->line[start] == '}'));
+	bool in_list = list_open(r) && (start > 0 || (start < r->line_len &&
+						      r->line[start] == '}'));
 
 	if (start == r->line_len) { /* blank line ends a statement */
 		if (!list_open(r)) {

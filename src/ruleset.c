@@ -24,9 +24,11 @@ static const struct {
 	const char *name;
 	unsigned hooks;
 } table_info[TABLE_COUNT] = {
-	[TABLE_RAW] = { "raw", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_OUT },
+	[TABLE_RAW] = { "raw",
+			1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_OUT },
 	[TABLE_MANGLE] = { "mangle", 0x1f },
-	[TABLE_NAT] = { "nat", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_IN |
+	[TABLE_NAT] = { "nat", 1 << NF_INET_PRE_ROUTING |
+				       1 << NF_INET_LOCAL_IN |
 				       1 << NF_INET_LOCAL_OUT |
 				       1 << NF_INET_POST_ROUTING },
 	[TABLE_FILTER] = { "filter", 1 << NF_INET_LOCAL_IN |
@@ -38,10 +40,8 @@ static const struct {
 };
 
 static const char *const hook_names[NF_INET_NUMHOOKS] = {
-	[NF_INET_PRE_ROUTING] = "PREROUTING",
-	[NF_INET_LOCAL_IN] = "INPUT",
-	[NF_INET_FORWARD] = "FORWARD",
-	[NF_INET_LOCAL_OUT] = "OUTPUT",
+	[NF_INET_PRE_ROUTING] = "PREROUTING",	[NF_INET_LOCAL_IN] = "INPUT",
+	[NF_INET_FORWARD] = "FORWARD",		[NF_INET_LOCAL_OUT] = "OUTPUT",
 	[NF_INET_POST_ROUTING] = "POSTROUTING",
 };
 
@@ -143,7 +143,8 @@ static void table_append_chain(struct table *t, struct chain *c)
 {
 	if (t->nchains == t->capacity) {
 		t->capacity = t->capacity ? t->capacity * 2 : 8;
-		t->chains = xrealloc(t->chains, t->capacity, sizeof(*t->chains));
+		t->chains =
+			xrealloc(t->chains, t->capacity, sizeof(*t->chains));
 	}
 	t->chains[t->nchains++] = c;
 	index_add(t, c);
@@ -164,7 +165,8 @@ void table_reset(struct table *t)
 	index_rebuild(t, 16);
 	for (int hook = 0; hook < NF_INET_NUMHOOKS; hook++)
 		if (t->valid_hooks & 1u << hook)
-			table_append_chain(t, chain_new(hook_names[hook], hook));
+			table_append_chain(t,
+					   chain_new(hook_names[hook], hook));
 }
 
 void ruleset_init(struct ruleset *rs)
@@ -241,8 +243,7 @@ const char *rule_target_name(const struct ipt_entry *e)
 	return tg->u.user.name;
 }
 
-struct chain *rule_jump_chain(const struct table *t,
-				     const struct ipt_entry *e)
+struct chain *rule_jump_chain(const struct table *t, const struct ipt_entry *e)
 {
 	if (!rule_is_standard(e))
 		return NULL;

@@ -29,10 +29,10 @@
 
 /* What the child sends back through the pipe. */
 struct trial_result {
-	int status;	/* 0 accepted, 1 refused, 2 could not try */
-	int table;	/* the refused table's id */
-	int chain;	/* index in the table's chains, or -1 */
-	int rule;	/* index in the chain */
+	int status; /* 0 accepted, 1 refused, 2 could not try */
+	int table;  /* the refused table's id */
+	int chain;  /* index in the table's chains, or -1 */
+	int rule;   /* index in the chain */
 	char reason[256];
 	char kernel[512]; /* what the kernel logged, lines joined by "; " */
 };
@@ -135,9 +135,9 @@ static void trial_child(struct ruleset *rs, const char *lock,
 	diag_list_free(&dl);
 	res->table = table_id(rs, report.failed_table);
 	if (res->status == 0 || res->table < 0) {
-		res->status = res->status && report.status != COMMIT_REFUSED
-				      ? 2
-				      : res->status;
+		res->status = res->status && report.status != COMMIT_REFUSED ?
+				      2 :
+				      res->status;
 		return;
 	}
 	t = &rs->tables[res->table];
@@ -189,8 +189,7 @@ static void report(const struct ruleset *rs, const struct trial_result *res,
 	const struct rule *r = NULL;
 
 	if (res->chain >= 0 && (size_t)res->chain < t->nchains &&
-	    res->rule >= 0 &&
-	    (size_t)res->rule < t->chains[res->chain]->nrules)
+	    res->rule >= 0 && (size_t)res->rule < t->chains[res->chain]->nrules)
 		r = &t->chains[res->chain]->rules[res->rule];
 	if (r) {
 		diag_error(dl, &r->loc, 1,

@@ -26,7 +26,7 @@
 struct walk {
 	const struct table *t;
 	struct diag_list *dl;
-	unsigned *hooks;  /* bit per hook that reaches the chain */
+	unsigned *hooks;	 /* bit per hook that reaches the chain */
 	const struct rule **via; /* the first jump that reached it */
 	bool *on_path;
 	bool *loop_seen; /* a loop closing at this chain was reported */
@@ -53,12 +53,12 @@ static void report_loop(struct walk *w, size_t depth, size_t to,
 	while (from < depth && w->stack[from] != to)
 		from++;
 	for (size_t i = from; i < depth && len < sizeof(path) - 64; i++)
-		len += (size_t)snprintf(path + len, sizeof(path) - len, "%s -> ",
+		len += (size_t)snprintf(path + len, sizeof(path) - len,
+					"%s -> ",
 					w->t->chains[w->stack[i]]->name);
-	snprintf(path + len, sizeof(path) - len, "%s",
-		 w->t->chains[to]->name);
-	w->status = diag_error(w->dl, &r->loc, 1,
-			       "jump loop in table %s: %s", w->t->name, path);
+	snprintf(path + len, sizeof(path) - len, "%s", w->t->chains[to]->name);
+	w->status = diag_error(w->dl, &r->loc, 1, "jump loop in table %s: %s",
+			       w->t->name, path);
 }
 
 /* Mark every chain reachable from built-in chain @root with @hook. */
@@ -86,8 +86,8 @@ static void walk_hook(struct walk *w, size_t root, int hook)
 		r = &c->rules[w->next_rule[ci]++];
 		if (!rule_is_standard(r->entry))
 			continue;
-		to = chain_pos(t, table_find_chain(t,
-						   rule_target_name(r->entry)));
+		to = chain_pos(t,
+			       table_find_chain(t, rule_target_name(r->entry)));
 		if (to == t->nchains || t->chains[to]->hook >= 0)
 			continue;
 		if (w->on_path[to]) {
@@ -139,8 +139,8 @@ static void check_policy_dirs(struct walk *w, size_t ci)
 
 	for (size_t i = 0; i < c->nrules; i++) {
 		const struct xt_entry_match *m = NULL;
-		const struct xt_policy_info *pi = rule_policy(c->rules[i].entry,
-							      &m);
+		const struct xt_policy_info *pi =
+			rule_policy(c->rules[i].entry, &m);
 		unsigned bad;
 
 		if (!pi)
@@ -161,15 +161,15 @@ static void check_policy_dirs(struct walk *w, size_t ci)
 			first_hook(bad), c->hook < 0 ? ", which reaches " : "",
 			c->hook < 0 ? c->name : "");
 		if (c->hook < 0 && jump && jump->loc.src)
-			diag_hint(w->dl, "%s is reached through the jump at "
-					 "%s:%u; --dir %s matches only in %s",
-				  c->name, jump->loc.src->name,
-				  jump->loc.line,
+			diag_hint(w->dl,
+				  "%s is reached through the jump at "
+				  "%s:%u; --dir %s matches only in %s",
+				  c->name, jump->loc.src->name, jump->loc.line,
 				  pi->flags & XT_POLICY_MATCH_IN ? "in" : "out",
-				  pi->flags & XT_POLICY_MATCH_IN
-					  ? "PREROUTING, INPUT and FORWARD"
-					  : "FORWARD, OUTPUT and "
-					    "POSTROUTING");
+				  pi->flags & XT_POLICY_MATCH_IN ?
+					  "PREROUTING, INPUT and FORWARD" :
+					  "FORWARD, OUTPUT and "
+					  "POSTROUTING");
 		else
 			diag_hint(w->dl, "--dir in matches packets that were "
 					 "decrypted (PREROUTING, INPUT, "
@@ -214,9 +214,8 @@ static void check_extension_hooks(struct walk *w, size_t ci)
 
 		for (h = 0; h < NF_INET_NUMHOOKS; h++)
 			if ((w->hooks[ci] & (1u << h)) &&
-			    xtadapter_check_entry(w->t->name, 1u << h,
-						  r->entry, why, sizeof(why),
-						  &which) < 0)
+			    xtadapter_check_entry(w->t->name, 1u << h, r->entry,
+						  why, sizeof(why), &which) < 0)
 				break;
 		if (h == NF_INET_NUMHOOKS)
 			continue;
@@ -225,8 +224,9 @@ static void check_extension_hooks(struct walk *w, size_t ci)
 				       c->name, hook_chain_name(h));
 		jump = jump_from_hook(w, ci, h);
 		if (jump && jump->loc.src)
-			diag_hint(w->dl, "%s reaches %s through the jump at "
-					 "%s:%u",
+			diag_hint(w->dl,
+				  "%s reaches %s through the jump at "
+				  "%s:%u",
 				  hook_chain_name(h), c->name,
 				  jump->loc.src->name, jump->loc.line);
 	}
@@ -244,7 +244,8 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	w.seen = calloc(n, sizeof(*w.seen));
 	w.next_rule = calloc(n, sizeof(*w.next_rule));
 	w.stack = calloc(n, sizeof(*w.stack));
-	if (!w.hooks || !w.via || !w.on_path || !w.loop_seen || !w.seen || !w.next_rule || !w.stack)
+	if (!w.hooks || !w.via || !w.on_path || !w.loop_seen || !w.seen ||
+	    !w.next_rule || !w.stack)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		if (t->chains[i]->hook >= 0)
