@@ -40,12 +40,23 @@ render() {
 # missing TEXTFILE WORD...: the words that TEXTFILE does not contain,
 # each as a whole word (bounded by what is not a letter, digit or '-').
 missing() {
-	local file=$1 w
+	local file=$1
 	shift
-	for w in "$@"; do
-		grep -qE -- "(^|[^A-Za-z0-9-])$(printf '%s' "$w" | sed 's/[.[\*^$+?(){}|]/\\&/g')([^A-Za-z0-9-]|$)" "$file" ||
-			printf '%s\n' "$w"
-	done
+	printf '%s\n' "$@" | awk -v file="$file" '
+		BEGIN { while ((getline line < file) > 0) text = text "\n" line "\n" }
+		function whole(w,    rest, at, before, after, off) {
+			rest = text
+			off = 0
+			while ((at = index(rest, w)) > 0) {
+				before = substr(rest, at - 1, 1)
+				after = substr(rest, at + length(w), 1)
+				if (before !~ /[A-Za-z0-9-]/ && after !~ /[A-Za-z0-9-]/)
+					return 1
+				rest = substr(rest, at + 1)
+			}
+			return 0
+		}
+		$0 != "" && !whole($0) { print }'
 }
 
 for p in "$page8" "$page5"; do
