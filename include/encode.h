@@ -75,8 +75,11 @@ struct parsed_cmd {
 	size_t nmatches;
 	const struct arg *target;
 	/* The extension target -j named (malloc'd xt_entry_target), or
-	 * NULL: a verdict or a chain.  A chain of that name wins. */
+	 * NULL: a verdict or a chain.  A chain of that name wins, and then
+	 * the first option given to the extension (@ext_target_opt) is an
+	 * error, as in iptables-restore. */
 	struct xt_entry_target *ext_target;
+	const struct arg *ext_target_opt;
 	bool is_goto;
 	bool has_counters;
 	struct xt_counters counters;

@@ -83,6 +83,10 @@ struct xtext *xtadapter_add_proto_match(struct xtrule *r, uint8_t proto);
  */
 struct xtext *xtadapter_add_target(struct xtrule *r, const char *name,
 				   bool *failed);
+/* Whether a target extension called @name exists (iptables -N refuses
+ * such chain names); the verdicts are not extensions.  Not while a rule
+ * is being parsed. */
+bool xtadapter_is_target(const char *name);
 /* The name the rule will hold for @x ("conntrack" for -m state). */
 const char *xtadapter_ext_name(const struct xtext *x);
 

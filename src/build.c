@@ -316,16 +316,24 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 	struct chain *to = table_find_chain(t, tg->text);
 
 	if (to && to->hook < 0) {
-		/* A chain beats an extension target of the same name, as
-		 * in iptables; the extension's options are dropped. */
-		if (pc->ext_target) {
-			diag_warning(b->dl, &tg->loc, tg->width,
-				     "jumping to chain %s, not to the %s "
-				     "target extension",
-				     tg->text, tg->text);
-			free(pc->ext_target);
-			pc->ext_target = NULL;
+		/* A chain beats a target extension of the same name, as
+		 * in iptables-restore, where the extension's options are
+		 * then unknown. */
+		if (pc->ext_target_opt) {
+			const struct arg *o = pc->ext_target_opt;
+
+			diag_error(b->dl, &o->loc, o->width,
+				   "%s is an option of the %s target "
+				   "extension, but -j %s jumps to the chain "
+				   "%s",
+				   o->text, tg->text, tg->text, tg->text);
+			diag_hint(b->dl, "rename the chain (-E %s NEWNAME) "
+					 "to use the extension",
+				  tg->text);
+			return -1;
 		}
+		free(pc->ext_target);
+		pc->ext_target = NULL;
 		return check_extensions(b, t, c, pc);
 	}
 	if (pc->ext_target && !to)
@@ -505,6 +513,14 @@ static int chain_command(struct builder *b, struct table *t,
 	}
 	switch (pc->op) {
 	case OP_NEW_CHAIN:
+		/* iptables -N: a chain may not take a target's name (a
+		 * ":LOG - [0:0]" line may). */
+		if (xtadapter_is_target(pc->chain->text))
+			return diag_error(b->dl, &pc->chain->loc,
+					  pc->chain->width,
+					  "chain name '%s' is the name of a "
+					  "target extension",
+					  pc->chain->text);
 		return new_chain(b, t, pc->chain, pc->chain->text, loc);
 	case OP_POLICY:
 		return set_policy(b, t, c, pc->arg2);

@@ -1290,6 +1290,8 @@ static int run_ext_option(struct cmdline *cl, const struct opt_hit *h,
 					     ? val_arg
 					     : word);
 	ext_notes(cl, word);
+	if (h->x == cl->target_x && !cl->pc->ext_target_opt)
+		cl->pc->ext_target_opt = word;
 	cl->i += (size_t)consumed;
 	if (cl->i > cl->c->argc)
 		cl->i = cl->c->argc;

@@ -546,6 +546,38 @@ struct xtext *xtadapter_add_target(struct xtrule *r, const char *name,
 	return add_ext(r, NULL, c.t, true);
 }
 
+/* What is_target_call works on. */
+struct is_target_call {
+	const char *name;
+	bool found;
+};
+
+static void is_target_call(void *p)
+{
+	struct is_target_call *c = p;
+
+	const struct xtables_target *t =
+		xtables_find_target(c->name, XTF_TRY_LOAD);
+
+	/* The verdicts are iptables' "standard" target, not extensions. */
+	c->found = t && strcmp(t->name, "standard") != 0;
+}
+
+bool xtadapter_is_target(const char *name)
+{
+	struct is_target_call c = { .name = name };
+
+	adapter_init();
+	if (adapter_active)
+		abort(); /* a lookup now could hand out a clone */
+	if (!valid_ext_name(name))
+		return false;
+	run_guarded(is_target_call, &c, false);
+	free(captured_err);
+	captured_err = NULL;
+	return c.found;
+}
+
 const char *xtadapter_ext_name(const struct xtext *x)
 {
 	return x->match ? x->match->m->u.user.name : x->target->t->u.user.name;
@@ -620,6 +652,28 @@ struct parse_call {
 	int optind_after;
 };
 
+/*
+ * iptables cuts a string option that does not fit its field short without
+ * a word (xtopt_parse_string): a LOG prefix of 40 characters is stored as
+ * 29.  A firewall config should not lose text silently: refuse it.
+ */
+static void refuse_cut_string(const char *ext,
+			      const struct xt_option_entry *entries,
+			      unsigned id)
+{
+	size_t len = optarg ? strlen(optarg) : 0;
+
+	for (; entries && entries->name; entries++) {
+		if (entries->id != id || entries->type != XTTYPE_STRING ||
+		    !(entries->flags & XTOPT_PUT) || len < entries->size)
+			continue;
+		xtables_error(PARAMETER_PROBLEM,
+			      "%s: the value of --%s has %zu characters, but "
+			      "only %zu fit (iptables would cut it short)",
+			      ext, entries->name, len, entries->size - 1);
+	}
+}
+
 /* command_default(): the target's range first, then the first match not
  * completed whose range holds the code. */
 static void parse_call(void *p)
@@ -629,6 +683,8 @@ static void parse_call(void *p)
 
 	if (t && c->code >= t->option_offset &&
 	    c->code < t->option_offset + OPTION_RANGE) {
+		refuse_cut_string(t->name, t->x6_options,
+				  c->code - t->option_offset);
 		xtables_option_tpcall(c->code, c->argv, c->invert, t,
 				      &c->r->fw);
 		c->optind_after = optind;
@@ -640,6 +696,8 @@ static void parse_call(void *p)
 		if (rm->completed || c->code < m->option_offset ||
 		    c->code >= m->option_offset + OPTION_RANGE)
 			continue;
+		refuse_cut_string(m->name, m->x6_options,
+				  c->code - m->option_offset);
 		xtables_option_mpcall(c->code, c->argv, c->invert, m,
 				      &c->r->fw);
 		c->optind_after = optind;
