@@ -231,9 +231,15 @@ static size_t read_word(struct reader *r, size_t pos)
 	if (w.npieces == 0 && w.quoted) /* "" is an empty word */
 		word_add_piece(&w, PIECE_TEXT, "", 0, w.loc, 0);
 	w.width = (unsigned)(pos - start);
-	r->cur.words = reallocarray(r->cur.words, r->cur.nwords + 1, sizeof(w));
-	if (!r->cur.words)
-		abort();
+	/* Grow by doubling (the array is full whenever its length is a power
+	 * of two): a 1 MB line of words must not cost a copy per word. */
+	if ((r->cur.nwords & (r->cur.nwords - 1)) == 0) {
+		r->cur.words = reallocarray(r->cur.words,
+					    r->cur.nwords ? r->cur.nwords * 2 : 1,
+					    sizeof(w));
+		if (!r->cur.words)
+			abort();
+	}
 	r->cur.words[r->cur.nwords++] = w;
 	return pos;
 }
