@@ -67,6 +67,9 @@ struct chain {
 	unsigned references; /* rules in the table that jump or go here */
 };
 
+/* How many "preserve GLOB" lines one table takes. */
+#define TABLE_PRESERVE_MAX 16
+
 /*
  * One table.  @chains holds the built-in chains in hook order, then the
  * user chains in the order they were created.  @named is true once the
@@ -82,6 +85,12 @@ struct table {
 	size_t nchains;
 	size_t capacity;
 	struct chain_index *index;
+	/* The globs of the block's "preserve GLOB" lines: the kernel's user
+	 * chains whose names match are kept as they are, with the rules that
+	 * jump to them (plan.c).  Fixed size, so that the model owns no
+	 * more memory for them. */
+	char preserve[TABLE_PRESERVE_MAX][XT_TABLE_MAXNAMELEN];
+	unsigned npreserve;
 };
 
 /* All tables.  Tables the config never names stay unnamed and untouched. */

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -616,6 +617,48 @@ out:
 	return rc;
 }
 
+/*
+ * "preserve GLOB..." inside a block: the kernel's user chains whose names
+ * match a glob (fnmatch) are kept as they are when the table is applied,
+ * with the rules elsewhere that jump to them (plan.c merges them in).
+ * The globs stay with the table, also across a later block of it.
+ */
+static int preserve_line(struct builder *b, const struct cmd *c, size_t first)
+{
+	struct table *t = b->block;
+
+	if (!t) {
+		diag_error(b->dl, &c->args[first].loc, c->args[first].width,
+			   "preserve outside a *table block");
+		diag_hint(b->dl, "write it between *filter (or the table it "
+				 "is for) and COMMIT");
+		return -1;
+	}
+	if (c->argc == first + 1)
+		return diag_error(b->dl, &c->args[first].loc,
+				  c->args[first].width,
+				  "preserve needs a chain name or glob, such as "
+				  "preserve f2b-*");
+	for (size_t i = first + 1; i < c->argc; i++) {
+		const struct arg *a = &c->args[i];
+
+		if (a->text[0] == '\0' ||
+		    strlen(a->text) >= sizeof(t->preserve[0]))
+			return diag_error(b->dl, &a->loc, a->width,
+					  "'%s' cannot match a chain name "
+					  "(at most %d characters)",
+					  a->text, CHAIN_NAME_MAX);
+		if (t->npreserve == TABLE_PRESERVE_MAX)
+			return diag_error(b->dl, &a->loc, a->width,
+					  "more than %d preserve globs in "
+					  "table %s",
+					  TABLE_PRESERVE_MAX, t->name);
+		snprintf(t->preserve[t->npreserve++], sizeof(t->preserve[0]),
+			 "%s", a->text);
+	}
+	return 0;
+}
+
 static int build_command(struct builder *b, const struct cmd *c)
 {
 	size_t first = 0;
@@ -636,6 +679,8 @@ static int build_command(struct builder *b, const struct cmd *c)
 		return start_block(b, c, first);
 	if (a0[0] == ':')
 		return chain_line(b, c, first);
+	if (strcmp(a0, "preserve") == 0)
+		return preserve_line(b, c, first);
 	if (strcmp(a0, "COMMIT") == 0) {
 		if (!b->block)
 			return diag_error(b->dl, &c->args[first].loc, 6,
