@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * commit.h - the only door to the kernel.  Takes the xtables lock, loads
- * every named table of a ruleset with one libiptc commit per table, retries
- * when the kernel says EAGAIN, and puts back the tables already committed
- * when a later one fails.
+ * commit.h - the only door to the kernel.  Takes the xtables lock, reads
+ * every named table of a ruleset, plans the change (plan.h), edits only
+ * what differs, commits each changed table with one libiptc commit,
+ * retries when the kernel says EAGAIN, and puts back the tables already
+ * committed when a later one fails.  Also reads the live tables for diff
+ * and save.
  */
 #ifndef IPTLOAD_COMMIT_H
 #define IPTLOAD_COMMIT_H
+
+#include <stdbool.h>
 
 #include "diag.h"
 #include "ruleset.h"
@@ -15,15 +19,30 @@
  * program changed it between our read and our commit) before giving up. */
 #define COMMIT_MAX_RETRIES 5
 
-/* How long to wait for the xtables lock. */
+/* How to commit. */
 struct commit_options {
-	int wait_seconds;      /* -1: wait forever; 0: do not wait */
+	int wait_seconds;      /* xtables lock: -1 wait forever; 0 no wait */
 	const char *lock_path; /* NULL: $XTABLES_LOCKFILE or /run/xtables.lock */
+	/*
+	 * Putting back tables read earlier (apply --confirm's roll-back)
+	 * rather than loading a config: the model's chains that its preserve
+	 * globs match give way to the live ones, and counters are the larger
+	 * of the model's and the kernel's (PLAN_COUNTERS_RESTORE).
+	 */
+	bool restore;
+	/*
+	 * If set, called under the lock just before a table is committed,
+	 * with the table as it was read (again before each retry after
+	 * EAGAIN).  Returning -1 stops the commit, as a refusal of that
+	 * table.  apply --confirm hands the old tables to its watchdog here.
+	 */
+	int (*before_commit)(const struct table *before, void *arg);
+	void *before_commit_arg;
 };
 
 /*
  * How a commit ended, so that main() can choose the exit status:
- * COMMIT_LOCK_FAILED -> 4, COMMIT_REFUSED and COMMIT_PARTIAL -> 3.
+ * COMMIT_LOCK_FAILED -> 4, COMMIT_REFUSED -> 3, COMMIT_PARTIAL -> 7.
  */
 enum commit_status {
 	COMMIT_OK,	    /* every named table now holds the model */
@@ -35,25 +54,56 @@ enum commit_status {
 			       of the old and the new ruleset */
 };
 
-/* What a commit did, for the one-line report and for main's exit status. */
+/* What happened to one named table. */
+struct commit_table_report {
+	const char *name;
+	bool created;	/* the kernel did not hold it before */
+	bool committed; /* it differed and was committed */
+	unsigned rules_added, rules_removed;
+	unsigned chains_added, chains_removed;
+	unsigned policies_changed;
+};
+
+/* What a commit did, for the one-line report, syslog and the exit status. */
 struct commit_report {
 	enum commit_status status;
 	unsigned tables_committed; /* tables loaded from the model, counted
 				      before any roll-back */
-	unsigned tables_unchanged; /* always 0 until a planner skips tables */
+	unsigned tables_unchanged; /* named tables equal to the kernel's: not
+				      committed at all */
 	unsigned tables_restored;  /* tables put back after a failure */
 	unsigned retries;	   /* re-reads after EAGAIN, all tables */
 	const char *failed_table;  /* the table that was refused, or NULL */
+	/* The named tables in commit order (valid when status is COMMIT_OK). */
+	struct commit_table_report tables[TABLE_COUNT];
+	unsigned ntables;
 };
 
 /*
- * Make the kernel hold exactly the named tables of @rs.  All or nothing:
- * on failure the tables already committed are restored as they were and an
- * error naming the table (and, when known, the rule) is added to @dl.
- * @report may be NULL.  Prints nothing.  Returns 0 or -1; report->status
- * tells a lock failure from a refusal.
+ * Make the kernel hold exactly the named tables of @rs (plus, per table,
+ * the live user chains its preserve globs keep, with the jumps to them).
+ * A table that already holds that is not committed.  Rules that stay keep
+ * their counters; so do built-in policies.  All or nothing: on failure
+ * the tables already committed are restored as they were and an error
+ * naming the table (and, when known, the rule) is added to @dl.  @report
+ * may be NULL.  Prints nothing.  Returns 0 or -1; report->status tells a
+ * lock failure from a refusal.
  */
 int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 		   struct commit_report *report, struct diag_list *dl);
+
+/*
+ * Read the tables the kernel holds into @live (from ruleset_init): every
+ * table /proc/net/ip_tables_names lists, or only @only when it is not
+ * NULL.  Each table read is marked named; the others stay empty and
+ * unnamed.  Never instantiates a table and takes no lock (as
+ * iptables-save).  Counters are read too.  Returns 0, or -1 with an error
+ * in @dl.
+ */
+int commit_read_live(struct ruleset *live, const char *only,
+		     struct diag_list *dl);
+
+/* True when the kernel holds table @name in this network namespace. */
+bool commit_table_loaded(const char *name);
 
 #endif

@@ -6,13 +6,18 @@
  * commit_ruleset(), owns the transaction:
  *
  *   1. take the xtables lock (the same flock iptables -w uses);
- *   2. for every named table, in enum table_id order: iptc_init, copy the
- *      live state into a snapshot, then edit the handle until it holds
- *      exactly the model (nothing reaches the kernel yet);
- *   3. commit the handles in the same order; on EAGAIN re-read, rebuild and
- *      commit again, a bounded number of times;
- *   4. if table N is refused, rebuild tables 1..N-1 (and N, if the refusal
- *      came after its rules went live) from their snapshots and commit them;
+ *   2. for every named table, in enum table_id order: iptc_init, read the
+ *      live table into a model ("before"), merge in the live chains the
+ *      config preserves ("target"), plan the change (plan.c), and edit
+ *      the handle by that plan only: rules that stay are not touched, so
+ *      libiptc carries their counters over (nothing reaches the kernel
+ *      yet);
+ *   3. commit the handles that changed, in the same order; a table whose
+ *      plan is empty is not committed at all; on EAGAIN read, plan, edit
+ *      and commit again, a bounded number of times;
+ *   4. if table N is refused, put tables 1..N-1 (and N, if the refusal
+ *      came after its rules went live) back as they were read, by the
+ *      same plan-and-edit route;
  *   5. free the handles, then drop the lock.
  *
  * libiptc keeps global state (the last function called, for
@@ -32,20 +37,25 @@
 #include <libiptc/libiptc.h>
 
 #include "commit.h"
+#include "plan.h"
 
 #define LOCK_DEFAULT_PATH "/run/xtables.lock"
+#define TABLE_NAMES_PATH "/proc/net/ip_tables_names"
 #define NSEC_PER_SEC 1000000000LL
 /* Lock polling starts at 1 ms and doubles up to this pause. */
 #define LOCK_POLL_MAX_NS (20 * 1000 * 1000LL)
 
-/* Which libiptc step failed; selects the wording of the error. */
+/* Which step failed; selects the wording of the error. */
 enum fail_step {
 	FAIL_INIT,
 	FAIL_SNAPSHOT,
+	FAIL_PRESERVE, /* the merge reported its own errors */
 	FAIL_CLEAR,
 	FAIL_CREATE,
 	FAIL_POLICY,
 	FAIL_APPEND,
+	FAIL_COUNTERS,
+	FAIL_HANDOVER,
 	FAIL_COMMIT,
 };
 
@@ -62,27 +72,23 @@ struct iptc_failure {
 	const struct src_loc *loc;
 };
 
-/*
- * A table's live state in model form: chains in libiptc's order, each rule
- * a malloc'd copy of the kernel's entry whose standard target names its
- * verdict or chain again, as iptc_append_entry wants it.
- */
-struct snapshot {
-	struct chain **chains;
-	size_t nchains;
-};
-
 /* One named table's part of the transaction. */
 struct table_txn {
 	const struct table *model;
 	struct xtc_handle *h;	/* being edited; NULL once freed */
-	struct snapshot before; /* the live state @h was read from */
+	struct table *before;	/* the live state @h was read from */
+	struct table *target;	/* what is committed: model + preserved */
+	struct table_plan plan; /* from @before to @target */
+	bool existed;		/* the kernel held it before iptc_init */
+	bool committed;
 };
 
 /* The whole transaction: the named tables in commit order. */
 struct txn {
 	struct table_txn tables[TABLE_COUNT];
 	size_t count;
+	struct ruleset before, target; /* hold the tables the txns point to */
+	const struct commit_options *opt;
 	struct commit_report *report;
 	struct diag_list *dl;
 };
@@ -244,197 +250,33 @@ static const char *policy_name(enum chain_policy p)
 	return p == POLICY_DROP ? IPTC_LABEL_DROP : IPTC_LABEL_ACCEPT;
 }
 
-/* ---- snapshots ---- */
-
-static void chain_free_copy(struct chain *c)
-{
-	for (size_t i = 0; i < c->nrules; i++)
-		free(c->rules[i].entry);
-	free(c->rules);
-	free(c);
-}
-
-static void snapshot_free(struct snapshot *s)
-{
-	for (size_t i = 0; i < s->nchains; i++)
-		chain_free_copy(s->chains[i]);
-	free(s->chains);
-	s->chains = NULL;
-	s->nchains = 0;
-}
-
-/* The hook of built-in chain @name, or -1. */
-static int builtin_hook(const char *name)
-{
-	for (int hook = 0; hook < NF_INET_NUMHOOKS; hook++) {
-		if (strcmp(hook_chain_name(hook), name) == 0)
-			return hook;
-	}
-	return -1;
-}
+/* ---- which tables exist ---- */
 
 /*
- * Copy rule @e, read from handle @h, in the form iptc_append_entry takes.
- * In a handle a standard target carries the kernel's verdict or jump
- * offset under the empty name; iptc_get_target() gives the verdict or
- * chain name back ("" for a fall-through).
+ * True when /proc/net/ip_tables_names lists @name.  iptc_init would
+ * instantiate a missing table (and register its hooks), which reading
+ * must not do.
  */
-static struct ipt_entry *entry_copy(const struct ipt_entry *e,
-				    struct xtc_handle *h)
+bool commit_table_loaded(const char *name)
 {
-	struct ipt_entry *copy = malloc(e->next_offset);
-	struct xt_entry_target *t;
+	FILE *f = fopen(TABLE_NAMES_PATH, "re");
+	char line[64];
+	bool found = false;
 
-	if (!copy)
-		return NULL;
-	memcpy(copy, e, e->next_offset);
-	t = (struct xt_entry_target *)((char *)copy + copy->target_offset);
-	if (t->u.user.name[0] == '\0') {
-		const char *name = iptc_get_target(e, h);
-
-		memset(t->u.user.name, 0, sizeof(t->u.user.name));
-		snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", name);
-	}
-	return copy;
-}
-
-/* Append a copy of rule @e to snapshot chain @c. */
-static int chain_copy_rule(struct chain *c, const struct ipt_entry *e,
-			   struct xtc_handle *h)
-{
-	struct rule *rules;
-
-	if (c->nrules == c->capacity) {
-		size_t cap = c->capacity ? 2 * c->capacity : 8;
-
-		rules = realloc(c->rules, cap * sizeof(*rules));
-		if (!rules)
-			return -1;
-		c->rules = rules;
-		c->capacity = cap;
-	}
-	memset(&c->rules[c->nrules], 0, sizeof(c->rules[0]));
-	c->rules[c->nrules].entry = entry_copy(e, h);
-	if (!c->rules[c->nrules].entry)
-		return -1;
-	c->nrules++;
-	return 0;
-}
-
-/* A snapshot chain for chain @name of @h, with its policy but no rules. */
-static struct chain *chain_copy_head(const char *name, struct xtc_handle *h,
-				     struct iptc_failure *f)
-{
-	struct chain *c = calloc(1, sizeof(*c));
-	const char *policy;
-
-	if (!c) {
-		failure_set(f, FAIL_SNAPSHOT, ENOMEM, NULL, name);
-		return NULL;
-	}
-	label_set(c->name, name);
-	c->hook = -1;
-	c->policy = POLICY_NONE;
-	if (!iptc_builtin(name, h))
-		return c;
-	c->hook = builtin_hook(name);
-	policy = iptc_get_policy(name, &c->policy_counters, h);
-	if (policy && strcmp(policy, IPTC_LABEL_ACCEPT) == 0)
-		c->policy = POLICY_ACCEPT;
-	else if (policy && strcmp(policy, IPTC_LABEL_DROP) == 0)
-		c->policy = POLICY_DROP;
-	if (c->hook < 0 || c->policy == POLICY_NONE) {
-		/* libiptc could not put such a chain back. */
-		failure_set(f, FAIL_SNAPSHOT, EINVAL,
-			    "built-in chain with a policy other than ACCEPT "
-			    "or DROP",
-			    name);
-		free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int snapshot_add(struct snapshot *s, struct chain *c)
-{
-	struct chain **chains;
-
-	chains = realloc(s->chains, (s->nchains + 1) * sizeof(*chains));
-	if (!chains)
-		return -1;
-	s->chains = chains;
-	s->chains[s->nchains++] = c;
-	return 0;
-}
-
-/* Copy what handle @h holds (as read at iptc_init) into @s. */
-static int snapshot_take(struct xtc_handle *h, struct snapshot *s,
-			 struct iptc_failure *f)
-{
-	const struct ipt_entry *e;
-	const char *name;
-	struct chain *c;
-
-	for (name = iptc_first_chain(h); name; name = iptc_next_chain(h)) {
-		c = chain_copy_head(name, h, f);
-		if (!c)
-			goto fail;
-		if (snapshot_add(s, c) < 0) {
-			chain_free_copy(c);
-			goto nomem;
-		}
-		for (e = iptc_first_rule(name, h); e; e = iptc_next_rule(e, h))
-			if (chain_copy_rule(c, e, h) < 0)
-				goto nomem;
-	}
-	return 0;
-nomem:
-	failure_set(f, FAIL_SNAPSHOT, ENOMEM, NULL, NULL);
-fail:
-	snapshot_free(s);
-	return -1;
-}
-
-/* True when rules @a and @b are the same bytes, counters aside. */
-static bool entry_same(const struct ipt_entry *a, const struct ipt_entry *b)
-{
-	size_t at = offsetof(struct ipt_entry, counters);
-	size_t after = at + sizeof(a->counters);
-
-	return a->next_offset == b->next_offset && memcmp(a, b, at) == 0 &&
-	       memcmp((const char *)a + after, (const char *)b + after,
-		      a->next_offset - after) == 0;
-}
-
-static bool chain_same(const struct chain *a, const struct chain *b)
-{
-	if (memcmp(a->name, b->name, sizeof(a->name)) != 0 ||
-	    a->hook != b->hook || a->policy != b->policy ||
-	    a->nrules != b->nrules)
+	if (!f)
 		return false;
-	for (size_t i = 0; i < a->nrules; i++) {
-		if (!entry_same(a->rules[i].entry, b->rules[i].entry))
-			return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strcmp(line, name) == 0;
 	}
-	return true;
+	fclose(f);
+	return found;
 }
 
-/* True when two snapshots hold the same table, counters aside. */
-static bool snapshot_same(const struct snapshot *a, const struct snapshot *b)
-{
-	if (a->nchains != b->nchains)
-		return false;
-	for (size_t i = 0; i < a->nchains; i++) {
-		if (!chain_same(a->chains[i], b->chains[i]))
-			return false;
-	}
-	return true;
-}
-
-/* ---- making a handle hold a list of chains ---- */
+/* ---- reading a handle into a model ---- */
 
 /* Names of every chain in @h, copied: the chain iterator lives in the
- * handle and must not run while chains are flushed or deleted. */
+ * handle. */
 static xt_chainlabel *handle_chain_names(struct xtc_handle *h, size_t *n)
 {
 	xt_chainlabel *names = NULL, *more;
@@ -455,31 +297,135 @@ static xt_chainlabel *handle_chain_names(struct xtc_handle *h, size_t *n)
 	return names;
 }
 
-/* Empty @h: flush every chain (which drops every jump), then delete every
- * user chain. */
-static int handle_clear(struct xtc_handle *h, struct iptc_failure *f)
+/* Zero a name field after its NUL.  The kernel copies an extension's
+ * name out only up to the NUL; the rest of the field is whatever was in
+ * libiptc's buffer, and would make equal rules compare unequal. */
+static void name_zero_tail(char *name, size_t size)
 {
+	size_t len = strnlen(name, size);
+
+	memset(name + len, 0, size - len);
+}
+
+/*
+ * Copy rule @e, read from handle @h, in the form the builder makes and
+ * iptc_insert_entry takes, so that the planner can compare it with a rule
+ * from the config byte for byte.  In a handle a standard target carries
+ * the kernel's verdict or jump offset under the empty name; the copy
+ * names the verdict or chain again (iptc_get_target; "" for a
+ * fall-through) and zeroes the number, as encode.c leaves it.
+ */
+static struct ipt_entry *entry_copy(const struct ipt_entry *e,
+				    struct xtc_handle *h)
+{
+	struct ipt_entry *copy = malloc(e->next_offset);
+	struct xt_entry_target *t;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, e, e->next_offset);
+	for (size_t off = sizeof(*copy); off < copy->target_offset;) {
+		struct xt_entry_match *m = (void *)((char *)copy + off);
+
+		if (m->u.match_size < sizeof(*m))
+			break; /* malformed: the planner will see it differ */
+		name_zero_tail(m->u.user.name, sizeof(m->u.user.name));
+		off += m->u.match_size;
+	}
+	t = (struct xt_entry_target *)((char *)copy + copy->target_offset);
+	name_zero_tail(t->u.user.name, sizeof(t->u.user.name));
+	if (t->u.user.name[0] == '\0') {
+		const char *name = iptc_get_target(e, h);
+
+		memset(t->u.user.name, 0, sizeof(t->u.user.name));
+		snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", name);
+		if (t->u.target_size ==
+		    XT_ALIGN(sizeof(struct xt_standard_target)))
+			((struct xt_standard_target *)t)->verdict = 0;
+	}
+	return copy;
+}
+
+/* The policy and policy counters of built-in chain @name into @c. */
+static int read_policy(struct xtc_handle *h, const char *name, struct chain *c,
+		       struct iptc_failure *f)
+{
+	const char *policy = iptc_get_policy(name, &c->policy_counters, h);
+
+	if (policy && strcmp(policy, IPTC_LABEL_ACCEPT) == 0) {
+		c->policy = POLICY_ACCEPT;
+		return 0;
+	}
+	if (policy && strcmp(policy, IPTC_LABEL_DROP) == 0) {
+		c->policy = POLICY_DROP;
+		return 0;
+	}
+	/* libiptc could not put such a chain back. */
+	failure_set(f, FAIL_SNAPSHOT, EINVAL,
+		    "built-in chain with a policy other than ACCEPT or DROP",
+		    name);
+	return -1;
+}
+
+/* The chains of @h (as @names lists them) into @t, without rules. */
+static int read_chains(struct xtc_handle *h, xt_chainlabel *names, size_t n,
+		       struct table *t, struct iptc_failure *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct chain *c;
+
+		if (!iptc_builtin(names[i], h)) {
+			table_add_chain(t, names[i], NULL);
+			continue;
+		}
+		c = table_find_chain(t, names[i]);
+		if (!c || c->hook < 0) {
+			failure_set(f, FAIL_SNAPSHOT, EINVAL,
+				    "a built-in chain this table should not "
+				    "have",
+				    names[i]);
+			return -1;
+		}
+		if (read_policy(h, names[i], c, f) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make @t (from ruleset_init, the same table) what handle @h holds, as it
+ * was read at iptc_init: chains, policies, rules, and all their counters.
+ * Chains first, so that every jump finds its chain.
+ */
+static int handle_read(struct xtc_handle *h, struct table *t,
+		       struct iptc_failure *f)
+{
+	const struct ipt_entry *e;
 	xt_chainlabel *names;
-	size_t n, i;
+	size_t n;
 	int rc = -1;
 
+	table_reset(t);
 	names = handle_chain_names(h, &n);
 	if (!names) {
-		failure_set(f, FAIL_CLEAR, ENOMEM, NULL, NULL);
+		failure_set(f, FAIL_SNAPSHOT, ENOMEM, NULL, NULL);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (!iptc_flush_entries(names[i], h)) {
-			failure_take(f, FAIL_CLEAR, names[i], NULL);
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (iptc_builtin(names[i], h))
-			continue;
-		if (!iptc_delete_chain(names[i], h)) {
-			failure_take(f, FAIL_CLEAR, names[i], NULL);
-			goto out;
+	if (read_chains(h, names, n, t, f) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct chain *c = table_find_chain(t, names[i]);
+
+		for (e = iptc_first_rule(names[i], h); e;
+		     e = iptc_next_rule(e, h)) {
+			struct rule r = { .entry = entry_copy(e, h) };
+
+			if (!r.entry) {
+				failure_set(f, FAIL_SNAPSHOT, ENOMEM, NULL,
+					    names[i]);
+				goto out;
+			}
+			chain_insert_rule(t, c, c->nrules, r);
 		}
 	}
 	rc = 0;
@@ -488,75 +434,194 @@ out:
 	return rc;
 }
 
-/* Create the user chains and set the built-in policies, with their
- * counters, before any rule can jump anywhere. */
-static int handle_add_chains(struct xtc_handle *h, struct chain *const *chains,
-			     size_t n, struct iptc_failure *f)
+int commit_read_live(struct ruleset *live, const char *only,
+		     struct diag_list *dl)
 {
-	xt_chainlabel label, policy;
-	struct xt_counters counters;
+	for (int id = 0; id < TABLE_COUNT; id++) {
+		struct table *t = &live->tables[id];
+		struct iptc_failure f;
+		struct xtc_handle *h;
+		int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct chain *c = chains[i];
-
-		label_set(label, c->name);
-		if (c->hook < 0) {
-			if (!iptc_create_chain(label, h)) {
-				failure_take(f, FAIL_CREATE, c->name, &c->loc);
-				return -1;
-			}
+		if ((only && strcmp(only, t->name) != 0) ||
+		    !commit_table_loaded(t->name))
 			continue;
+		h = iptc_init(t->name);
+		if (!h) {
+			failure_take(&f, FAIL_INIT, NULL, NULL);
+			return diag_error(dl, NULL, 1,
+					  "cannot read table '%s' from the "
+					  "kernel: %s",
+					  t->name, f.reason);
 		}
-		label_set(policy, policy_name(c->policy));
-		counters = c->policy_counters;
-		if (!iptc_set_policy(label, policy, &counters, h)) {
-			failure_take(f, FAIL_POLICY, c->name, &c->loc);
+		rc = handle_read(h, t, &f);
+		iptc_free(h);
+		if (rc < 0)
+			return diag_error(dl, NULL, 1,
+					  "cannot read table '%s' from the "
+					  "kernel%s%s%s: %s",
+					  t->name,
+					  f.chain[0] ? " (chain '" : "",
+					  f.chain, f.chain[0] ? "')" : "",
+					  f.reason);
+		t->named = true;
+	}
+	return 0;
+}
+
+/* ---- editing a handle by a plan ---- */
+
+/* Create the chains the plan adds, before any rule can jump to them. */
+static int edit_create_chains(struct xtc_handle *h, const struct table_plan *p,
+			      struct iptc_failure *f)
+{
+	xt_chainlabel label;
+
+	for (size_t i = 0; i < p->nchains; i++) {
+		const struct chain *c = p->chains[i].target;
+
+		if (p->chains[i].live)
+			continue;
+		label_set(label, c->name);
+		if (!iptc_create_chain(label, h)) {
+			failure_take(f, FAIL_CREATE, c->name, &c->loc);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int handle_add_rules(struct xtc_handle *h, struct chain *const *chains,
-			    size_t n, struct iptc_failure *f)
+/* Delete the rules that go (from the last, so that the places of the
+ * others do not move), then the chains that go: by now nothing jumps to
+ * them. */
+static int edit_delete(struct xtc_handle *h, const struct table_plan *p,
+		       struct iptc_failure *f)
 {
 	xt_chainlabel label;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct chain *c = chains[i];
+	for (size_t i = 0; i < p->nchains; i++) {
+		const struct chain_plan *cp = &p->chains[i];
 
-		label_set(label, c->name);
-		for (size_t j = 0; j < c->nrules; j++) {
-			const struct rule *r = &c->rules[j];
+		if (!cp->live)
+			continue;
+		label_set(label, cp->live->name);
+		if (!cp->target && cp->ndeleted) {
+			if (!iptc_flush_entries(label, h))
+				goto fail;
+			continue;
+		}
+		for (size_t k = cp->ndeleted; k-- > 0;)
+			if (!iptc_delete_num_entry(label, cp->deleted[k], h))
+				goto fail;
+		continue;
+fail:
+		failure_take(f, FAIL_CLEAR, cp->live->name, NULL);
+		return -1;
+	}
+	for (size_t i = 0; i < p->nchains; i++) {
+		const struct chain_plan *cp = &p->chains[i];
 
-			if (!iptc_append_entry(label, r->entry, h)) {
-				failure_take(f, FAIL_APPEND, c->name, &r->loc);
-				return -1;
-			}
+		if (cp->target)
+			continue;
+		label_set(label, cp->live->name);
+		if (!iptc_delete_chain(label, h)) {
+			failure_take(f, FAIL_CLEAR, cp->live->name, NULL);
+			return -1;
 		}
 	}
 	return 0;
 }
 
-/* Edit @h (in memory) until it holds exactly @chains: their user chains,
- * policies, policy counters, rules and rule counters. */
-static int handle_load(struct xtc_handle *h, struct chain *const *chains,
-		       size_t n, struct iptc_failure *f)
+/* Insert the rules the plan adds, each with the counters it plans. */
+static int edit_insert(struct xtc_handle *h, const struct chain_plan *cp,
+		       struct iptc_failure *f)
 {
-	if (handle_clear(h, f) < 0 || handle_add_chains(h, chains, n, f) < 0 ||
-	    handle_add_rules(h, chains, n, f) < 0)
-		return -1;
+	const struct chain *c = cp->target;
+	xt_chainlabel label;
+
+	label_set(label, c->name);
+	for (size_t k = 0; k < cp->ninserted; k++) {
+		const struct rule *r = &c->rules[cp->inserted[k].pos];
+		struct ipt_entry *e = malloc(r->entry->next_offset);
+		int ok;
+
+		if (!e) {
+			failure_set(f, FAIL_APPEND, ENOMEM, NULL, c->name);
+			return -1;
+		}
+		memcpy(e, r->entry, r->entry->next_offset);
+		e->counters = cp->inserted[k].counters;
+		ok = iptc_insert_entry(label, e, (unsigned)cp->inserted[k].pos,
+				       h);
+		free(e);
+		if (!ok) {
+			failure_take(f, FAIL_APPEND, c->name, &r->loc);
+			return -1;
+		}
+	}
 	return 0;
 }
 
+/* Counters of rules that stay but must be written, and the policies:
+ * set on every built-in chain of a table being committed, since libiptc
+ * would otherwise reset their counters (COUNTER_MAP_ZEROED). */
+static int edit_counters(struct xtc_handle *h, const struct chain_plan *cp,
+			 struct iptc_failure *f)
+{
+	const struct chain *c = cp->target;
+	xt_chainlabel label, policy;
+	struct xt_counters counters;
+
+	label_set(label, c->name);
+	for (size_t k = 0; k < cp->ncounter_sets; k++) {
+		counters = cp->counter_sets[k].counters;
+		if (!iptc_set_counter(label,
+				      (unsigned)cp->counter_sets[k].rulenum,
+				      &counters, h)) {
+			failure_take(f, FAIL_COUNTERS, c->name, NULL);
+			return -1;
+		}
+	}
+	if (c->hook < 0)
+		return 0;
+	label_set(policy, policy_name(c->policy));
+	counters = cp->policy_counters;
+	if (!iptc_set_policy(label, policy, &counters, h)) {
+		failure_take(f, FAIL_POLICY, c->name, &c->loc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Edit @h (in memory) by plan @p; nothing reaches the kernel. */
+static int handle_edit(struct xtc_handle *h, const struct table_plan *p,
+		       struct iptc_failure *f)
+{
+	if (edit_create_chains(h, p, f) < 0 || edit_delete(h, p, f) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nchains; i++) {
+		const struct chain_plan *cp = &p->chains[i];
+
+		if (cp->target &&
+		    (edit_insert(h, cp, f) < 0 || edit_counters(h, cp, f) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- one table: read, plan, edit ---- */
+
 /*
- * Read table @name and, when @before is given, copy its live state there;
- * then make the handle hold @chains.  Returns the handle, or NULL.
+ * Read table @name into @live (the kernel's state), make @target what is
+ * to be committed (@model with the preserved live chains), plan the
+ * change into @plan, and edit the handle by it.  Returns the handle, or
+ * NULL with @f set (FAIL_PRESERVE: errors are already in @dl).
  */
-static struct xtc_handle *handle_open(const char *name,
-				      struct chain *const *chains, size_t n,
-				      struct snapshot *before,
-				      struct iptc_failure *f)
+static struct xtc_handle *
+table_open(const char *name, const struct table *model, bool restore,
+	   bool existed, struct table *live, struct table *target,
+	   struct table_plan *plan, struct diag_list *dl,
+	   struct iptc_failure *f)
 {
 	struct xtc_handle *h = iptc_init(name);
 
@@ -564,26 +629,40 @@ static struct xtc_handle *handle_open(const char *name,
 		failure_take(f, FAIL_INIT, NULL, NULL);
 		return NULL;
 	}
-	if ((before && snapshot_take(h, before, f) < 0) ||
-	    handle_load(h, chains, n, f) < 0) {
-		iptc_free(h);
-		if (before)
-			snapshot_free(before);
-		return NULL;
+	if (handle_read(h, live, f) < 0)
+		goto fail;
+	if (plan_merge(target, model, live, model->preserve, model->npreserve,
+		       !restore, dl) < 0) {
+		failure_set(f, FAIL_PRESERVE, EINVAL, NULL, NULL);
+		goto fail;
 	}
+	plan_free(plan);
+	plan_table(live, target,
+		   restore ? PLAN_COUNTERS_RESTORE : PLAN_COUNTERS_APPLY,
+		   !existed, plan);
+	if (plan->changed && handle_edit(h, plan, f) < 0)
+		goto fail;
 	return h;
+fail:
+	iptc_free(h);
+	return NULL;
 }
 
+/* How to read, plan and edit a table again after EAGAIN: @fn with its
+ * state in @arg. */
+struct reopen {
+	struct xtc_handle *(*fn)(struct reopen *r, struct iptc_failure *f);
+	void *arg;
+};
+
 /*
- * Commit *@hp.  On EAGAIN (the table changed since it was read) read it
- * again, re-snapshot it into @before when given, rebuild and commit again,
- * COMMIT_MAX_RETRIES times at most.  *@hp stays owned by the caller; it is
- * NULL if a re-read failed.
+ * Commit *@hp.  On EAGAIN (the table changed since it was read) read,
+ * plan and edit it again through @reopen, and commit again,
+ * COMMIT_MAX_RETRIES times at most.  *@hp stays owned by the caller; it
+ * is NULL if a re-read failed.
  */
-static int handle_commit(struct xtc_handle **hp, const char *name,
-			 struct chain *const *chains, size_t n,
-			 struct snapshot *before, unsigned *retries,
-			 struct iptc_failure *f)
+static int handle_commit(struct xtc_handle **hp, struct reopen *reopen,
+			 unsigned *retries, struct iptc_failure *f)
 {
 	for (unsigned tries = 0;; tries++) {
 		if (iptc_commit(*hp))
@@ -593,9 +672,7 @@ static int handle_commit(struct xtc_handle **hp, const char *name,
 			return -1;
 		(*retries)++;
 		iptc_free(*hp);
-		if (before)
-			snapshot_free(before);
-		*hp = handle_open(name, chains, n, before, f);
+		*hp = reopen->fn(reopen, f);
 		if (!*hp)
 			return -1;
 	}
@@ -629,9 +706,12 @@ static void report_build_failure(struct txn *x, const struct table *t,
 			   name, f->chain[0] ? " (chain '" : "", f->chain,
 			   f->chain[0] ? "')" : "", f->reason);
 		break;
+	case FAIL_PRESERVE:
+		break; /* plan_merge said why */
 	case FAIL_CLEAR:
 		diag_error(x->dl, loc, 1,
-			   "cannot empty chain '%s' of table '%s': %s",
+			   "cannot remove rules or chain '%s' of table '%s': "
+			   "%s",
 			   f->chain, name, f->reason);
 		break;
 	case FAIL_CREATE:
@@ -651,6 +731,16 @@ static void report_build_failure(struct txn *x, const struct table *t,
 			   "'%s': %s",
 			   f->chain, name, f->reason);
 		break;
+	case FAIL_COUNTERS:
+		diag_error(x->dl, loc, 1,
+			   "cannot keep the counters of chain '%s' in table "
+			   "'%s': %s",
+			   f->chain, name, f->reason);
+		break;
+	case FAIL_HANDOVER:
+		diag_error(x->dl, loc, 1, "table '%s' was not committed: %s",
+			   name, f->reason);
+		break;
 	case FAIL_COMMIT:
 		diag_error(x->dl, loc, 1, "cannot commit table '%s': %s", name,
 			   f->reason);
@@ -658,21 +748,30 @@ static void report_build_failure(struct txn *x, const struct table *t,
 	}
 }
 
-/* Read every named table and build its new contents in memory.  Nothing
- * reaches the kernel; on failure nothing was changed. */
+/* (Re)read, merge, plan and edit table @tt. */
+static struct xtc_handle *txn_open(struct txn *x, struct table_txn *tt,
+				   struct iptc_failure *f)
+{
+	return table_open(tt->model->name, tt->model, x->opt->restore,
+			  tt->existed, tt->before, tt->target, &tt->plan, x->dl,
+			  f);
+}
+
+/* Read every named table and plan and build its new contents in memory.
+ * Nothing reaches the kernel; on failure nothing was changed (a table
+ * the kernel did not hold may have been instantiated, empty). */
 static int txn_prepare(struct txn *x)
 {
 	struct iptc_failure f;
 
 	for (size_t i = 0; i < x->count; i++) {
 		struct table_txn *tt = &x->tables[i];
-		const struct table *t = tt->model;
 
-		tt->h = handle_open(t->name, t->chains, t->nchains, &tt->before,
-				    &f);
+		tt->existed = commit_table_loaded(tt->model->name);
+		tt->h = txn_open(x, tt, &f);
 		if (!tt->h) {
-			x->report->failed_table = t->name;
-			report_build_failure(x, t, &f);
+			x->report->failed_table = tt->model->name;
+			report_build_failure(x, tt->model, &f);
 			return -1;
 		}
 	}
@@ -680,28 +779,31 @@ static int txn_prepare(struct txn *x)
 }
 
 /*
- * True when the kernel holds table @tt as it was read into @tt->before,
- * counters aside; false when it differs or cannot be read.  libiptc reports
- * a failed commit when only the counters could not be written, after the
- * new rules went live: this tells which of the two happened.
+ * True when the kernel holds table @name as @before, counters aside;
+ * false when it differs or cannot be read.  libiptc reports a failed
+ * commit when only the counters could not be written, after the new rules
+ * went live: this tells which of the two happened.
  */
-static bool table_matches_snapshot(struct table_txn *tt)
+static bool table_matches(const char *name, const struct table *before)
 {
-	struct snapshot now = { 0 };
+	struct table_plan plan = { 0 };
 	struct iptc_failure f;
 	struct xtc_handle *h;
-	bool same;
+	struct ruleset scratch;
+	struct table *now;
+	bool same = false;
 
-	h = iptc_init(tt->model->name);
-	if (!h)
-		return false;
-	if (snapshot_take(h, &now, &f) < 0) {
-		iptc_free(h);
-		return false;
+	ruleset_init(&scratch);
+	now = ruleset_table(&scratch, name);
+	h = iptc_init(name);
+	if (h && handle_read(h, now, &f) == 0) {
+		plan_table(now, before, PLAN_COUNTERS_IGNORE, false, &plan);
+		same = !plan.changed;
+		plan_free(&plan);
 	}
-	same = snapshot_same(&now, &tt->before);
-	snapshot_free(&now);
-	iptc_free(h);
+	if (h)
+		iptc_free(h);
+	ruleset_free(&scratch);
 	return same;
 }
 
@@ -712,21 +814,53 @@ static bool failure_may_have_applied(const struct iptc_failure *f)
 	return f->step == FAIL_COMMIT && f->err != EAGAIN;
 }
 
-/* Put table @tt back as it was read; returns 0 or -1 with @f set. */
-static int table_restore(struct txn *x, struct table_txn *tt,
+/* Putting one table back as it was read: the state of the reads. */
+struct restore {
+	struct reopen reopen;
+	const struct table *before;
+	struct table *now, *target;
+	struct table_plan plan;
+	struct diag_list scratch_dl;
+};
+
+/* Read the table again and plan and edit the way back to @before. */
+static struct xtc_handle *restore_open(struct reopen *ro,
+				       struct iptc_failure *f)
+{
+	struct restore *r = ro->arg;
+
+	return table_open(r->before->name, r->before, true, true, r->now,
+			  r->target, &r->plan, &r->scratch_dl, f);
+}
+
+/* Put table @before back as it was read; returns 0 or -1 with @f set.
+ * Preserve globs play no part: the model @before is exact. */
+static int table_restore(struct txn *x, const struct table *before,
 			 struct iptc_failure *f)
 {
+	struct ruleset scratch_now, scratch_target;
+	struct restore r = { .before = before };
 	struct xtc_handle *h;
-	int rc;
+	int rc = 0;
 
-	h = handle_open(tt->model->name, tt->before.chains, tt->before.nchains,
-			NULL, f);
+	r.reopen.fn = restore_open;
+	r.reopen.arg = &r;
+	ruleset_init(&scratch_now);
+	ruleset_init(&scratch_target);
+	diag_list_init(&r.scratch_dl);
+	r.now = ruleset_table(&scratch_now, before->name);
+	r.target = ruleset_table(&scratch_target, before->name);
+	h = restore_open(&r.reopen, f);
 	if (!h)
-		return -1;
-	rc = handle_commit(&h, tt->model->name, tt->before.chains,
-			   tt->before.nchains, NULL, &x->report->retries, f);
+		rc = -1;
+	else if (r.plan.changed)
+		rc = handle_commit(&h, &r.reopen, &x->report->retries, f);
 	if (h)
 		iptc_free(h);
+	plan_free(&r.plan);
+	diag_list_free(&r.scratch_dl);
+	ruleset_free(&scratch_now);
+	ruleset_free(&scratch_target);
 	return rc;
 }
 
@@ -748,13 +882,15 @@ struct roll_back {
 	bool failed[TABLE_COUNT];
 };
 
-/* Put back tables 0..@last-1 of @x from their snapshots. */
+/* Put back the committed tables among 0..@last-1 of @x. */
 static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 {
 	for (size_t i = 0; i < last; i++) {
 		struct table_txn *tt = &x->tables[i];
 
-		if (table_restore(x, tt, &rb->why[i]) == 0) {
+		if (!tt->committed)
+			continue;
+		if (table_restore(x, tt->before, &rb->why[i]) == 0) {
 			x->report->tables_restored++;
 			rb->nrestored++;
 			names_append(rb->restored, sizeof(rb->restored),
@@ -762,7 +898,7 @@ static void txn_restore(struct txn *x, size_t last, struct roll_back *rb)
 			continue;
 		}
 		if (failure_may_have_applied(&rb->why[i]) &&
-		    table_matches_snapshot(tt)) {
+		    table_matches(tt->model->name, tt->before)) {
 			/* The rules are back; only the counters are not. */
 			x->report->tables_restored++;
 			rb->nrestored++;
@@ -823,7 +959,7 @@ static void report_refusal(struct txn *x, const struct table *t,
 }
 
 /*
- * Table @failed was refused with @f after tables 0..@failed-1 were
+ * Table @failed was refused with @f after the tables before it were
  * committed.  Put those back, and @failed itself if its rules went live,
  * then report.
  */
@@ -835,15 +971,19 @@ static void txn_roll_back(struct txn *x, size_t failed,
 	size_t last = failed;
 
 	memset(&rb, 0, sizeof(rb));
-	if (failure_may_have_applied(f) && !table_matches_snapshot(bad))
+	if (failure_may_have_applied(f) &&
+	    !table_matches(bad->model->name, bad->before)) {
+		bad->committed = true;
 		last = failed + 1;
+	}
 	txn_restore(x, last, &rb);
 	x->report->failed_table = bad->model->name;
 	x->report->status = rb.nlost > 0 ? COMMIT_PARTIAL : COMMIT_REFUSED;
 	if (f->step == FAIL_COMMIT) {
 		report_refusal(x, bad->model, f, &rb);
 	} else {
-		/* Re-reading the table after EAGAIN failed. */
+		/* Re-reading the table after EAGAIN failed, or the hand-over
+		 * before the commit. */
 		char outcome[384];
 
 		report_build_failure(x, bad->model, f);
@@ -867,22 +1007,81 @@ static void txn_roll_back(struct txn *x, size_t failed,
 			     rb.no_counters);
 }
 
-/* Commit the prepared tables in order; roll back on the first refusal. */
+/* Give the table about to be committed to the caller's hook. */
+static int txn_hand_over(struct txn *x, struct table_txn *tt,
+			 struct iptc_failure *f)
+{
+	if (!x->opt->before_commit ||
+	    x->opt->before_commit(tt->before, x->opt->before_commit_arg) == 0)
+		return 0;
+	failure_set(f, FAIL_HANDOVER, EPIPE,
+		    "the confirm watchdog could not take the previous table",
+		    NULL);
+	return -1;
+}
+
+/* A retry of one table of the transaction. */
+struct txn_reopen {
+	struct reopen reopen;
+	struct txn *x;
+	struct table_txn *tt;
+};
+
+static struct xtc_handle *txn_reopen_fn(struct reopen *ro,
+					struct iptc_failure *f)
+{
+	struct txn_reopen *r = ro->arg;
+	struct xtc_handle *h = txn_open(r->x, r->tt, f);
+
+	if (h && txn_hand_over(r->x, r->tt, f) < 0) {
+		iptc_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* The per-table report line. */
+static void txn_report_table(struct txn *x, const struct table_txn *tt)
+{
+	struct commit_table_report *tr =
+		&x->report->tables[x->report->ntables++];
+
+	tr->name = tt->model->name;
+	tr->created = tt->plan.created;
+	tr->committed = tt->committed;
+	tr->rules_added = tt->plan.rules_added;
+	tr->rules_removed = tt->plan.rules_removed;
+	tr->chains_added = tt->plan.chains_added;
+	tr->chains_removed = tt->plan.chains_removed;
+	tr->policies_changed = tt->plan.policies_changed;
+}
+
+/* Commit the changed tables in order; roll back on the first refusal. */
 static int txn_commit(struct txn *x)
 {
 	struct iptc_failure f;
 
 	for (size_t i = 0; i < x->count; i++) {
 		struct table_txn *tt = &x->tables[i];
-		const struct table *t = tt->model;
+		struct txn_reopen r = { .x = x, .tt = tt };
 
-		if (handle_commit(&tt->h, t->name, t->chains, t->nchains,
-				  &tt->before, &x->report->retries, &f) < 0) {
+		r.reopen.fn = txn_reopen_fn;
+		r.reopen.arg = &r;
+		if (!tt->plan.changed) {
+			x->report->tables_unchanged++;
+			continue;
+		}
+		if (txn_hand_over(x, tt, &f) < 0 ||
+		    handle_commit(&tt->h, &r.reopen, &x->report->retries, &f) <
+			    0) {
 			txn_roll_back(x, i, &f);
 			return -1;
 		}
+		tt->committed = true;
 		x->report->tables_committed++;
 	}
+	for (size_t i = 0; i < x->count; i++)
+		txn_report_table(x, &x->tables[i]);
 	return 0;
 }
 
@@ -891,17 +1090,21 @@ static void txn_free(struct txn *x)
 	for (size_t i = 0; i < x->count; i++) {
 		if (x->tables[i].h)
 			iptc_free(x->tables[i].h);
-		snapshot_free(&x->tables[i].before);
+		plan_free(&x->tables[i].plan);
 	}
+	ruleset_free(&x->before);
+	ruleset_free(&x->target);
 }
 
 int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 		   struct commit_report *report, struct diag_list *dl)
 {
+	static const struct commit_options defaults = { .wait_seconds = 0 };
 	struct commit_report scratch;
 	struct txn x = { .count = 0 };
 	int lock_fd, rc;
 
+	x.opt = opt ? opt : &defaults;
 	x.report = report ? report : &scratch;
 	x.dl = dl;
 	memset(x.report, 0, sizeof(*x.report));
@@ -912,10 +1115,16 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	if (x.count == 0)
 		return 0;
 
-	lock_fd = lock_take(opt, dl);
+	lock_fd = lock_take(x.opt, dl);
 	if (lock_fd < 0) {
 		x.report->status = COMMIT_LOCK_FAILED;
 		return -1;
+	}
+	ruleset_init(&x.before);
+	ruleset_init(&x.target);
+	for (size_t i = 0; i < x.count; i++) {
+		x.tables[i].before = &x.before.tables[x.tables[i].model->id];
+		x.tables[i].target = &x.target.tables[x.tables[i].model->id];
 	}
 	rc = txn_prepare(&x);
 	if (rc < 0)

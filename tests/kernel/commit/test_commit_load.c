@@ -64,11 +64,13 @@ static const char filter_text[] = "*filter\n"
 				  "[3:180] -A svc -p tcp -j ACCEPT\n"
 				  "[0:0] -A svc -j RETURN\n"
 				  "COMMIT\n";
+/* FORWARD goes from DROP to ACCEPT but keeps the preload's policy
+ * counters: the model gives none, and built-in policies keep theirs. */
 static const char mangle_text[] =
 	"*mangle\n"
 	":PREROUTING ACCEPT [0:0]\n"
 	":INPUT ACCEPT [0:0]\n"
-	":FORWARD ACCEPT [0:0]\n"
+	":FORWARD ACCEPT [4:40]\n"
 	":OUTPUT ACCEPT [0:0]\n"
 	":POSTROUTING ACCEPT [0:0]\n"
 	":mark - [0:0]\n"

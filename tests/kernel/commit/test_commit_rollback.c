@@ -383,7 +383,10 @@ static void race_before(const char *table, int optname)
 }
 
 /* A real race: the kernel answers EAGAIN; we read filter again (with the
- * other program's rule) and replace it; the result is exactly the model. */
+ * other program's rule) and replace it; the result is exactly the model.
+ * Only filter's policy counters differ from a clean commit: the racing
+ * iptables-legacy's own commit reset them (libiptc zeroes built-in
+ * policy counters unless told otherwise), before we read them again. */
 static void test_real_race(void **state)
 {
 	struct kstate clean;
@@ -398,7 +401,10 @@ static void test_real_race(void **state)
 	assert_int_equal(o.rc, 0);
 	assert_int_equal(o.report.retries, 1);
 	assert_int_equal(o.report.status, COMMIT_OK);
-	kstate_assert_equal(&clean, &o.after);
+	assert_table_same(&clean, &o.after, "raw", true);
+	assert_table_same(&clean, &o.after, "mangle", true);
+	assert_table_same(&clean, &o.after, "nat", true);
+	assert_table_same(&clean, &o.after, "filter", false);
 	kstate_free(&clean);
 	outcome_free(&o);
 }
