@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * confirm.c - the apply --confirm watchdog and `iptload confirm`.
+ *
+ * Apply and its watchdog talk over a socketpair:
+ *
+ *   watchdog -> apply   'R'                 set up (own session, signals)
+ *   apply -> watchdog   'T' len table-bytes before each table's commit
+ *                       'C' | 'N'           something committed | nothing
+ *
+ * If apply dies before 'C' or 'N' (killed with its process group), the
+ * watchdog sees EOF: having any table it assumes the worst, that it was
+ * committed, and rolls back when the time runs out; putting back a table
+ * that did not change plans no change and commits nothing.
+ *
+ * The confirm socket speaks one line each way: "confirm" -> "kept", or
+ * "status" -> "pending SECONDS".  Both ends check the other's uid
+ * (SO_PEERCRED): root or the user who ran apply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "confirm.h"
+#include "oplog.h"
+
+/* The abstract name, without its leading NUL. */
+#define CONFIRM_SOCKET_NAME "iptload-confirm"
+/* How long a client may take to send its line, in milliseconds. */
+#define CLIENT_TIMEOUT_MS 2000
+/* How long the roll-back waits for the xtables lock, in seconds. */
+#define ROLLBACK_LOCK_WAIT 300
+
+/* Set by SIGTERM/SIGINT: roll back now. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = 1;
+}
+
+static socklen_t confirm_addr(struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path + 1, CONFIRM_SOCKET_NAME,
+	       strlen(CONFIRM_SOCKET_NAME));
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			   strlen(CONFIRM_SOCKET_NAME));
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write all of @len bytes (no SIGPIPE: apply must survive a dead
+ * watchdog and report it). */
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read exactly @len bytes; 0, or -1 on EOF or error. */
+static int recv_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- tables over the wire ---- */
+
+/* One chain head on the wire; rules follow, per chain, after all heads. */
+struct wire_chain {
+	char name[XT_TABLE_MAXNAMELEN];
+	int32_t hook;
+	uint32_t policy;
+	uint64_t pcnt, bcnt;
+	uint32_t nrules;
+};
+
+/* Table @t as bytes: id, chain count, chain heads, then each chain's
+ * rules as (size, entry bytes).  malloc'd into *@buf. */
+static int table_encode(const struct table *t, char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	uint32_t id = (uint32_t)t->id, n = (uint32_t)t->nchains;
+
+	if (!f)
+		return -1;
+	fwrite(&id, sizeof(id), 1, f);
+	fwrite(&n, sizeof(n), 1, f);
+	for (size_t i = 0; i < t->nchains; i++) {
+		const struct chain *c = t->chains[i];
+		struct wire_chain w = { .hook = c->hook,
+					.policy = (uint32_t)c->policy,
+					.pcnt = c->policy_counters.pcnt,
+					.bcnt = c->policy_counters.bcnt,
+					.nrules = (uint32_t)c->nrules };
+
+		memcpy(w.name, c->name, sizeof(w.name));
+		fwrite(&w, sizeof(w), 1, f);
+	}
+	for (size_t i = 0; i < t->nchains; i++)
+		for (size_t k = 0; k < t->chains[i]->nrules; k++) {
+			const struct ipt_entry *e =
+				t->chains[i]->rules[k].entry;
+			uint16_t size = e->next_offset;
+
+			fwrite(&size, sizeof(size), 1, f);
+			fwrite(e, size, 1, f);
+		}
+	if (ferror(f)) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* A cursor over received bytes. */
+struct reader {
+	const char *p, *end;
+};
+
+static int take(struct reader *r, void *out, size_t len)
+{
+	if ((size_t)(r->end - r->p) < len)
+		return -1;
+	memcpy(out, r->p, len);
+	r->p += len;
+	return 0;
+}
+
+/* The chain heads of a received table into @t. */
+static int decode_chains(struct reader *r, struct table *t,
+			 struct wire_chain *heads, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct wire_chain *w = &heads[i];
+		struct chain *c;
+
+		if (take(r, w, sizeof(*w)) < 0)
+			return -1;
+		w->name[sizeof(w->name) - 1] = '\0';
+		if (w->hook < 0) {
+			if (!table_find_chain(t, w->name))
+				table_add_chain(t, w->name, NULL);
+			continue;
+		}
+		c = table_find_chain(t, w->name);
+		if (!c || c->hook != w->hook)
+			return -1;
+		c->policy = w->policy == POLICY_DROP ? POLICY_DROP :
+						       POLICY_ACCEPT;
+		c->policy_counters.pcnt = w->pcnt;
+		c->policy_counters.bcnt = w->bcnt;
+	}
+	return 0;
+}
+
+/* The rules of a received table into @t. */
+static int decode_rules(struct reader *r, struct table *t,
+			const struct wire_chain *heads, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct chain *c = table_find_chain(t, heads[i].name);
+
+		for (uint32_t k = 0; k < heads[i].nrules; k++) {
+			uint16_t size;
+			struct rule rule = { 0 };
+
+			if (take(r, &size, sizeof(size)) < 0 ||
+			    size < sizeof(struct ipt_entry))
+				return -1;
+			rule.entry = malloc(size);
+			if (!rule.entry || take(r, rule.entry, size) < 0 ||
+			    rule.entry->next_offset != size) {
+				free(rule.entry);
+				return -1;
+			}
+			chain_insert_rule(t, c, c->nrules, rule);
+		}
+	}
+	return 0;
+}
+
+/* Make the table a received message describes, in @rs.  Returns its id,
+ * or -1 when the bytes make no sense. */
+static int table_decode(const char *buf, size_t len, struct ruleset *rs)
+{
+	struct reader r = { .p = buf, .end = buf + len };
+	struct wire_chain *heads;
+	uint32_t id, n;
+	struct table *t;
+	int rc;
+
+	if (take(&r, &id, sizeof(id)) < 0 || id >= TABLE_COUNT ||
+	    take(&r, &n, sizeof(n)) < 0 || n > len)
+		return -1;
+	t = &rs->tables[id];
+	table_reset(t);
+	t->named = true;
+	heads = calloc(n ? n : 1, sizeof(*heads));
+	if (!heads)
+		return -1;
+	rc = decode_chains(&r, t, heads, n);
+	if (rc == 0)
+		rc = decode_rules(&r, t, heads, n);
+	free(heads);
+	return rc < 0 ? -1 : (int)id;
+}
+
+/* ---- the apply side ---- */
+
+/* Bind the confirm name: only one apply --confirm waits per namespace. */
+static int claim_socket(struct diag_list *dl, bool *taken)
+{
+	struct sockaddr_un sun;
+	socklen_t len = confirm_addr(&sun);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	*taken = false;
+	if (fd < 0) {
+		diag_error(dl, NULL, 1, "cannot make the confirm socket: %s",
+			   strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 8) < 0) {
+		*taken = errno == EADDRINUSE;
+		if (!*taken)
+			diag_error(dl, NULL, 1,
+				   "cannot listen on the confirm socket: %s",
+				   strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* $IPTLOAD_WATCHDOG_FD, if it names an open descriptor. */
+static int notify_fd_from_env(void)
+{
+	const char *s = getenv(CONFIRM_NOTIFY_ENV);
+	char *end;
+	long fd;
+
+	if (!s || !*s)
+		return -1;
+	fd = strtol(s, &end, 10);
+	if (*end || fd < 0 || fd > INT32_MAX || fcntl((int)fd, F_GETFD) < 0)
+		return -1;
+	return (int)fd;
+}
+
+static void notify(const struct confirm_watchdog *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One progress line on the notify descriptor, if there is one. */
+static void notify(const struct confirm_watchdog *w, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (w->notify_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(w->notify_fd, line, strlen(line)) < 0)
+		return; /* nobody listens any more: fine */
+}
+
+/* Close every descriptor but @keep (sorted, -1 entries ignored). */
+static void close_others(const int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < from) {
+			if (keep[i] >= 0 && (unsigned)keep[i] + 1 > from)
+				from = (unsigned)keep[i] + 1;
+			continue;
+		}
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* In the new watchdog: leave the session, the terminal and the
+ * descriptors of apply behind, then say ready. */
+static void watchdog_detach(struct confirm_watchdog *w)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	int keep[3] = { w->ctl, w->listen_fd, w->notify_fd };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	setsid();
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_stop; /* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	qsort(keep, 3, sizeof(keep[0]), int_cmp);
+	close_others(keep, 3);
+	send_all(w->ctl, "R", 1);
+}
+
+enum confirm_start_result confirm_start(struct confirm_watchdog *w, int seconds,
+					struct diag_list *dl)
+{
+	int pair[2];
+	bool taken;
+	char ready;
+
+	memset(w, 0, sizeof(*w));
+	w->seconds = seconds;
+	w->uid = getuid();
+	w->notify_fd = notify_fd_from_env();
+	w->listen_fd = claim_socket(dl, &taken);
+	if (w->listen_fd < 0)
+		return taken ? CONFIRM_PENDING : CONFIRM_FAILED;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		diag_error(dl, NULL, 1, "cannot start the confirm watchdog: %s",
+			   strerror(errno));
+		close(w->listen_fd);
+		return CONFIRM_FAILED;
+	}
+	/* The child must not print what apply has buffered a second time. */
+	fflush(stdout);
+	fflush(stderr);
+	w->pid = fork();
+	if (w->pid == 0) {
+		close(pair[0]);
+		w->ctl = pair[1];
+		watchdog_detach(w);
+		return CONFIRM_IN_CHILD;
+	}
+	close(pair[1]);
+	close(w->listen_fd);
+	w->listen_fd = -1;
+	w->ctl = pair[0];
+	if (w->pid < 0 || recv_all(w->ctl, &ready, 1) < 0 || ready != 'R') {
+		diag_error(dl, NULL, 1, "cannot start the confirm watchdog: %s",
+			   w->pid < 0 ? strerror(errno) : "it died");
+		close(w->ctl);
+		return CONFIRM_FAILED;
+	}
+	return CONFIRM_STARTED;
+}
+
+int confirm_hand_over(const struct table *before, void *arg)
+{
+	struct confirm_watchdog *w = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	uint32_t len32;
+	int rc = -1;
+
+	if (table_encode(before, &buf, &len) < 0 || len > UINT32_MAX)
+		goto out;
+	len32 = (uint32_t)len;
+	if (send_all(w->ctl, "T", 1) == 0 &&
+	    send_all(w->ctl, &len32, sizeof(len32)) == 0 &&
+	    send_all(w->ctl, buf, len) == 0)
+		rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int confirm_finish(struct confirm_watchdog *w, bool changed)
+{
+	int rc = send_all(w->ctl, changed ? "C" : "N", 1);
+
+	close(w->ctl);
+	w->ctl = -1;
+	return rc;
+}
+
+/* ---- the watchdog ---- */
+
+/* Receive the tables from apply until it says how it ended.  Returns
+ * true when there is something to roll back. */
+static bool receive_tables(struct confirm_watchdog *w, struct ruleset *before)
+{
+	bool any = false;
+
+	for (;;) {
+		uint32_t len;
+		char kind, *buf;
+
+		if (recv_all(w->ctl, &kind, 1) < 0)
+			return any; /* apply died: assume it committed */
+		if (kind == 'C')
+			return any;
+		if (kind != 'T')
+			return false; /* 'N': nothing changed */
+		if (recv_all(w->ctl, &len, sizeof(len)) < 0)
+			return any;
+		buf = malloc(len ? len : 1);
+		if (!buf || recv_all(w->ctl, buf, len) < 0) {
+			free(buf);
+			return any;
+		}
+		if (table_decode(buf, len, before) >= 0)
+			any = true;
+		free(buf);
+	}
+}
+
+/* The uid at the other end of unix socket @fd, or (uid_t)-1. */
+static uid_t peer_uid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return (uid_t)-1;
+	return cred.uid;
+}
+
+/* Read one line from a client, within CLIENT_TIMEOUT_MS. */
+static int client_line(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	int64_t deadline = now_ms() + CLIENT_TIMEOUT_MS;
+
+	while (len + 1 < size) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+		n = recv(fd, buf + len, size - 1 - len, 0);
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strchr(buf, '\n')) {
+			*strchr(buf, '\n') = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Serve one client; returns true when it confirmed. */
+static bool serve_client(struct confirm_watchdog *w, int fd, int64_t deadline,
+			 const char *file)
+{
+	uid_t uid = peer_uid(fd);
+	char line[64], reply[64];
+
+	if (uid != 0 && uid != w->uid) {
+		send_all(fd, "denied\n", 7);
+		return false;
+	}
+	if (client_line(fd, line, sizeof(line)) < 0)
+		return false;
+	if (strcmp(line, "status") == 0) {
+		int64_t left = (deadline - now_ms() + 999) / 1000;
+
+		snprintf(reply, sizeof(reply), "pending %lld\n",
+			 (long long)(left > 0 ? left : 0));
+		send_all(fd, reply, strlen(reply));
+		return false;
+	}
+	if (strcmp(line, "confirm") != 0)
+		return false;
+	/* Say it only once it is true: nothing can roll back any more. */
+	send_all(fd, "kept\n", 5);
+	oplog_message(LOG_NOTICE,
+		      "kept the ruleset applied from %s: confirmed "
+		      "by uid %u",
+		      file, (unsigned)uid);
+	return true;
+}
+
+/* Wait for a confirmation until the deadline (or SIGTERM/SIGINT). */
+static bool wait_for_confirm(struct confirm_watchdog *w, const char *file)
+{
+	int64_t deadline = now_ms() + (int64_t)w->seconds * 1000;
+
+	while (!stop_requested) {
+		struct pollfd p = { .fd = w->listen_fd, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		int fd;
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left) <= 0)
+			continue; /* EINTR or timeout: the loop decides */
+		fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (serve_client(w, fd, deadline, file)) {
+			close(fd);
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
+/* The previous tables, with the preserve globs of the config, back. */
+static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
+		     const struct ruleset *config,
+		     const struct commit_options *opt, const char *file)
+{
+	struct commit_options ropt = *opt;
+	struct commit_report report;
+	struct diag_list dl;
+	char what[512];
+	int rc;
+
+	for (int id = 0; id < TABLE_COUNT; id++) {
+		memcpy(before->tables[id].preserve, config->tables[id].preserve,
+		       sizeof(before->tables[id].preserve));
+		before->tables[id].npreserve = config->tables[id].npreserve;
+	}
+	ropt.restore = true;
+	ropt.before_commit = NULL;
+	ropt.wait_seconds = ROLLBACK_LOCK_WAIT;
+	diag_list_init(&dl);
+	rc = commit_ruleset(before, &ropt, &report, &dl);
+	if (rc == 0) {
+		oplog_describe(&report, what, sizeof(what));
+		oplog_message(LOG_WARNING,
+			      "rolled back the ruleset applied from %s: not "
+			      "confirmed within %d s (%s)",
+			      file, w->seconds, what);
+		notify(w, "rolled back\n");
+	} else {
+		const char *msg = dl.count ? dl.items[0].message : "unknown";
+
+		oplog_message(LOG_ERR,
+			      "ROLL-BACK FAILED of the ruleset applied from "
+			      "%s: %s",
+			      file, msg);
+		notify(w, "roll-back failed: %s\n", msg);
+	}
+	diag_list_free(&dl);
+	return rc == 0 ? 0 : 3;
+}
+
+int confirm_watchdog_run(struct confirm_watchdog *w,
+			 const struct ruleset *config,
+			 const struct commit_options *opt, const char *file)
+{
+	struct ruleset before;
+	int status = 0;
+
+	ruleset_init(&before);
+	if (!receive_tables(w, &before)) {
+		notify(w, "nothing to do\n");
+		goto out;
+	}
+	close(w->ctl);
+	w->ctl = -1;
+	notify(w, "armed %ld\n", (long)getpid());
+	if (wait_for_confirm(w, file)) {
+		notify(w, "kept\n");
+		goto out;
+	}
+	/* From here on a confirmation is refused: the name is gone. */
+	close(w->listen_fd);
+	w->listen_fd = -1;
+	status = roll_back(w, &before, config, opt, file);
+out:
+	ruleset_free(&before);
+	if (w->listen_fd >= 0)
+		close(w->listen_fd);
+	if (w->ctl >= 0)
+		close(w->ctl);
+	return status;
+}
+
+/* ---- the client side ---- */
+
+/* Connect to this namespace's watchdog; -1 when there is none. */
+static int connect_watchdog(void)
+{
+	struct sockaddr_un sun;
+	socklen_t len = confirm_addr(&sun);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uid_t uid;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* Anyone may bind an abstract name: talk only to root's or our
+	 * own watchdog. */
+	uid = peer_uid(fd);
+	if (uid != 0 && uid != geteuid()) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* Send @cmd and read the one-line answer into @reply. */
+static int ask(int fd, const char *cmd, char *reply, size_t size)
+{
+	char line[32];
+
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	if (send_all(fd, line, strlen(line)) < 0)
+		return -1;
+	return client_line(fd, reply, size);
+}
+
+int confirm_send(const char **why)
+{
+	char reply[64];
+	int fd = connect_watchdog(), rc;
+
+	*why = NULL;
+	if (fd < 0) {
+		if (errno == EPERM) {
+			*why = "the confirm socket belongs to another user";
+			return -1;
+		}
+		return 1;
+	}
+	rc = ask(fd, "confirm", reply, sizeof(reply));
+	close(fd);
+	if (rc == 0 && strcmp(reply, "kept") == 0)
+		return 0;
+	if (rc == 0 && strcmp(reply, "denied") == 0) {
+		*why = "only root or the user who ran apply may confirm";
+		return -1;
+	}
+	/* The time ran out while we asked: it is rolling back. */
+	return 1;
+}
+
+bool confirm_pending(int *seconds_left)
+{
+	char reply[64];
+	int fd = connect_watchdog();
+	bool pending = fd >= 0;
+
+	*seconds_left = -1;
+	if (fd < 0)
+		return errno == EPERM;
+	if (ask(fd, "status", reply, sizeof(reply)) == 0 &&
+	    strncmp(reply, "pending ", 8) == 0)
+		*seconds_left = atoi(reply + 8);
+	close(fd);
+	return pending;
+}
