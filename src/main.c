@@ -13,8 +13,12 @@
 
 #include "build.h"
 #include "commit.h"
+#include "confirm.h"
 #include "diag.h"
 #include "expand.h"
+#include "nftcheck.h"
+#include "oplog.h"
+#include "plan.h"
 #include "print.h"
 #include "reader.h"
 #include "ruleset.h"
@@ -23,6 +27,8 @@
 /* Exit statuses; documented in --help, README and iptload(8). */
 enum {
 	EXIT_OK = 0,
+	EXIT_DIFFERS = 1,  /* diff: the kernel holds something else;
+			      confirm: nothing waits for a confirmation */
 	EXIT_CONFIG = 2,   /* the config is wrong: nothing was changed */
 	EXIT_KERNEL = 3,   /* the kernel refused: nothing was changed */
 	EXIT_LOCK = 4,	   /* the xtables lock was not free in time */
@@ -33,6 +39,8 @@ enum {
 	EXIT_MIXED = 7,	   /* a table was refused and putting back the
 			      tables already committed failed: the
 			      kernel holds a mix of old and new */
+	EXIT_PENDING = 8,  /* an apply --confirm waits for its
+			      confirmation: nothing was changed */
 	EXIT_USAGE = 64,
 };
 
@@ -40,16 +48,22 @@ enum {
  * What --boot loads when the config cannot be read or has errors: fail
  * closed, but keep the machine talking to itself.
  */
-static const char lockdown_ruleset[] =
-	"*filter\n"
-	":INPUT DROP [0:0]\n"
-	":FORWARD DROP [0:0]\n"
-	":OUTPUT DROP [0:0]\n"
-	"-A INPUT -i lo -j ACCEPT\n"
-	"-A OUTPUT -o lo -j ACCEPT\n"
-	"COMMIT\n";
+static const char lockdown_ruleset[] = "*filter\n"
+				       ":INPUT DROP [0:0]\n"
+				       ":FORWARD DROP [0:0]\n"
+				       ":OUTPUT DROP [0:0]\n"
+				       "-A INPUT -i lo -j ACCEPT\n"
+				       "-A OUTPUT -o lo -j ACCEPT\n"
+				       "COMMIT\n";
 
-enum command { CMD_APPLY, CMD_CHECK, CMD_PRINT };
+enum command {
+	CMD_APPLY,
+	CMD_CHECK,
+	CMD_CONFIRM,
+	CMD_DIFF,
+	CMD_PRINT,
+	CMD_SAVE,
+};
 
 /* What the command line asked for. */
 struct options {
@@ -58,6 +72,8 @@ struct options {
 	char **defines;
 	size_t ndefines;
 	int wait_seconds;
+	int confirm_seconds; /* apply --confirm; 0: none */
+	const char *table;   /* save -t */
 	bool boot;
 	bool quiet;
 	bool verbose;
@@ -71,9 +87,17 @@ static void usage(FILE *out)
 		"through libiptc.\n"
 		"\n"
 		"Commands:\n"
-		"  apply [FILE]   build, check and commit the ruleset\n"
+		"  apply [FILE]   build, check, and commit the tables that "
+		"differ\n"
 		"  check [FILE]   everything but the commit; touches nothing\n"
+		"  diff [FILE]    what apply would change in the kernel's "
+		"tables\n"
 		"  print [FILE]   the expanded ruleset as iptables-save text\n"
+		"  save           the kernel's tables as a config (apply takes "
+		"it back\n"
+		"                 unchanged)\n"
+		"  confirm        keep the ruleset of a pending apply "
+		"--confirm\n"
 		"\n"
 		"FILE defaults to %s; - reads standard input.\n"
 		"\n"
@@ -84,6 +108,12 @@ static void usage(FILE *out)
 		"xtables lock\n"
 		"                           (default: wait as long as it "
 		"takes)\n"
+		"      --confirm SECONDS    apply: put the previous tables back "
+		"after\n"
+		"                           SECONDS unless 'iptload confirm' is "
+		"run;\n"
+		"                           a watchdog does it even if this "
+		"session is lost\n"
 		"      --boot               apply: fail closed at boot; leave "
 		"out the rules\n"
 		"                           whose values are not known yet, "
@@ -91,43 +121,76 @@ static void usage(FILE *out)
 		"                           lockdown (DROP, loopback only) if "
 		"the config\n"
 		"                           cannot be used\n"
+		"  -t, --table TABLE        save: only this table\n"
 		"  -q, --quiet              print errors and warnings only\n"
 		"  -v, --verbose            say what is committed\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            the version\n"
 		"\n"
-		"Exit status: 0 done; 2 error in the config; 3 the kernel "
-		"refused the\n"
-		"ruleset; 4 the xtables lock was busy; 5 --boot loaded all "
-		"but the rules\n"
-		"that wait for a value; 6 --boot loaded the lockdown; 7 "
-		"the roll-back\n"
-		"after a refusal failed (the kernel holds a mix: see the "
-		"message);\n"
-		"64 usage error.  On 2, 3 and 4 the kernel's tables are left "
-		"exactly\n"
-		"as they were.\n",
+		"In a table block, 'preserve GLOB' keeps the kernel's user "
+		"chains whose\n"
+		"names match (e.g. preserve f2b-*) with their rules, and the "
+		"rules that\n"
+		"jump to them, where they are.  Tables that do not change are "
+		"not\n"
+		"committed; rules that stay keep their counters.  Every apply "
+		"that\n"
+		"changes something is logged to syslog.\n"
+		"\n"
+		"Examples:\n"
+		"  iptload diff                what apply would change (exit "
+		"1: something)\n"
+		"  iptload apply --confirm 60  apply; roll back in 60 s unless "
+		"...\n"
+		"  iptload confirm             ... this is run (from any "
+		"shell)\n"
+		"  iptload save > now.conf     the kernel's tables; applying "
+		"them is a no-op\n"
+		"\n"
+		"Exit status: 0 done (diff: no difference); 1 diff: the kernel "
+		"differs,\n"
+		"confirm: nothing waits for a confirmation; 2 error in the "
+		"config;\n"
+		"3 the kernel refused the ruleset; 4 the xtables lock was "
+		"busy;\n"
+		"5 --boot loaded all but the rules that wait for a value; 6 "
+		"--boot\n"
+		"loaded the lockdown; 7 the roll-back after a refusal failed "
+		"(the\n"
+		"kernel holds a mix: see the message); 8 an apply --confirm "
+		"waits for\n"
+		"its confirmation; 64 usage error.  On 2, 3, 4 and 8 the "
+		"kernel's\n"
+		"tables are left exactly as they were.\n",
 		IPTLOAD_DEFAULT_CONFIG);
 }
 
-static int parse_wait(const char *s, int *out)
+/* A number of seconds in [@min, @max]. */
+static int parse_seconds(const char *s, int min, int max, int *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 0 || v > 86400)
+	if (errno || *end || end == s || v < min || v > max)
 		return -1;
 	*out = (int)v;
 	return 0;
 }
 
+static int parse_wait(const char *s, int *out)
+{
+	return parse_seconds(s, 0, 86400, out);
+}
+
 static int parse_command(const char *word, enum command *out)
 {
-	static const char *const names[] = { [CMD_APPLY] = "apply",
-					     [CMD_CHECK] = "check",
-					     [CMD_PRINT] = "print" };
+	static const char *const names[] = {
+		[CMD_APPLY] = "apply",	   [CMD_CHECK] = "check",
+		[CMD_CONFIRM] = "confirm", [CMD_DIFF] = "diff",
+		[CMD_PRINT] = "print",	   [CMD_SAVE] = "save",
+	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (strcmp(word, names[i]) == 0) {
@@ -137,23 +200,61 @@ static int parse_command(const char *word, enum command *out)
 	return -1;
 }
 
+/* True for the tables iptables knows. */
+static bool table_known(const char *name)
+{
+	static const char *const names[] = { "filter", "mangle", "nat", "raw",
+					     "security" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Options that only some commands take; returns -1 or EXIT_USAGE. */
+static int check_combinations(const struct options *o, int nargs)
+{
+	const char *bad = NULL;
+
+	if (o->boot && o->command != CMD_APPLY)
+		bad = "--boot goes with apply";
+	else if (o->confirm_seconds && o->command != CMD_APPLY)
+		bad = "--confirm goes with apply";
+	else if (o->confirm_seconds && o->boot)
+		bad = "--confirm and --boot do not go together";
+	else if (o->table && o->command != CMD_SAVE)
+		bad = "-t goes with save";
+	else if (o->table && !table_known(o->table))
+		bad = "-t takes filter, nat, mangle, raw or security";
+	else if ((o->command == CMD_SAVE || o->command == CMD_CONFIRM) &&
+		 nargs > 0)
+		bad = "save and confirm take no FILE";
+	if (!bad)
+		return -1;
+	fprintf(stderr, "iptload: %s\n", bad);
+	return EXIT_USAGE;
+}
+
 /* Returns -1 to go on, or the exit status to leave with. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "define", required_argument, NULL, 'D' },
 		{ "wait", optional_argument, NULL, 'w' },
+		{ "confirm", required_argument, NULL, 'C' },
 		{ "boot", no_argument, NULL, 'B' },
+		{ "table", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, nargs;
 
 	o->wait_seconds = -1;
-	while ((c = getopt_long(argc, argv, "D:w::qvhV", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "D:w::t:qvhV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'D':
@@ -169,14 +270,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 				optind++; /* "-w 5", as iptables spells it */
 			else if (optarg &&
 				 parse_wait(optarg, &o->wait_seconds) < 0) {
-				fprintf(stderr, "iptload: -w takes seconds "
-						"(0-86400), not '%s'\n",
+				fprintf(stderr,
+					"iptload: -w takes seconds "
+					"(0-86400), not '%s'\n",
 					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			if (parse_seconds(optarg, 1, CONFIRM_MAX_SECONDS,
+					  &o->confirm_seconds) < 0) {
+				fprintf(stderr,
+					"iptload: --confirm takes seconds "
+					"(1-%d), not '%s'\n",
+					CONFIRM_MAX_SECONDS, optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'B':
 			o->boot = true;
+			break;
+		case 't':
+			o->table = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -202,17 +317,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o->boot && o->command != CMD_APPLY) {
-		fprintf(stderr, "iptload: --boot goes with apply\n");
-		return EXIT_USAGE;
-	}
-	o->file = optind + 1 < argc ? argv[optind + 1] : IPTLOAD_DEFAULT_CONFIG;
-	if (optind + 2 < argc) {
+	nargs = argc - optind - 1;
+	o->file = nargs > 0 ? argv[optind + 1] : IPTLOAD_DEFAULT_CONFIG;
+	if (nargs > 1) {
 		fprintf(stderr, "iptload: unexpected argument '%s'\n",
 			argv[optind + 2]);
 		return EXIT_USAGE;
 	}
-	return -1;
+	return check_combinations(o, nargs);
 }
 
 /* Reader, expander, builder, validator: the config to a ruleset. */
@@ -234,6 +346,8 @@ static int load_config(const struct options *o, struct source *src,
 	if (build_ruleset(rs, &cmds, dl) < 0)
 		rc = -1;
 	if (rc == 0 && validate_ruleset(rs, dl) < 0)
+		rc = -1;
+	if (rc == 0 && plan_check_preserve(rs, dl) < 0)
 		rc = -1;
 	cmd_list_free(&cmds);
 	script_free(&script);
@@ -257,11 +371,233 @@ static size_t count_rules(const struct ruleset *rs, size_t *tables)
 	return n;
 }
 
-static int run(const struct options *o, struct ruleset *rs,
-	       struct diag_list *dl)
+/* The hooks of the named tables: where an nf_tables chain would meet
+ * them. */
+static unsigned named_hooks(const struct ruleset *rs)
+{
+	unsigned hooks = 0;
+
+	for (int id = 0; id < TABLE_COUNT; id++)
+		if (rs->tables[id].named)
+			hooks |= rs->tables[id].valid_hooks;
+	return hooks;
+}
+
+/*
+ * diff: read the named tables from the kernel (never instantiating one),
+ * merge in what the config preserves, and print the plan of each.
+ */
+static int run_diff(const struct options *o, const struct ruleset *rs,
+		    struct diag_list *dl)
+{
+	struct ruleset live, target;
+	bool differs = false;
+	int status = EXIT_OK;
+
+	ruleset_init(&live);
+	ruleset_init(&target);
+	for (int id = 0; id < TABLE_COUNT && status == EXIT_OK; id++) {
+		const struct table *t = &rs->tables[id];
+		struct table_plan plan;
+
+		if (!t->named)
+			continue;
+		if (commit_read_live(&live, t->name, dl) < 0) {
+			status = EXIT_KERNEL;
+			break;
+		}
+		if (plan_merge(&target.tables[id], t, &live.tables[id],
+			       t->preserve, t->npreserve, true, dl) < 0) {
+			status = EXIT_CONFIG;
+			break;
+		}
+		plan_table(&live.tables[id], &target.tables[id],
+			   PLAN_COUNTERS_APPLY, !live.tables[id].named, &plan);
+		plan_print(&live.tables[id], &target.tables[id], &plan, stdout);
+		differs |= plan.changed || plan.created;
+		if (o->verbose && !plan.changed && !plan.created)
+			printf("# %s: no change\n", t->name);
+		plan_free(&plan);
+	}
+	ruleset_free(&live);
+	ruleset_free(&target);
+	if (status == EXIT_OK && differs)
+		status = EXIT_DIFFERS;
+	return status;
+}
+
+/* save: the kernel's tables as a config; nothing is instantiated. */
+static int run_save(const struct options *o, struct diag_list *dl)
+{
+	struct ruleset live;
+	int status = EXIT_OK;
+
+	ruleset_init(&live);
+	if (commit_read_live(&live, o->table, dl) < 0) {
+		status = EXIT_KERNEL;
+	} else {
+		if (o->table && !ruleset_table(&live, o->table)->named &&
+		    !o->quiet)
+			fprintf(stderr,
+				"iptload: the kernel holds no %s table (it "
+				"was never loaded in this network namespace)\n",
+				o->table);
+		printf("# The iptables-legacy tables of the kernel, saved by "
+		       "iptload %s\n",
+		       IPTLOAD_VERSION);
+		print_ruleset(&live, stdout);
+	}
+	ruleset_free(&live);
+	return status;
+}
+
+/* confirm: tell the pending watchdog to keep the ruleset. */
+static int run_confirm(const struct options *o)
+{
+	const char *why;
+	int rc = confirm_send(&why);
+
+	if (rc < 0) {
+		fprintf(stderr, "iptload: cannot confirm: %s\n", why);
+		return EXIT_USAGE;
+	}
+	if (rc > 0) {
+		fprintf(stderr, "iptload: no apply --confirm waits for a "
+				"confirmation in this network namespace (if "
+				"its time ran out, the previous tables were "
+				"put back)\n");
+		return EXIT_DIFFERS;
+	}
+	if (!o->quiet)
+		printf("iptload: confirmed: the applied ruleset stays\n");
+	return EXIT_OK;
+}
+
+/* The exit status for a failed commit. */
+static int commit_failure_status(const struct commit_report *r)
+{
+	if (r->status == COMMIT_LOCK_FAILED)
+		return EXIT_LOCK;
+	return r->status == COMMIT_PARTIAL ? EXIT_MIXED : EXIT_KERNEL;
+}
+
+/* apply -v: one line per named table. */
+static void print_verbose(const struct options *o,
+			  const struct commit_report *r)
+{
+	for (unsigned i = 0; i < r->ntables; i++) {
+		const struct commit_table_report *t = &r->tables[i];
+
+		if (t->committed)
+			printf("%s: %s: committed: +%u -%u rules, +%u -%u "
+			       "chains, %u polic%s changed\n",
+			       o->file, t->name, t->rules_added,
+			       t->rules_removed, t->chains_added,
+			       t->chains_removed, t->policies_changed,
+			       t->policies_changed == 1 ? "y" : "ies");
+		else
+			printf("%s: %s: %s\n", o->file, t->name,
+			       t->created ? "loaded, empty" :
+					    "unchanged, "
+					    "not committed");
+	}
+	printf("%s: committed %u table%s, %u unchanged, %u retr%s\n", o->file,
+	       r->tables_committed, r->tables_committed == 1 ? "" : "s",
+	       r->tables_unchanged, r->retries, r->retries == 1 ? "y" : "ies");
+}
+
+/* Refuse to apply while an apply --confirm waits: its roll-back would
+ * undo this apply too. */
+static bool refuse_pending(void)
+{
+	int left;
+
+	if (!confirm_pending(&left))
+		return false;
+	fprintf(stderr,
+		"iptload: an apply --confirm is waiting for its confirmation "
+		"(%d s left); nothing was changed\n"
+		"  hint: run 'iptload confirm' to keep that ruleset, or wait "
+		"until it is rolled back\n",
+		left);
+	return true;
+}
+
+/* After apply --confirm: tell the watchdog, and the user what to do. */
+static void confirm_done(const struct options *o, struct confirm_watchdog *w,
+			 const struct commit_report *r, bool committed)
+{
+	bool changed = committed && oplog_changed(r);
+
+	if (confirm_finish(w, changed || r->status == COMMIT_PARTIAL) < 0)
+		fprintf(stderr, "iptload: warning: the confirm watchdog is "
+				"gone; nothing will roll this back\n");
+	if (!committed)
+		return;
+	if (!changed) {
+		if (!o->quiet)
+			printf("iptload: %s: nothing changed, nothing to "
+			       "confirm\n",
+			       o->file);
+		return;
+	}
+	printf("iptload: %s applied. Run 'iptload confirm' within %d "
+	       "second%s to keep it;\n"
+	       "otherwise the previous tables are put back (watchdog pid "
+	       "%ld).\n",
+	       o->file, o->confirm_seconds, o->confirm_seconds == 1 ? "" : "s",
+	       (long)w->pid);
+	fflush(stdout);
+}
+
+/*
+ * apply: commit, with a watchdog when --confirm is given.  Returns the
+ * exit status, or -2 in the watchdog after it is done (*@status_out holds
+ * its status).
+ */
+static int run_apply(const struct options *o, const struct ruleset *rs,
+		     struct diag_list *dl, int *watchdog_status)
 {
 	struct commit_options copt = { .wait_seconds = o->wait_seconds };
 	struct commit_report report = { 0 };
+	struct confirm_watchdog w;
+	int rc;
+
+	if (refuse_pending())
+		return EXIT_PENDING;
+	if (o->confirm_seconds) {
+		switch (confirm_start(&w, o->confirm_seconds, dl)) {
+		case CONFIRM_IN_CHILD:
+			*watchdog_status =
+				confirm_watchdog_run(&w, rs, &copt, o->file);
+			return -2;
+		case CONFIRM_PENDING:
+			refuse_pending();
+			return EXIT_PENDING;
+		case CONFIRM_FAILED:
+			return EXIT_KERNEL;
+		case CONFIRM_STARTED:
+			copt.before_commit = confirm_hand_over;
+			copt.before_commit_arg = &w;
+			break;
+		}
+	}
+	rc = commit_ruleset(rs, &copt, &report, dl);
+	if (rc == 0)
+		oplog_apply(o->file, &report, o->confirm_seconds);
+	if (o->confirm_seconds)
+		confirm_done(o, &w, &report, rc == 0);
+	if (rc < 0)
+		return commit_failure_status(&report);
+	if (o->verbose)
+		print_verbose(o, &report);
+	return EXIT_OK;
+}
+
+/* Returns the exit status, or -2 in an apply --confirm watchdog. */
+static int run(const struct options *o, struct ruleset *rs,
+	       struct diag_list *dl, int *watchdog_status)
+{
 	size_t tables, rules = count_rules(rs, &tables);
 
 	switch (o->command) {
@@ -269,47 +605,60 @@ static int run(const struct options *o, struct ruleset *rs,
 		print_ruleset(rs, stdout);
 		return EXIT_OK;
 	case CMD_CHECK:
+		nftcheck_warn(named_hooks(rs), dl);
 		if (!o->quiet)
 			printf("%s: ok: %zu tables, %zu rules\n", o->file,
 			       tables, rules);
 		return EXIT_OK;
+	case CMD_DIFF:
+		nftcheck_warn(named_hooks(rs), dl);
+		return run_diff(o, rs, dl);
 	case CMD_APPLY:
-		if (commit_ruleset(rs, &copt, &report, dl) < 0)
-			return report.status == COMMIT_LOCK_FAILED ? EXIT_LOCK
-			       : report.status == COMMIT_PARTIAL   ? EXIT_MIXED
-								   : EXIT_KERNEL;
-		if (o->verbose)
-			printf("%s: committed %u tables (%zu rules), %u "
-			       "retries\n",
-			       o->file, report.tables_committed, rules,
-			       report.retries);
-		return EXIT_OK;
+		nftcheck_warn(named_hooks(rs), dl);
+		return run_apply(o, rs, dl, watchdog_status);
+	default:
+		return EXIT_USAGE;
 	}
-	return EXIT_USAGE;
 }
 
 /* --boot with an unusable config: load the lockdown ruleset instead. */
 static int apply_lockdown(const struct options *o, struct diag_list *dl)
 {
-	struct options lo = { .command = CMD_APPLY, .file = "lockdown",
+	struct options lo = { .command = CMD_APPLY,
+			      .file = "lockdown",
 			      .wait_seconds = o->wait_seconds };
 	struct source *src = source_from_string("<lockdown>", lockdown_ruleset);
 	struct expander *ex = expander_new();
 	struct ruleset rs;
-	int status;
+	int status, unused;
 
 	ruleset_init(&rs);
-	status = load_config(&lo, src, ex, &rs, dl) < 0 ? EXIT_CONFIG
-							  : run(&lo, &rs, dl);
-	fprintf(stderr, "iptload: %s: the config cannot be used; %s\n",
-		o->file,
+	status = load_config(&lo, src, ex, &rs, dl) < 0 ?
+			 EXIT_CONFIG :
+			 run(&lo, &rs, dl, &unused);
+	fprintf(stderr, "iptload: %s: the config cannot be used; %s\n", o->file,
 		status == EXIT_OK ? "loaded the lockdown ruleset (policies "
-				    "DROP, loopback allowed)"
-				  : "loading the lockdown ruleset failed too");
+				    "DROP, loopback allowed)" :
+				    "loading the lockdown ruleset failed too");
 	ruleset_free(&rs);
 	expander_free(ex);
 	source_free(src);
 	return status == EXIT_OK ? EXIT_LOCKDOWN : status;
+}
+
+/* The commands that read no config: save and confirm. */
+static int run_without_config(const struct options *o)
+{
+	struct diag_list dl;
+	int status;
+
+	if (o->command == CMD_CONFIRM)
+		return run_confirm(o);
+	diag_list_init(&dl);
+	status = run_save(o, &dl);
+	diag_list_print(&dl, stderr);
+	diag_list_free(&dl);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -320,8 +669,10 @@ int main(int argc, char **argv)
 	struct diag_list dl;
 	struct ruleset rs;
 	struct source *src;
-	int status = parse_options(argc, argv, &o);
+	int status = parse_options(argc, argv, &o), watchdog_status = 0;
 
+	if (status < 0 && (o.command == CMD_SAVE || o.command == CMD_CONFIRM))
+		status = run_without_config(&o);
 	if (status >= 0) {
 		free(o.defines);
 		return status;
@@ -344,11 +695,18 @@ int main(int argc, char **argv)
 	if (load_config(&o, src, ex, &rs, &dl) < 0)
 		status = EXIT_CONFIG;
 	else
-		status = run(&o, &rs, &dl);
+		status = run(&o, &rs, &dl, &watchdog_status);
+	if (status == -2) {
+		/* The apply --confirm watchdog, done: apply itself printed
+		 * what there was to print. */
+		status = watchdog_status;
+		goto out;
+	}
 	diag_list_print(&dl, stderr);
 	if (status == EXIT_CONFIG && dl.errors)
-		fprintf(stderr, "iptload: %zu error%s in %s; nothing was "
-				"changed\n",
+		fprintf(stderr,
+			"iptload: %zu error%s in %s; nothing was "
+			"changed\n",
 			dl.errors, dl.errors == 1 ? "" : "s", o.file);
 	if (status == EXIT_CONFIG && o.boot) {
 		diag_list_free(&dl);
@@ -356,12 +714,14 @@ int main(int argc, char **argv)
 		status = apply_lockdown(&o, &dl);
 		diag_list_print(&dl, stderr);
 	} else if (status == EXIT_OK && expander_left_out(ex) > 0) {
-		fprintf(stderr, "iptload: %s: loaded, but %zu rule%s for "
-				"values not known yet (see above)\n",
+		fprintf(stderr,
+			"iptload: %s: loaded, but %zu rule%s for "
+			"values not known yet (see above)\n",
 			o.file, expander_left_out(ex),
 			expander_left_out(ex) == 1 ? " waits" : "s wait");
 		status = EXIT_PARTIAL;
 	}
+out:
 	ruleset_free(&rs);
 	diag_list_free(&dl);
 	expander_free(ex);
