@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# confirm.sh IPTLOAD - apply --confirm SECONDS: unconfirmed, the previous
+# tables come back (exactly, counters included) when the time runs out,
+# also after SIGHUP of the applying process and after SIGKILL of its
+# whole process group; `iptload confirm` keeps the new ones; nothing else
+# may be applied while a confirmation is pending.
+#
+# No sleeps: the watchdog writes its progress to $IPTLOAD_WATCHDOG_FD
+# ("armed PID", then "kept" or "rolled back") and keeps that descriptor
+# open until it exits, so reading it to EOF waits exactly for the
+# watchdog.  The 1-2 s windows are the feature's own parameter.  Prints
+# TAP.
+set -u
+
+. "$(dirname "$0")/ops-lib.sh"
+ops_init "$1"
+
+confirm_setup() {
+	# nat is loaded (empty) before: a table once loaded stays, so only
+	# then can "exactly as before" include it.
+	conf old.conf <<'CONF'
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+COMMIT
+*nat
+COMMIT
+CONF
+	conf new.conf <<'CONF'
+# A typo locks the admin out: port 2 instead of 22.
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 2 -j ACCEPT
+COMMIT
+*nat
+-A POSTROUTING -s 10.0.0.0/8 -j RETURN
+COMMIT
+CONF
+	"$IPTLOAD" apply "$work/old.conf" 2>"$work/why"
+	# Counters that a roll-back must bring back exactly.
+	iptables-legacy-save -c | sed 's/^\[0:0\] -A INPUT -p tcp/[5:300] -A INPUT -p tcp/' |
+		iptables-legacy-restore -c
+	state >"$work/before"
+}
+export -f confirm_setup
+
+timeout_rolls_back() {
+	confirm_setup
+	local progress
+	progress=$(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 \
+		"$work/new.conf" 3>&1 >"$work/out" 2>"$work/err")
+	check "apply says how to confirm" \
+		grep -q "Run 'iptload confirm' within 1 second to keep it" "$work/out"
+	check "the watchdog armed, then rolled back (progress: $(echo $progress))" \
+		bash -c "[[ \"$progress\" =~ ^armed\ [0-9]+$'\n'rolled\ back$ ]]"
+	state >"$work/after"
+	check "unconfirmed: the previous tables are back, counters included" \
+		same "$work/before" "$work/after"
+}
+export -f timeout_rolls_back
+
+confirm_keeps() {
+	confirm_setup
+	local line rc
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 30 \
+		"$work/new.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	state >"$work/new"
+	check "the new ruleset is loaded while it waits" \
+		grep -q -- '--dport 2 -j ACCEPT' "$work/new"
+
+	rc=0
+	"$IPTLOAD" apply "$work/old.conf" >/dev/null 2>"$work/err" || rc=$?
+	check "a plain apply is refused while a confirmation is pending (exit 8)" \
+		bash -c "[ $rc = 8 ] && grep -q 'an apply --confirm is waiting for its confirmation' '$work/err'"
+	rc=0
+	"$IPTLOAD" apply --confirm 5 "$work/old.conf" >/dev/null 2>"$work/err" || rc=$?
+	state >"$work/still"
+	check "so is a second apply --confirm, and nothing changed" \
+		bash -c "[ $rc = 8 ] && cmp -s '$work/new' '$work/still'"
+
+	rc=0
+	"$IPTLOAD" confirm >"$work/out" 2>"$work/err" || rc=$?
+	check "iptload confirm (exit 0)" test "$rc" = 0
+	line=$(cat <&4)
+	exec 4<&-
+	check "the watchdog kept it and left" test "$line" = kept
+	state >"$work/after"
+	check "the new tables stay" same "$work/new" "$work/after"
+	rc=0
+	"$IPTLOAD" confirm >/dev/null 2>"$work/err" || rc=$?
+	check "a second confirm finds nothing to confirm (exit 1)" \
+		test "$rc" = 1
+}
+export -f confirm_keeps
+
+# Make stdout (fd 5, a fifo nobody reads) full, so that apply blocks in
+# its last write after the watchdog is armed: it is alive when signalled.
+fill_pipe() {
+	rm -f "$work/full"
+	mkfifo "$work/full"
+	exec 5<>"$work/full"
+	# Through a descriptor of their own: O_NONBLOCK must not reach the
+	# one apply writes to.  Page-sized writes until no page is free,
+	# then bytes until the last page is full too.
+	dd if=/dev/zero of="$work/full" bs=4096 count=4096 oflag=nonblock \
+		2>/dev/null
+	dd if=/dev/zero of="$work/full" bs=1 count=8192 oflag=nonblock \
+		2>/dev/null
+	return 0
+}
+export -f fill_pipe
+
+# signal_rolls_back SIG: kill -SIG the applying process's whole process
+# group (it has its own: setsid) while apply still runs.
+signal_rolls_back() {
+	local sig=$1 pid line rc progress
+	confirm_setup
+	fill_pipe
+	rm -f "$work/notify"
+	mkfifo "$work/notify"
+	IPTLOAD_WATCHDOG_FD=3 setsid "$IPTLOAD" apply --confirm 1 \
+		"$work/new.conf" >&5 2>"$work/err" 3>"$work/notify" &
+	pid=$!
+	exec 6<"$work/notify"
+	read -r line <&6
+	check "SIG$sig: the watchdog is armed while apply still runs" \
+		kill -0 "$pid"
+	kill -"$sig" -- -"$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	check "SIG$sig killed apply and its process group (exit $rc)" \
+		test "$rc" -gt 128
+	progress=$(cat <&6)
+	exec 6<&- 5<&-
+	check "SIG$sig: the watchdog lives on and rolls back" \
+		test "$progress" = "rolled back"
+	state >"$work/after"
+	check "SIG$sig: the previous tables are back, counters included" \
+		same "$work/before" "$work/after"
+}
+export -f signal_rolls_back
+
+nothing_to_confirm() {
+	confirm_setup
+	local progress rc=0
+	progress=$(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 30 \
+		"$work/old.conf" 3>&1 >"$work/out" 2>"$work/err") || rc=$?
+	check "apply --confirm of what is loaded: nothing to confirm, no watchdog left" \
+		bash -c "[ $rc = 0 ] && [ '$progress' = 'nothing to do' ] && grep -q 'nothing changed, nothing to confirm' '$work/out'"
+	rc=0
+	"$IPTLOAD" apply "$work/old.conf" 2>"$work/err" || rc=$?
+	check "and apply works again at once" test "$rc" = 0
+}
+export -f nothing_to_confirm
+
+{
+	in_fresh_netns timeout_rolls_back
+	in_fresh_netns confirm_keeps
+	in_fresh_netns signal_rolls_back HUP
+	in_fresh_netns signal_rolls_back KILL
+	in_fresh_netns nothing_to_confirm
+} | ops_finish

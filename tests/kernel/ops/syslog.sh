@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# syslog.sh IPTLOAD - every apply that changes something logs one line to
+# syslog: the tables with the rules added and removed, the config file and
+# who ran it (uid, and SUDO_USER); an apply that changes nothing logs
+# nothing; the confirm watchdog logs its roll-back.
+#
+# Runs in a new mount and network namespace whose /dev is a private tmpfs
+# (the real device nodes bound back in), where logsink binds /dev/log and
+# collects what syslog(3) sends.  The host's /dev/log is never touched.
+# Prints TAP.
+set -u
+
+. "$(dirname "$0")/ops-lib.sh"
+ops_init "$1"
+LOGSINK="$OPS_BUILD/logsink"
+export LOGSINK
+
+# A /dev of our own, with the nodes the commands here use.
+private_dev() {
+	local n
+	mkdir -p "$work/hostdev"
+	mount --bind /dev "$work/hostdev" || return 1
+	mount -t tmpfs -o mode=755 tmpfs /dev || return 1
+	for n in null zero full random urandom; do
+		touch "/dev/$n" && mount --bind "$work/hostdev/$n" "/dev/$n" ||
+			return 1
+	done
+	ln -s /proc/self/fd /dev/fd
+}
+export -f private_dev
+
+# What runs with logsink listening on /dev/log.
+applies() {
+	conf a.conf <<'CONF'
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+COMMIT
+CONF
+	conf b.conf <<'CONF'
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 2222 -j ACCEPT
+-A INPUT -p udp --dport 53 -j ACCEPT
+COMMIT
+*nat
+-A POSTROUTING -s 10.0.0.0/8 -j RETURN
+COMMIT
+CONF
+	"$IPTLOAD" apply "$work/a.conf"
+	"$IPTLOAD" apply "$work/a.conf"
+	SUDO_USER=alice "$IPTLOAD" apply "$work/b.conf"
+	"$IPTLOAD" apply "$work/b.conf"
+	# Wait for the watchdog: its descriptor closes when it is done.
+	IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 "$work/a.conf" \
+		3>&1 >/dev/null | cat >/dev/null
+}
+export -f applies
+
+logs() {
+	if [ "$(readlink /proc/self/ns/net)" = "$HOST_NETNS" ]; then
+		echo "not ok - refusing to run outside a private netns"
+		return
+	fi
+	if ! private_dev 2>"$work/why"; then
+		echo "not ok - cannot make a private /dev"
+		sed 's/^/# /' "$work/why"
+		return
+	fi
+	"$LOGSINK" /dev/log bash -c applies >"$work/log" 2>"$work/why"
+	local a=$work/a.conf b=$work/b.conf
+	check "four lines for three changing applies and one roll-back" \
+		test "$(grep -c 'iptload\[[0-9]*\]: ' "$work/log")" = 4
+	sed 's/^/# /' "$work/log"
+	check "the first apply: table, rules, file, uid" \
+		grep -qE "^<37>.* iptload\[[0-9]+\]: applied $a: filter: not loaded before, \+2 -0 rules, 1 policy changed; by uid 0$" \
+		"$work/log"
+	check "under sudo: both tables, and who sudo was run by" \
+		grep -qE "iptload\[[0-9]+\]: applied $b: nat: not loaded before, \+1 -0 rules; filter: \+2 -1 rules; by uid 0 \(sudo from alice\)$" \
+		"$work/log"
+	check "apply --confirm says it waits" \
+		grep -qE "iptload\[[0-9]+\]: applied $a: filter: \+1 -2 rules; by uid 0; rolled back in 1 s unless confirmed$" \
+		"$work/log"
+	check "and the watchdog logs the roll-back" \
+		grep -qE "^<36>.* iptload\[[0-9]+\]: rolled back the ruleset applied from $a: not confirmed within 1 s \(filter: \+2 -1 rules\)$" \
+		"$work/log"
+}
+export -f logs
+
+unshare -m -n bash -c logs | ops_finish
