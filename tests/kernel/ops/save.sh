@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # save.sh IPTLOAD CASE... - `iptload save` prints the live tables as a
-# config that apply takes back unchanged.  For every case (an
-# iptables-save file): load it with iptables-legacy-restore -c in a fresh
-# namespace, then `iptload save -t T` must equal `iptables-legacy-save -t
+# config that apply takes back unchanged.  For every case: load it with
+# iptables-legacy in a fresh namespace (an iptables-save file with
+# iptables-legacy-restore -c, counters on every rule), then `iptload save -t T` must equal `iptables-legacy-save -t
 # T` for every table (comment lines aside), and applying the whole save
 # must make no IPT_SO_SET_REPLACE and leave every byte and counter as it
 # was.  Prints TAP.
@@ -25,11 +25,23 @@ save_case() {
 		echo "ok - $name # SKIP iptables-save itself drops '! -o +'"
 		return
 		;;
+	ext-commands.cmds)
+		# Its rateest rule saves as text that iptables-legacy-restore
+		# refuses too ("can't specify lt/gt/eq twice").
+		echo "ok - $name # SKIP iptables-save prints a rateest rule iptables cannot read back"
+		return
+		;;
 	esac
-	# Counters on every line, so that "unchanged" covers them too.
-	sed -e 's/^-A /[7:700] -A /' "$1" >"$work/case"
-	if ! iptables-legacy-restore -c <"$work/case" 2>"$work/why"; then
-		echo "not ok - $name: iptables-legacy-restore failed"
+	case $1 in
+	*.rules)
+		# Counters on every line, so that "unchanged" covers them.
+		sed -e 's/^-A /[7:700] -A /' "$1" >"$work/case"
+		iptables-legacy-restore -c <"$work/case" 2>"$work/why"
+		;;
+	*) oracle_load "$1" >/dev/null 2>"$work/why" ;;
+	esac
+	if [ $? != 0 ]; then
+		echo "not ok - $name: iptables-legacy could not load it"
 		sed 's/^/# /' "$work/why"
 		return
 	fi
