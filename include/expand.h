@@ -44,6 +44,9 @@ void expander_forbid_includes(struct expander *ex);
  * error; expander_left_out() counts them. */
 void expander_set_boot(struct expander *ex);
 size_t expander_left_out(const struct expander *ex);
+/* The interfaces whose address() or network() the config read, sorted,
+ * each once; the array lives as long as the expander. */
+size_t expander_interfaces(struct expander *ex, const char *const **names);
 
 /* Define NAME=VALUE from the command line; overrides the file's value.
  * Returns -1 (with a diagnostic) when @def is not NAME=VALUE. */

@@ -72,6 +72,8 @@ struct expander {
 	size_t nscripts;
 	bool no_includes;
 	char *root_key;	 /* real path of the top file */
+	char **ifaces; /* read by address()/network() */
+	size_t nifaces;
 	bool boot;	 /* leave out what waits for a value */
 	size_t left_out; /* commands left out for that reason */
 };
@@ -170,6 +172,28 @@ size_t expander_left_out(const struct expander *ex)
 	return ex->left_out;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t expander_interfaces(struct expander *ex, const char *const **names)
+{
+	size_t n = 0;
+
+	qsort(ex->ifaces, ex->nifaces, sizeof(*ex->ifaces), str_cmp);
+	for (size_t i = 0; i < ex->nifaces; i++) {
+		if (n && strcmp(ex->ifaces[n - 1], ex->ifaces[i]) == 0) {
+			free(ex->ifaces[i]);
+			continue;
+		}
+		ex->ifaces[n++] = ex->ifaces[i];
+	}
+	ex->nifaces = n;
+	*names = (const char *const *)ex->ifaces;
+	return n;
+}
+
 void expander_free(struct expander *ex)
 {
 	if (!ex)
@@ -180,6 +204,9 @@ void expander_free(struct expander *ex)
 	}
 	free(ex->slots);
 	free(ex->root_key);
+	for (size_t i = 0; i < ex->nifaces; i++)
+		free(ex->ifaces[i]);
+	free(ex->ifaces);
 	free(ex->macros);
 	for (size_t i = 0; i < ex->nvias; i++)
 		free(ex->vias[i]);
@@ -482,7 +509,8 @@ static bool runtime_call(const struct word *w, const char *text,
 
 /* Replace address(IF)/network(IF) in @out by the interface's value, or
  * make the value pending with the reason. */
-static void resolve_runtime(const struct word *w, struct value *out)
+static void resolve_runtime(struct expander *ex, const struct word *w,
+			    struct value *out)
 {
 	enum runtime_kind kind;
 	char *ifname, *why, *value;
@@ -490,6 +518,7 @@ static void resolve_runtime(const struct word *w, struct value *out)
 	if (out->nvalues != 1 || out->is_list ||
 	    !runtime_call(w, out->values[0], &kind, &ifname))
 		return;
+	push_value(&ex->ifaces, &ex->nifaces, strdup(ifname));
 	value = runtime_iface_value(kind, ifname, AF_INET, &why);
 	free(ifname);
 	free(out->values[0]);
@@ -566,7 +595,7 @@ static int expand_assignment(struct expander *ex, const struct stmt *s,
 	if (!s->broken)
 		rc = eval_words(ex, s->words, s->nwords, s->is_list, &val, dl);
 	if (rc == 0 && s->nwords == 1 && !val.pending)
-		resolve_runtime(&s->words[0], &val);
+		resolve_runtime(ex, &s->words[0], &val);
 	var_set(ex, s->name, &val, &s->loc);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include "print.h"
 #include "reader.h"
 #include "ruleset.h"
+#include "trial.h"
 #include "validate.h"
 
 /* Exit statuses; documented in --help, README and iptload(8). */
@@ -61,6 +62,7 @@ enum command {
 	CMD_CHECK,
 	CMD_CONFIRM,
 	CMD_DIFF,
+	CMD_INTERFACES,
 	CMD_PRINT,
 	CMD_SAVE,
 };
@@ -75,6 +77,7 @@ struct options {
 	int confirm_seconds; /* apply --confirm; 0: none */
 	const char *table;   /* save -t */
 	bool boot;
+	bool kernel; /* check --kernel: a trial load in a scratch netns */
 	bool quiet;
 	bool verbose;
 };
@@ -90,9 +93,17 @@ static void usage(FILE *out)
 		"  apply [FILE]   build, check, and commit the tables that "
 		"differ\n"
 		"  check [FILE]   everything but the commit; touches nothing\n"
+		"                 (--kernel: also a trial load in a scratch "
+		"network\n"
+		"                 namespace, which names a rule the kernel "
+		"refuses)\n"
 		"  diff [FILE]    what apply would change in the kernel's "
 		"tables\n"
 		"  print [FILE]   the expanded ruleset as iptables-save text\n"
+		"  interfaces [FILE]  the interfaces whose address() or "
+		"network() the\n"
+		"                 config reads, one per line (for interface "
+		"hooks)\n"
 		"  save           the kernel's tables as a config (apply takes "
 		"it back\n"
 		"                 unchanged)\n"
@@ -121,6 +132,10 @@ static void usage(FILE *out)
 		"                           lockdown (DROP, loopback only) if "
 		"the config\n"
 		"                           cannot be used\n"
+		"      --kernel             check: a trial load in a scratch "
+		"network\n"
+		"                           namespace; the live tables are "
+		"not touched\n"
 		"  -t, --table TABLE        save: only this table\n"
 		"  -q, --quiet              print errors and warnings only\n"
 		"  -v, --verbose            say what is committed\n"
@@ -190,6 +205,7 @@ static int parse_command(const char *word, enum command *out)
 		[CMD_APPLY] = "apply",	   [CMD_CHECK] = "check",
 		[CMD_CONFIRM] = "confirm", [CMD_DIFF] = "diff",
 		[CMD_PRINT] = "print",	   [CMD_SAVE] = "save",
+		[CMD_INTERFACES] = "interfaces",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
@@ -217,6 +233,10 @@ static int check_combinations(const struct options *o, int nargs)
 {
 	const char *bad = NULL;
 
+	if (o->kernel && o->command != CMD_CHECK) {
+		fprintf(stderr, "iptload: --kernel goes with check\n");
+		return EXIT_USAGE;
+	}
 	if (o->boot && o->command != CMD_APPLY)
 		bad = "--boot goes with apply";
 	else if (o->confirm_seconds && o->command != CMD_APPLY)
@@ -244,6 +264,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "wait", optional_argument, NULL, 'w' },
 		{ "confirm", required_argument, NULL, 'C' },
 		{ "boot", no_argument, NULL, 'B' },
+		{ "kernel", no_argument, NULL, 'K' },
 		{ "table", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -289,6 +310,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'B':
 			o->boot = true;
+			break;
+		case 'K':
+			o->kernel = true;
 			break;
 		case 't':
 			o->table = optarg;
@@ -336,7 +360,8 @@ static int load_config(const struct options *o, struct source *src,
 	struct cmd_list cmds = { 0 };
 	int rc = reader_read(src, &script, dl);
 
-	if (o->boot)
+	/* interfaces: a value not known yet is no error there. */
+	if (o->boot || o->command == CMD_INTERFACES)
 		expander_set_boot(ex);
 	for (size_t i = 0; i < o->ndefines; i++)
 		if (expander_define(ex, o->defines[i], dl) < 0)
@@ -587,6 +612,10 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 		oplog_apply(o->file, &report, o->confirm_seconds);
 	if (o->confirm_seconds)
 		confirm_done(o, &w, &report, rc == 0);
+	/* The kernel says EINVAL for a whole table: find the rule in a
+	 * scratch namespace, now that the lock is released. */
+	if (rc < 0 && report.status == COMMIT_REFUSED)
+		trial_load(rs, dl);
 	if (rc < 0)
 		return commit_failure_status(&report);
 	if (o->verbose)
@@ -606,6 +635,8 @@ static int run(const struct options *o, struct ruleset *rs,
 		return EXIT_OK;
 	case CMD_CHECK:
 		nftcheck_warn(named_hooks(rs), dl);
+		if (o->kernel && trial_load(rs, dl) < 0)
+			return EXIT_KERNEL;
 		if (!o->quiet)
 			printf("%s: ok: %zu tables, %zu rules\n", o->file,
 			       tables, rules);
@@ -616,6 +647,8 @@ static int run(const struct options *o, struct ruleset *rs,
 	case CMD_APPLY:
 		nftcheck_warn(named_hooks(rs), dl);
 		return run_apply(o, rs, dl, watchdog_status);
+	case CMD_INTERFACES:
+		return EXIT_OK; /* printed by main(), from the expander */
 	default:
 		return EXIT_USAGE;
 	}
@@ -696,6 +729,17 @@ int main(int argc, char **argv)
 		status = EXIT_CONFIG;
 	else
 		status = run(&o, &rs, &dl, &watchdog_status);
+	if (status == EXIT_OK && o.command == CMD_INTERFACES) {
+		const char *const *names;
+		size_t n = expander_interfaces(ex, &names);
+
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", names[i]);
+		/* Values not known yet are the point here: no warnings. */
+		diag_list_free(&dl);
+		diag_list_init(&dl);
+		goto out;
+	}
 	if (status == -2) {
 		/* The apply --confirm watchdog, done: apply itself printed
 		 * what there was to print. */

@@ -111,5 +111,11 @@ scenario() {
 }
 export -f scenario
 
-echo "1..6"
+echo "1..7"
 in_fresh_netns scenario
+# interfaces: what the hooks ask; needs no kernel and no interface.
+if [ "$("$IPTLOAD" interfaces "$work/boot.conf" 2>&1)" = "$(printf 'extif\nwirif')" ]; then
+	echo "ok 7 - interfaces lists extif and wirif, sorted"
+else
+	echo "not ok 7 - interfaces lists extif and wirif"
+fi
