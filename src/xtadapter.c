@@ -279,6 +279,24 @@ static int guarded_for(struct xtrule *r, int rc)
 	return rc;
 }
 
+/*
+ * Leaks that are libxtables' and its extensions', not ours, for
+ * LeakSanitizer builds (the function is only called by its runtime):
+ *  - xtables_strdup: scratch copies an extension makes of an option's
+ *    value and frees after parsing it, lost when the value is refused and
+ *    exit_err jumps away (iptables exits there);
+ *  - xtables_lmap_init: the name maps devgroup and realm load for every
+ *    rule into a static pointer, never freeing the previous one.
+ * Our own allocations through libxtables (xtables_calloc for the match
+ * and target data) stay checked.  tests/valgrind-xtables.supp holds the
+ * same two for valgrind.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:xtables_strdup\nleak:xtables_lmap_init\n";
+}
+
 /* ---- rules ------------------------------------------------------------ */
 
 struct xtrule *xtadapter_rule_new(void)
