@@ -54,6 +54,7 @@
 #include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter/xt_ecn.h>
 #include <linux/netfilter/xt_physdev.h>
+#include <linux/netfilter/xt_set.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_ECN.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
@@ -1088,24 +1089,25 @@ static bool has_syn_match(const struct ipt_entry *e)
 }
 
 /* Limits that depend on a target's options (the checkentry functions). */
-static int check_target_options(const struct ipt_entry *e,
+static int check_target_options(const char *table, const struct ipt_entry *e,
 				const struct xt_entry_target *t, unsigned hooks,
 				char *why, size_t n)
 {
 	const char *name = t->u.user.name;
-	const unsigned clamp_hooks = FWD | OUT | POST;
+	/* Hooks where the packet's route out is known. */
+	const unsigned routed_hooks = FWD | OUT | POST;
 	char list[64];
 
 	if (strcmp(name, "TCPMSS") == 0 && t->u.user.revision == 0) {
 		const struct xt_tcpmss_info *i = (const void *)t->data;
 
-		if (i->mss == XT_TCPMSS_CLAMP_PMTU && (hooks & ~clamp_hooks)) {
+		if (i->mss == XT_TCPMSS_CLAMP_PMTU && (hooks & ~routed_hooks)) {
 			snprintf(why, n,
 				 "TCPMSS --clamp-mss-to-pmtu cannot be "
 				 "used in %s: the kernel allows it "
 				 "only in FORWARD, OUTPUT and "
 				 "POSTROUTING",
-				 hook_list(hooks & ~clamp_hooks, list,
+				 hook_list(hooks & ~routed_hooks, list,
 					   sizeof(list)));
 			return -1;
 		}
@@ -1123,6 +1125,27 @@ static int check_target_options(const struct ipt_entry *e,
 			snprintf(why, n,
 				 "REJECT --reject-with tcp-reset needs "
 				 "-p tcp");
+			return -1;
+		}
+	} else if (strcmp(name, "SET") == 0 && t->u.user.revision == 3) {
+		const struct xt_set_info_target_v3 *i = (const void *)t->data;
+
+		if (!(i->flags &
+		      (IPSET_FLAG_MAP_SKBPRIO | IPSET_FLAG_MAP_SKBQUEUE)))
+			return 0;
+		if (strcmp(table, "mangle") != 0) {
+			snprintf(why, n,
+				 "SET --map-prio and --map-queue are only "
+				 "valid in the mangle table");
+			return -1;
+		}
+		if (hooks & ~routed_hooks) {
+			snprintf(why, n,
+				 "SET --map-prio and --map-queue cannot be "
+				 "used in %s: the kernel allows them only "
+				 "in FORWARD, OUTPUT and POSTROUTING",
+				 hook_list(hooks & ~routed_hooks, list,
+					   sizeof(list)));
 			return -1;
 		}
 	} else if (strcmp(name, "ECN") == 0 && t->u.user.revision == 0) {
@@ -1230,5 +1253,5 @@ int xtadapter_check_entry(const char *table, unsigned hooks,
 	l = find_limits(t->u.user.name, true);
 	if (l && check_limits(l, "target", table, hooks, &e->ip, why, len) < 0)
 		return -1;
-	return check_target_options(e, t, hooks, why, len);
+	return check_target_options(table, e, t, hooks, why, len);
 }
