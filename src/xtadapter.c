@@ -36,6 +36,7 @@
  *
  * Everything here is global state of libxtables: one rule at a time.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -693,6 +694,48 @@ static void refuse_cut_string(const char *ext,
 	}
 }
 
+/*
+ * An address option (XTTYPE_HOST, XTTYPE_HOSTMASK) would be looked up in
+ * DNS when it is not numeric.  As for -s and -d, iptload does not resolve
+ * names: a firewall must not depend on DNS when it is loaded at boot.
+ */
+static void refuse_host_name(const char *ext,
+			     const struct xt_option_entry *entries, unsigned id)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct in_addr a4;
+	size_t len;
+
+	if (!optarg)
+		return;
+	len = strcspn(optarg, "/");
+	for (; entries && entries->name; entries++) {
+		if (entries->id != id || (entries->type != XTTYPE_HOST &&
+					  entries->type != XTTYPE_HOSTMASK))
+			continue;
+		if (len < sizeof(addr)) {
+			memcpy(addr, optarg, len);
+			addr[len] = '\0';
+			if (inet_pton(AF_INET, addr, &a4) == 1)
+				return;
+		}
+		xtables_error(PARAMETER_PROBLEM,
+			      "%s: \"%.*s\" is not an IPv4 address, and host "
+			      "names are not resolved (a firewall must not "
+			      "depend on DNS at boot): write the address",
+			      ext, (int)len, optarg);
+	}
+}
+
+/* Both checks iptload makes on an x6 option before the extension does. */
+static void check_option_value(const char *ext,
+			       const struct xt_option_entry *entries,
+			       unsigned id)
+{
+	refuse_cut_string(ext, entries, id);
+	refuse_host_name(ext, entries, id);
+}
+
 /* command_default(): the target's range first, then the first match not
  * completed whose range holds the code. */
 static void parse_call(void *p)
@@ -702,8 +745,8 @@ static void parse_call(void *p)
 
 	if (t && c->code >= t->option_offset &&
 	    c->code < t->option_offset + OPTION_RANGE) {
-		refuse_cut_string(t->name, t->x6_options,
-				  c->code - t->option_offset);
+		check_option_value(t->name, t->x6_options,
+				   c->code - t->option_offset);
 		xtables_option_tpcall(c->code, c->argv, c->invert, t,
 				      &c->r->fw);
 		c->optind_after = optind;
@@ -715,8 +758,8 @@ static void parse_call(void *p)
 		if (rm->completed || c->code < m->option_offset ||
 		    c->code >= m->option_offset + OPTION_RANGE)
 			continue;
-		refuse_cut_string(m->name, m->x6_options,
-				  c->code - m->option_offset);
+		check_option_value(m->name, m->x6_options,
+				   c->code - m->option_offset);
 		xtables_option_mpcall(c->code, c->argv, c->invert, m,
 				      &c->r->fw);
 		c->optind_after = optind;
