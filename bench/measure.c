@@ -2,7 +2,7 @@
 /*
  * measure - run one program and report its wall time and peak RSS.
  *
- *	measure OUTFILE PROGRAM [ARG...]
+ *	measure [-t SECONDS] OUTFILE PROGRAM [ARG...]
  *
  * Appends one line to OUTFILE:
  *
@@ -13,12 +13,16 @@
  * rulesets.  MAXRSS is the child's ru_maxrss from wait4: the peak resident
  * set of the program itself, not of this wrapper.  STATUS is the exit
  * status, or 128+N if the program died of signal N; measure exits with it.
+ * With -t, a program still running after SECONDS is killed (SIGKILL) and
+ * STATUS is 124, as with timeout(1); the other fields are then what the
+ * program had used until it was killed.
  * The program's stdin is /dev/null; its output goes where measure's goes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -54,16 +58,35 @@ static void child(char **argv)
 	_exit(127);
 }
 
+/* The program being measured, for the alarm handler. */
+static volatile pid_t measured;
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (measured > 0)
+		kill(measured, SIGKILL);
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec t0, t1;
 	struct rusage ru;
+	unsigned timeout = 0;
 	FILE *out;
 	pid_t pid;
 	int st, status;
 
+	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
+		timeout = (unsigned)strtoul(argv[2], NULL, 10);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: measure OUTFILE PROGRAM [ARG...]\n");
+		fprintf(stderr, "usage: measure [-t SECONDS] OUTFILE PROGRAM "
+				"[ARG...]\n");
 		return 64;
 	}
 	out = fopen(argv[1], "a");
@@ -79,6 +102,11 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0)
 		child(argv + 2);
+	measured = pid;
+	if (timeout) {
+		signal(SIGALRM, on_alarm);
+		alarm(timeout);
+	}
 	while (wait4(pid, &st, 0, &ru) < 0)
 		if (errno != EINTR) {
 			fprintf(stderr, "measure: wait4: %s\n",
@@ -87,6 +115,8 @@ int main(int argc, char **argv)
 		}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (timed_out)
+		status = 124;
 	fprintf(out, "%d %.6f %ld %.6f %.6f\n", status, elapsed(&t0, &t1),
 		ru.ru_maxrss, tv_seconds(&ru.ru_utime),
 		tv_seconds(&ru.ru_stime));
