@@ -55,6 +55,7 @@
 #include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter/xt_ecn.h>
 #include <linux/netfilter/xt_physdev.h>
+#include <linux/netfilter/xt_rateest.h>
 #include <linux/netfilter/xt_set.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_ECN.h>
@@ -1253,6 +1254,25 @@ static int check_match_options(const struct ipt_entry *e,
 		if (i->flags & XT_DEVGROUP_MATCH_DST)
 			return wrong_way("devgroup --dst-group", in, hooks, why,
 					 n);
+	} else if (strcmp(name, "rateest") == 0 && m->u.user.revision == 0) {
+		const struct xt_rateest_match_info *i = (const void *)m->data;
+
+		/* The kernel refuses these; and iptables-save would exit
+		 * on a mode it has no word for. */
+		if (i->mode < XT_RATEEST_MATCH_EQ ||
+		    i->mode > XT_RATEEST_MATCH_GT) {
+			snprintf(why, n,
+				 "rateest needs one of --rateest-lt, "
+				 "--rateest-gt and --rateest-eq");
+			return -1;
+		}
+		if (!(i->flags &
+		      (XT_RATEEST_MATCH_BPS | XT_RATEEST_MATCH_PPS))) {
+			snprintf(why, n,
+				 "rateest needs a rate to compare with "
+				 "(--rateest-bps or --rateest-pps)");
+			return -1;
+		}
 	} else if (strcmp(name, "ecn") == 0 && m->u.user.revision == 0) {
 		const struct xt_ecn_info *i = (const void *)m->data;
 
