@@ -17,7 +17,7 @@
  *	x = xtadapter_add_match(r, "conntrack")     -m conntrack
  *	xtadapter_find_option(x, "ctstate", 7, ...)  which option, how many args
  *	xtadapter_parse(r, &opt, argv, next, ...)   --ctstate NEW
- *	xtadapter_finish(r, ...)                    final checks
+ *	xtadapter_finish(r, x)                      its final check
  *	xtadapter_match_blob(x) / _target_blob()    the xt_entry_* bytes
  *	xtadapter_rule_free(r)
  *
@@ -113,11 +113,11 @@ int xtadapter_parse(struct xtrule *r, const struct xtopt *opt, char **argv,
 		    const struct ipt_ip *ip, int *consumed);
 
 /*
- * The extensions' final checks (mandatory options, options that exclude
- * each other), matches in order and then the target.  Returns 0, or -1
- * with *@culprit set to the extension that refused.
+ * The final check of extension @x (mandatory options, options that
+ * exclude each other), made once the whole line is parsed; iptables makes
+ * them for the matches in order, then the target.  Returns 0 or -1.
  */
-int xtadapter_finish(struct xtrule *r, struct xtext **culprit);
+int xtadapter_finish(struct xtrule *r, struct xtext *x);
 
 /* After xtadapter_finish(): the xt_entry_match / xt_entry_target bytes of
  * @x, header included (u.match_size / u.target_size bytes). */

@@ -1153,6 +1153,22 @@ static struct xtrule *ext_rule(struct cmdline *cl)
 	return cl->xr;
 }
 
+/* @line without the "Warning:" an extension may start it with: the
+ * diagnostic says "warning:" already. */
+static const char *note_text(const char *line)
+{
+	static const char *const prefixes[] = { "warn:", "warning:",
+						"notice:" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncasecmp(line, prefixes[i], n) == 0)
+			return line + n + strspn(line + n, " ");
+	}
+	return line;
+}
+
 /* What the extension printed on stderr, as warnings at @a. */
 static void ext_notes(struct cmdline *cl, const struct arg *a)
 {
@@ -1160,7 +1176,7 @@ static void ext_notes(struct cmdline *cl, const struct arg *a)
 
 	for (line = notes ? strtok_r(notes, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
-		diag_warning(cl->dl, &a->loc, a->width, "%s", line);
+		diag_warning(cl->dl, &a->loc, a->width, "%s", note_text(line));
 	free(notes);
 }
 
@@ -1305,15 +1321,21 @@ static int run_ext_option(struct cmdline *cl, const struct opt_hit *h,
 static int finish_extensions(struct cmdline *cl)
 {
 	struct parsed_cmd *pc = cl->pc;
-	struct xtext *culprit = NULL;
 
-	if (xtadapter_finish(cl->xr, &culprit) < 0) {
-		const struct arg *at = pc->target;
+	/* In iptables' order: the matches, then the target. */
+	for (size_t k = 0; k < pc->nmatches; k++) {
+		struct encoded_match *m = &pc->matches[k];
 
-		for (size_t k = 0; k < pc->nmatches; k++)
-			if (pc->matches[k].ext == culprit)
-				at = &pc->matches[k].where;
-		return ext_error(cl, at ? at : &cl->c->args[0]);
+		if (!m->ext)
+			continue;
+		if (xtadapter_finish(cl->xr, m->ext) < 0)
+			return ext_error(cl, &m->where);
+		ext_notes(cl, &m->where);
+	}
+	if (cl->target_x) {
+		if (xtadapter_finish(cl->xr, cl->target_x) < 0)
+			return ext_error(cl, pc->target);
+		ext_notes(cl, pc->target);
 	}
 	for (size_t k = 0; k < pc->nmatches; k++) {
 		struct encoded_match *m = &pc->matches[k];

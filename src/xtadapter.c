@@ -117,9 +117,17 @@ static struct xtrule *adapter_active;
 /* Where exit_err jumps to, and what it said. */
 static sigjmp_buf *adapter_jump;
 static char adapter_message[1024];
-/* What stderr and stdout received during a guarded call. */
-static char *captured_err, *captured_out;
-static size_t captured_err_len, captured_out_len;
+/*
+ * What stderr (and, for save(), stdout) received during the last guarded
+ * call: a memory stream each, opened once and rewound for every call.
+ * @buf holds @len bytes and a NUL until the next guarded call.
+ */
+struct capture {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+static struct capture err_capture, out_capture;
 
 static void adapter_exit_err(enum xtables_exittype status, const char *fmt, ...)
 {
@@ -161,9 +169,37 @@ static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
 	return 1;
 }
 
+/* Start collecting into @c from its beginning; returns its stream. */
+static FILE *capture_start(struct capture *c)
+{
+	if (!c->f) {
+		c->f = open_memstream(&c->buf, &c->len);
+		if (!c->f)
+			abort();
+	}
+	fseek(c->f, 0, SEEK_SET);
+	return c->f;
+}
+
+/* Make what @c collected visible in @buf and @len. */
+static void capture_end(struct capture *c)
+{
+	fflush(c->f);
+}
+
+static void capture_close(struct capture *c)
+{
+	if (c->f)
+		fclose(c->f);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+}
+
 static void adapter_fini(void)
 {
 	xtables_fini();
+	capture_close(&err_capture);
+	capture_close(&out_capture);
 }
 
 /* Load libxtables once per process; unloaded at exit. */
@@ -195,36 +231,29 @@ static int call_with_jump(void (*fn)(void *), void *ctx)
 
 /*
  * Run @fn(@ctx) as a guarded call into libxtables: exit_err comes back
- * here as -1 with the message in adapter_message; stderr (and stdout when
- * @capture_out) are collected in captured_err/captured_out, which the
- * caller frees.  getopt's globals are restored afterwards.
+ * here as -1 with the message in adapter_message; what it printed on
+ * stderr (and on stdout when @capture_out) is left in err_capture (and
+ * out_capture).  getopt's globals are restored afterwards.
  */
 static int run_guarded(void (*fn)(void *), void *ctx, bool capture_out)
 {
-	FILE *err_stream, *out_stream = NULL;
 	FILE *saved_err = stderr, *saved_out = stdout;
 	int saved_optind = optind, saved_opterr = opterr;
 	char *saved_optarg = optarg;
 	int rc;
 
-	captured_err = captured_out = NULL;
-	err_stream = open_memstream(&captured_err, &captured_err_len);
-	if (capture_out)
-		out_stream = open_memstream(&captured_out, &captured_out_len);
-	if (!err_stream || (capture_out && !out_stream))
-		abort();
 	fflush(stderr);
 	fflush(stdout);
-	stderr = err_stream;
+	stderr = capture_start(&err_capture);
 	if (capture_out)
-		stdout = out_stream;
+		stdout = capture_start(&out_capture);
 	adapter_message[0] = '\0';
 	rc = call_with_jump(fn, ctx);
 	stderr = saved_err;
 	stdout = saved_out;
-	fclose(err_stream);
-	if (out_stream)
-		fclose(out_stream);
+	capture_end(&err_capture);
+	if (capture_out)
+		capture_end(&out_capture);
 	optind = saved_optind;
 	opterr = saved_opterr;
 	optarg = saved_optarg;
@@ -253,24 +282,15 @@ static void tidy_message(char *dst, size_t n, const char *src)
 /* Keep what the last guarded call printed on stderr as notes of @r. */
 static void keep_notes(struct xtrule *r)
 {
-	char *p = captured_err;
+	size_t old = r->notes ? strlen(r->notes) : 0;
 
-	captured_err = NULL;
-	if (!p || !*p) {
-		free(p);
+	if (err_capture.len == 0)
 		return;
-	}
-	if (!r->notes) {
-		r->notes = p;
-		return;
-	}
-	size_t old = strlen(r->notes);
-
-	r->notes = realloc(r->notes, old + strlen(p) + 1);
+	r->notes = realloc(r->notes, old + err_capture.len + 1);
 	if (!r->notes)
 		abort();
-	strcpy(r->notes + old, p);
-	free(p);
+	memcpy(r->notes + old, err_capture.buf, err_capture.len);
+	r->notes[old + err_capture.len] = '\0';
 }
 
 /* Finish a guarded call made for @r: notes kept, error text set. */
@@ -594,8 +614,6 @@ bool xtadapter_is_target(const char *name)
 	if (!valid_ext_name(name))
 		return false;
 	run_guarded(is_target_call, &c, false);
-	free(captured_err);
-	captured_err = NULL;
 	return c.found;
 }
 
@@ -808,38 +826,12 @@ static void finish_call(void *p)
 		xtables_option_tfcall(c->t);
 }
 
-static struct xtext *ext_of_match(const struct xtrule *r,
-				  const struct xtables_match *m)
+int xtadapter_finish(struct xtrule *r, struct xtext *x)
 {
-	for (size_t i = 0; i < r->nexts; i++)
-		if (r->exts[i]->match == m)
-			return r->exts[i];
-	return NULL;
-}
-
-int xtadapter_finish(struct xtrule *r, struct xtext **culprit)
-{
-	struct finish_call c = { 0 };
+	struct finish_call c = { .m = x->match, .t = x->target };
 
 	r->error[0] = '\0';
-	for (struct xtables_rule_match *rm = r->matches; rm; rm = rm->next) {
-		c.m = rm->match;
-		if (guarded_for(r, run_guarded(finish_call, &c, false)) < 0) {
-			*culprit = ext_of_match(r, rm->match);
-			return -1;
-		}
-	}
-	if (!r->target)
-		return 0;
-	c.m = NULL;
-	c.t = r->target;
-	if (guarded_for(r, run_guarded(finish_call, &c, false)) < 0) {
-		for (size_t i = 0; i < r->nexts; i++)
-			if (r->exts[i]->target)
-				*culprit = r->exts[i];
-		return -1;
-	}
-	return 0;
+	return guarded_for(r, run_guarded(finish_call, &c, false));
 }
 
 const struct xt_entry_match *xtadapter_match_blob(const struct xtext *x)
@@ -928,12 +920,8 @@ static int save_through(void (*fn)(void *), struct save_call *c, FILE *out)
 
 	adapter_init();
 	rc = run_guarded(fn, c, true);
-	free(captured_err);
-	captured_err = NULL;
-	if (rc == 0 && c->found && captured_out)
-		fputs(captured_out, out);
-	free(captured_out);
-	captured_out = NULL;
+	if (rc == 0 && c->found)
+		fwrite(out_capture.buf, 1, out_capture.len, out);
 	return rc == 0 && c->found ? 0 : -1;
 }
 
