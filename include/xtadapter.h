@@ -69,8 +69,10 @@ const char *xtadapter_error(const struct xtrule *r);
  */
 char *xtadapter_take_notes(struct xtrule *r);
 
-/* -m NAME: load match NAME (it must exist).  NULL on error. */
-struct xtext *xtadapter_add_match(struct xtrule *r, const char *name);
+/* -m NAME: load match NAME.  NULL on error, with *@missing set when no
+ * extension has that name. */
+struct xtext *xtadapter_add_match(struct xtrule *r, const char *name,
+				  bool *missing);
 /*
  * The match iptables loads for an option no one knows when -p @proto was
  * given (-p sctp --dport 5).  NULL when there is none; not an error.

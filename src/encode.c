@@ -1191,18 +1191,17 @@ static int ext_error(struct cmdline *cl, const struct arg *a)
 /* -m NAME for a match iptload has no native encoder for. */
 static int add_ext_match(struct cmdline *cl, const struct arg *name)
 {
-	struct xtext *x = xtadapter_add_match(ext_rule(cl), name->text);
+	bool missing;
+	struct xtext *x = xtadapter_add_match(ext_rule(cl), name->text,
+					      &missing);
 	struct encoded_match *m;
 
 	if (!x) {
-		if (strncmp(xtadapter_error(cl->xr), "Couldn't load", 13) != 0)
-			return ext_error(cl, name);
-		ext_notes(cl, name);
-		diag_error(cl->dl, &name->loc, name->width,
-			   "no match named '%s'", name->text);
-		diag_hint(cl->dl, "iptables has no extension of that name "
-				  "installed (libxt_%s.so)",
-			  name->text);
+		ext_error(cl, name);
+		if (missing)
+			diag_hint(cl->dl, "iptables has no extension of that "
+					  "name installed (libxt_%s.so)",
+				  name->text);
 		return -1;
 	}
 	ext_notes(cl, name);

@@ -482,15 +482,22 @@ static struct xtext *add_match(struct xtrule *r, const char *name,
 	return add_ext(r, c.m, NULL, !clone);
 }
 
-struct xtext *xtadapter_add_match(struct xtrule *r, const char *name)
+struct xtext *xtadapter_add_match(struct xtrule *r, const char *name,
+				  bool *missing)
 {
+	struct xtext *x = NULL;
+
 	r->error[0] = '\0';
-	if (!valid_ext_name(name)) {
+	*missing = !valid_ext_name(name);
+	if (!*missing)
+		x = add_match(r, name, XTF_LOAD_MUST_SUCCEED);
+	/* libxtables' words for "no such .so" (xtables_find_match). */
+	if (!x && strncmp(r->error, "Couldn't load match", 19) == 0)
+		*missing = true;
+	if (*missing)
 		snprintf(r->error, sizeof(r->error), "no match named '%s'",
 			 name);
-		return NULL;
-	}
-	return add_match(r, name, XTF_LOAD_MUST_SUCCEED);
+	return x;
 }
 
 /* The name iptables gives protocol @proto when loading its match
