@@ -16,16 +16,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 IPTLOAD" >&2; exit 64; }
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
-IPTLOAD=$(realpath "$1")
-work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-boot.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-private_lock "$work"
-IPTLOAD=$(wrap_iptload "$IPTLOAD" "$work")
-export IPTLOAD work
+test_setup boot "$1"
 
 cat >"$work/boot.conf" <<'CONF'
 PUBLIC_IP = address(extif)

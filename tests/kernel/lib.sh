@@ -30,6 +30,23 @@ wrap_iptload() {
 	echo "$2/iptload-wrapped"
 }
 
+# test_setup NAME IPTLOAD: what every TAP script does first: skip (exit 77)
+# where namespaces cannot be made, make $work (removed at exit) with a
+# private xtables lock in it, and set and export IPTLOAD (wrapped under
+# valgrind when asked) and work.
+test_setup() {
+	netns_available || {
+		echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
+		exit 77
+	}
+	IPTLOAD=$(realpath "$2")
+	work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-$1.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	private_lock "$work"
+	IPTLOAD=$(wrap_iptload "$IPTLOAD" "$work")
+	export IPTLOAD work
+}
+
 # netns_available: true when this process may create network namespaces.
 netns_available() {
 	unshare -n true 2>/dev/null
