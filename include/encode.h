@@ -40,7 +40,7 @@ struct encoded_match {
 	struct arg where; /* the -m NAME, or the option that loaded it */
 	struct arg blame; /* policy: its --dir; a tunnel address */
 	struct arg tunnel;
-	unsigned seen;	  /* bit per option id given */
+	unsigned seen; /* bit per option id given */
 	unsigned char data[312];
 };
 

@@ -51,8 +51,8 @@ static struct table *find_table(struct builder *b, const struct arg *a)
 {
 	struct table *t = ruleset_table(b->rs, a->text);
 
-	static const char *const names[] = { "filter", "nat", "mangle",
-					     "raw", "security" };
+	static const char *const names[] = { "filter", "nat", "mangle", "raw",
+					     "security" };
 	const char *near;
 
 	if (!t) {
@@ -108,8 +108,9 @@ static int check_chain_name(struct builder *b, const struct arg *a,
 		diag_error(b->dl, &a->loc, a->width,
 			   "chain name '%s' is %zu characters long", name,
 			   strlen(name));
-		diag_hint(b->dl, "use at most %d characters: longer names "
-				 "are cut short by the kernel",
+		diag_hint(b->dl,
+			  "use at most %d characters: longer names "
+			  "are cut short by the kernel",
 			  CHAIN_NAME_MAX);
 		return -1;
 	}
@@ -151,16 +152,17 @@ static int new_chain(struct builder *b, struct table *t, const struct arg *a,
 	return 0;
 }
 
-static int set_policy(struct builder *b, const struct table *t,
-		      struct chain *c, const struct arg *a)
+static int set_policy(struct builder *b, const struct table *t, struct chain *c,
+		      const struct arg *a)
 {
 	if (c->hook < 0) {
 		diag_error(b->dl, &a->loc, a->width,
 			   "only built-in chains have a policy; '%s' is a "
 			   "user chain",
 			   c->name);
-		diag_hint(b->dl, "end the chain with a rule instead: -A %s "
-				 "-j %s",
+		diag_hint(b->dl,
+			  "end the chain with a rule instead: -A %s "
+			  "-j %s",
 			  c->name, a->text);
 		return -1;
 	}
@@ -172,8 +174,7 @@ static int set_policy(struct builder *b, const struct table *t,
 					  "a DROP policy is not allowed in the "
 					  "nat table: it is not for filtering");
 		c->policy = POLICY_DROP;
-	}
-	else
+	} else
 		return diag_error(b->dl, &a->loc, a->width,
 				  "a policy is ACCEPT or DROP, not '%s'",
 				  a->text);
@@ -197,9 +198,9 @@ static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 				  name.text);
 	ch = table_find_chain(b->block, name.text);
 	if (ch && ch->hook >= 0)
-		return strcmp(c->args[first + 1].text, "-") == 0
-			       ? 0
-			       : set_policy(b, b->block, ch, &c->args[first + 1]);
+		return strcmp(c->args[first + 1].text, "-") == 0 ?
+			       0 :
+			       set_policy(b, b->block, ch, &c->args[first + 1]);
 	if (strcmp(c->args[first + 1].text, "-") != 0) {
 		diag_error(b->dl, &c->args[first + 1].loc,
 			   c->args[first + 1].width,
@@ -245,8 +246,9 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
 			   "%zu rule%s at this point",
 			   n, c->name, c->nrules, c->nrules == 1 ? "" : "s");
 		if (insert)
-			diag_hint(b->dl, "insert at 1 to %zu, or append with "
-					 "-A %s",
+			diag_hint(b->dl,
+				  "insert at 1 to %zu, or append with "
+				  "-A %s",
 				  c->nrules + 1, c->name);
 		return -1;
 	}
@@ -272,8 +274,8 @@ static int check_extensions(struct builder *b, const struct table *t,
 	if (!any)
 		return 0;
 	e = encode_entry(pc, 0, 0);
-	rc = xtadapter_check_entry(t->name, c->hook >= 0 ? 1u << c->hook : 0,
-				   e, why, sizeof(why), &which);
+	rc = xtadapter_check_entry(t->name, c->hook >= 0 ? 1u << c->hook : 0, e,
+				   why, sizeof(why), &which);
 	free(e);
 	if (rc == 0)
 		return 0;
@@ -291,8 +293,8 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 	const struct arg *tg = pc->target;
 	const char *in = pc->ip.iniface, *out = pc->ip.outiface;
 
-	if (in[0] && (c->hook == NF_INET_LOCAL_OUT ||
-		      c->hook == NF_INET_POST_ROUTING))
+	if (in[0] &&
+	    (c->hook == NF_INET_LOCAL_OUT || c->hook == NF_INET_POST_ROUTING))
 		return diag_error(b->dl, &pc->in_arg->loc, pc->in_arg->width,
 				  "-i cannot be used in %s: packets there "
 				  "have no input interface",
@@ -328,8 +330,9 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 				   "extension, but -j %s jumps to the chain "
 				   "%s",
 				   o->text, tg->text, tg->text, tg->text);
-			diag_hint(b->dl, "rename the chain (-E %s NEWNAME) "
-					 "to use the extension",
+			diag_hint(b->dl,
+				  "rename the chain (-E %s NEWNAME) "
+				  "to use the extension",
 				  tg->text);
 			return -1;
 		}
@@ -352,15 +355,16 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 		   "no chain '%s' in table %s, and no built-in target of "
 		   "that name",
 		   tg->text, t->name);
-	diag_hint(b->dl, "create the chain before the rule that jumps to it "
-			 "(-N %s)",
+	diag_hint(b->dl,
+		  "create the chain before the rule that jumps to it "
+		  "(-N %s)",
 		  tg->text);
 	return -1;
 }
 
 /* The rule for source @si and destination @di, with its locations. */
-static struct rule make_rule(const struct parsed_cmd *pc, size_t si,
-			     size_t di, const struct src_loc *loc)
+static struct rule make_rule(const struct parsed_cmd *pc, size_t si, size_t di,
+			     const struct src_loc *loc)
 {
 	struct rule r = { .loc = *loc, .entry = encode_entry(pc, si, di) };
 
@@ -387,8 +391,8 @@ static void insert_pairs(struct table *t, struct chain *c, size_t pos,
 		}
 }
 
-static int delete_rule_spec(struct builder *b, struct table *t,
-			    struct chain *c, const struct parsed_cmd *pc)
+static int delete_rule_spec(struct builder *b, struct table *t, struct chain *c,
+			    const struct parsed_cmd *pc)
 {
 	size_t ns = pc->nsrcs ? pc->nsrcs : 1, nd = pc->ndsts ? pc->ndsts : 1;
 
@@ -438,8 +442,7 @@ static int rule_command(struct builder *b, struct table *t,
 		insert_pairs(t, c, c->nrules, pc, loc);
 		return 0;
 	case OP_INSERT:
-		if (pc->arg2 &&
-		    parse_rulenum(b, pc->arg2, c, true, &n) < 0)
+		if (pc->arg2 && parse_rulenum(b, pc->arg2, c, true, &n) < 0)
 			return -1;
 		insert_pairs(t, c, n - 1, pc, loc);
 		return 0;
@@ -487,8 +490,9 @@ static int delete_chain(struct builder *b, struct table *t, struct chain *c,
 			   c->references == 1 ? "" : "s",
 			   c->references == 1 ? "s" : "");
 		if (r && r->loc.src)
-			diag_hint(b->dl, "delete the jump first, e.g. the rule "
-					 "from %s:%u",
+			diag_hint(b->dl,
+				  "delete the jump first, e.g. the rule "
+				  "from %s:%u",
 				  r->loc.src->name, r->loc.line);
 		return -1;
 	}
@@ -496,8 +500,8 @@ static int delete_chain(struct builder *b, struct table *t, struct chain *c,
 		return diag_error(b->dl, &a->loc, a->width,
 				  "cannot delete chain %s: it still has %zu "
 				  "rule%s (flush it first with -F %s)",
-				  c->name, c->nrules,
-				  c->nrules == 1 ? "" : "s", c->name);
+				  c->name, c->nrules, c->nrules == 1 ? "" : "s",
+				  c->name);
 	table_delete_chain(t, c);
 	return 0;
 }
@@ -635,10 +639,10 @@ static int preserve_line(struct builder *b, const struct cmd *c, size_t first)
 		return -1;
 	}
 	if (c->argc == first + 1)
-		return diag_error(b->dl, &c->args[first].loc,
-				  c->args[first].width,
-				  "preserve needs a chain name or glob, such as "
-				  "preserve f2b-*");
+		return diag_error(
+			b->dl, &c->args[first].loc, c->args[first].width,
+			"preserve needs a chain name or glob, such as "
+			"preserve f2b-*");
 	for (size_t i = first + 1; i < c->argc; i++) {
 		const struct arg *a = &c->args[i];
 
@@ -668,8 +672,9 @@ static int build_command(struct builder *b, const struct cmd *c)
 			    strcmp(c->args[0].text, "iptables-legacy") == 0))
 		first = 1;
 	if (first >= c->argc)
-		return diag_error(b->dl, &c->loc, 1, "iptables without a "
-						     "command");
+		return diag_error(b->dl, &c->loc, 1,
+				  "iptables without a "
+				  "command");
 	a0 = c->args[first].text;
 	if (b->skipping) {
 		b->skipping = strcmp(a0, "COMMIT") != 0;

@@ -79,8 +79,7 @@ static int bad_value(struct opt_call *c, int i, const char *what)
 }
 
 /* A decimal number without sign or leading zeros, at most @max. */
-static bool parse_decimal(const char *s, unsigned long max,
-			  unsigned long *out)
+static bool parse_decimal(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 
@@ -189,11 +188,12 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 			   "missing prefix length after '/' in '%.*s'",
 			   (int)len, s);
 		if (out->addr.s_addr == 0)
-			diag_hint(dl, "write %.*s/0 for any address",
-				  (int)alen, s);
+			diag_hint(dl, "write %.*s/0 for any address", (int)alen,
+				  s);
 		else
-			diag_hint(dl, "write %.*s/32 for one host, or "
-				      "%.*s/LEN for a network",
+			diag_hint(dl,
+				  "write %.*s/32 for one host, or "
+				  "%.*s/LEN for a network",
 				  (int)alen, s, (int)alen, s);
 		return -1;
 	}
@@ -229,8 +229,9 @@ static void warn_host_bits(const struct arg *a, const struct addr_item *n,
 	diag_warning(dl, &a->loc, a->width,
 		     "'%s' has host bits set: it matches the network %s/%d",
 		     a->text, net, plen);
-	diag_hint(dl, "write %s/32 (or %s) for one host, or %s/%d for the "
-		      "network",
+	diag_hint(dl,
+		  "write %s/32 (or %s) for one host, or %s/%d for the "
+		  "network",
 		  addr, addr, net, plen);
 }
 
@@ -269,10 +270,11 @@ static const struct proto_name {
 	const char *name;
 	uint8_t num;
 } proto_names[] = {
-	{ "ah", 51 },	 { "all", 0 },	   { "esp", 50 },   { "gre", 47 },
-	{ "icmp", 1 },	 { "icmpv6", 58 }, { "ipencap", 4 }, { "ipv6-mh", 135 },
-	{ "mh", 135 },
-	{ "sctp", 132 }, { "tcp", 6 },	   { "udp", 17 },   { "udplite", 136 },
+	{ "ah", 51 },	    { "all", 0 },	{ "esp", 50 },
+	{ "gre", 47 },	    { "icmp", 1 },	{ "icmpv6", 58 },
+	{ "ipencap", 4 },   { "ipv6-mh", 135 }, { "mh", 135 },
+	{ "sctp", 132 },    { "tcp", 6 },	{ "udp", 17 },
+	{ "udplite", 136 },
 };
 
 static int proto_cmp(const void *key, const void *elem)
@@ -360,8 +362,8 @@ static int parse_port_range(struct opt_call *c, uint16_t range[2])
 		range[1] = range[0];
 		return 0;
 	}
-	if ((size_t)(colon - s) >= sizeof(lo) || strlen(colon + 1) >= sizeof(hi)
-	    || strchr(colon + 1, ':'))
+	if ((size_t)(colon - s) >= sizeof(lo) ||
+	    strlen(colon + 1) >= sizeof(hi) || strchr(colon + 1, ':'))
 		goto bad;
 	memcpy(lo, s, (size_t)(colon - s));
 	strcpy(hi, colon + 1);
@@ -387,7 +389,13 @@ bad:
 
 /* ---- udp and tcp ----------------------------------------------------- */
 
-enum { PORT_SRC, PORT_DST, TCP_SYN, TCP_FLAGS, TCP_OPTION };
+enum {
+	PORT_SRC,
+	PORT_DST,
+	TCP_SYN,
+	TCP_FLAGS,
+	TCP_OPTION
+};
 
 static const struct opt_def udp_opts[] = {
 	{ "destination-port", 0, 1, PORT_DST, true, false },
@@ -448,8 +456,8 @@ static int parse_tcp_flags(struct opt_call *c, int i, uint8_t *out)
 	do {
 		size_t len = strcspn(s, ","), k;
 
-		for (k = 0; k < sizeof(tcp_flag_names) / sizeof(*tcp_flag_names);
-		     k++)
+		for (k = 0;
+		     k < sizeof(tcp_flag_names) / sizeof(*tcp_flag_names); k++)
 			if (strlen(tcp_flag_names[k].name) == len &&
 			    strncasecmp(s, tcp_flag_names[k].name, len) == 0)
 				break;
@@ -474,21 +482,20 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 	switch (c->opt->id) {
 	case PORT_SRC:
 	case PORT_DST:
-		if (parse_port_range(c, c->opt->id == PORT_SRC ? t->spts
-								 : t->dpts) < 0)
+		if (parse_port_range(c, c->opt->id == PORT_SRC ? t->spts :
+								 t->dpts) < 0)
 			return -1;
 		if (c->invert)
-			t->invflags |= c->opt->id == PORT_SRC
-					       ? XT_TCP_INV_SRCPT
-					       : XT_TCP_INV_DSTPT;
+			t->invflags |= c->opt->id == PORT_SRC ?
+					       XT_TCP_INV_SRCPT :
+					       XT_TCP_INV_DSTPT;
 		return 0;
 	case TCP_SYN:
 	case TCP_FLAGS:
 		/* run_option() has marked this option already. */
 		if (m->seen & ~(1u << c->opt->id) &
 		    (1u << TCP_SYN | 1u << TCP_FLAGS))
-			return diag_error(c->dl, &c->word->loc,
-					  c->word->width,
+			return diag_error(c->dl, &c->word->loc, c->word->width,
 					  "--syn and --tcp-flags exclude each "
 					  "other; give one");
 		if (c->opt->id == TCP_SYN) {
@@ -503,8 +510,9 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 		return 0;
 	default: /* TCP_OPTION */
 		if (!parse_decimal(c->val[0]->text, 255, &v) || v == 0)
-			return bad_value(c, 0, "invalid TCP option number "
-					       "(1-255)");
+			return bad_value(c, 0,
+					 "invalid TCP option number "
+					 "(1-255)");
 		t->option = (uint8_t)v;
 		if (c->invert)
 			t->invflags |= XT_TCP_INV_OPTION;
@@ -736,8 +744,9 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 		else if (strcmp(v, "transport") == 0)
 			e->mode = XT_POLICY_MODE_TRANSPORT;
 		else
-			return bad_value(c, 0, "mode must be tunnel or "
-					       "transport, not");
+			return bad_value(c, 0,
+					 "mode must be tunnel or "
+					 "transport, not");
 		e->match.mode = 1;
 		e->invert.mode = c->invert;
 		return 0;
@@ -769,36 +778,37 @@ static int policy_parse(struct opt_call *c, struct encoded_match *m)
 	case POL_DIR:
 		m->blame = *c->word;
 		if (strcmp(v, "in") != 0 && strcmp(v, "out") != 0)
-			return bad_value(c, 0, "direction must be in or out, "
-					       "not");
-		pi->flags |= strcmp(v, "in") == 0 ? XT_POLICY_MATCH_IN
-						  : XT_POLICY_MATCH_OUT;
+			return bad_value(c, 0,
+					 "direction must be in or out, "
+					 "not");
+		pi->flags |= strcmp(v, "in") == 0 ? XT_POLICY_MATCH_IN :
+						    XT_POLICY_MATCH_OUT;
 		return 0;
 	case POL_POL:
 		if (strcmp(v, "none") == 0)
 			pi->flags |= XT_POLICY_MATCH_NONE;
 		else if (strcmp(v, "ipsec") != 0)
-			return bad_value(c, 0, "policy must be ipsec or "
-					       "none, not");
+			return bad_value(c, 0,
+					 "policy must be ipsec or "
+					 "none, not");
 		return 0;
 	case POL_STRICT:
 		pi->flags |= XT_POLICY_MATCH_STRICT;
 		return 0;
 	case POL_NEXT:
 		if (!(pi->flags & XT_POLICY_MATCH_STRICT))
-			return diag_error(c->dl, &c->word->loc,
-					  c->word->width,
+			return diag_error(c->dl, &c->word->loc, c->word->width,
 					  "--next needs --strict before it");
 		if (pi->len + 1 >= XT_POLICY_MAX_ELEM)
-			return diag_error(c->dl, &c->word->loc,
-					  c->word->width,
+			return diag_error(c->dl, &c->word->loc, c->word->width,
 					  "a policy match holds at most %d "
 					  "elements",
 					  XT_POLICY_MAX_ELEM);
 		pi->len++;
 		return 0;
 	default:
-		if (c->opt->id == POL_TUNNEL_SRC || c->opt->id == POL_TUNNEL_DST)
+		if (c->opt->id == POL_TUNNEL_SRC ||
+		    c->opt->id == POL_TUNNEL_DST)
 			m->tunnel = *c->word;
 		return policy_elem_parse(c, &pi->pol[pi->len]);
 	}
@@ -810,8 +820,7 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 	const struct arg *w = &m->where;
 
 	if (!(pi->flags & (XT_POLICY_MATCH_IN | XT_POLICY_MATCH_OUT))) {
-		diag_error(dl, &w->loc, w->width,
-			   "policy match without --dir");
+		diag_error(dl, &w->loc, w->width, "policy match without --dir");
 		diag_hint(dl, "add --dir in (packets that were decrypted) or "
 			      "--dir out (packets to be encrypted)");
 		return -1;
@@ -837,8 +846,8 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 		const struct xt_policy_spec *s = &e->match;
 
 		if ((pi->flags & XT_POLICY_MATCH_STRICT) &&
-		    !(s->reqid || s->spi || s->saddr || s->daddr ||
-		      s->proto || s->mode))
+		    !(s->reqid || s->spi || s->saddr || s->daddr || s->proto ||
+		      s->mode))
 			return diag_error(dl, &w->loc, w->width,
 					  "policy element %u is empty under "
 					  "--strict",
@@ -847,13 +856,13 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 		 * counts as tunnel mode, as iptables has it. */
 		if ((s->saddr || s->daddr) &&
 		    ((e->mode == XT_POLICY_MODE_TUNNEL && e->invert.mode) ||
-		     (e->mode == XT_POLICY_MODE_TRANSPORT &&
-		      !e->invert.mode))) {
+		     (e->mode == XT_POLICY_MODE_TRANSPORT && !e->invert.mode))) {
 			diag_error(dl, &m->tunnel.loc, m->tunnel.width,
 				   "--tunnel-src/--tunnel-dst need --mode "
 				   "tunnel");
-			diag_hint(dl, "add --mode tunnel to policy element "
-				      "%u",
+			diag_hint(dl,
+				  "add --mode tunnel to policy element "
+				  "%u",
 				  i + 1);
 			return -1;
 		}
@@ -864,8 +873,7 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 /* Sorted by name for bsearch. */
 static const struct match_def match_defs[] = {
 	{ "icmp", IPPROTO_ICMP, sizeof(struct ipt_icmp), icmp_opts,
-	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse,
-	  NULL },
+	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse, NULL },
 	{ "policy", 0, sizeof(struct xt_policy_info), policy_opts,
 	  sizeof(policy_opts) / sizeof(*policy_opts), NULL, policy_parse,
 	  policy_final },
@@ -882,7 +890,8 @@ static int match_def_cmp(const void *key, const void *elem)
 
 static const struct match_def *find_match_def(const char *name)
 {
-	return bsearch(name, match_defs, sizeof(match_defs) / sizeof(*match_defs),
+	return bsearch(name, match_defs,
+		       sizeof(match_defs) / sizeof(*match_defs),
 		       sizeof(*match_defs), match_def_cmp);
 }
 
@@ -913,11 +922,11 @@ enum {
 	B_MATCH,
 	B_FRAGMENT,
 	B_COUNTERS,
-	B_IGNORED,	/* -n -v -x --line-numbers --modprobe -4 */
-	B_IGNORED_ARG,	/* --modprobe CMD */
+	B_IGNORED,     /* -n -v -x --line-numbers --modprobe -4 */
+	B_IGNORED_ARG, /* --modprobe CMD */
 	B_IPV6,
 	B_WAIT,
-	B_INFO,		/* -h -V */
+	B_INFO, /* -h -V */
 };
 
 /* iptables' own options, sorted by long name for bsearch. */
@@ -1005,8 +1014,8 @@ struct cmdline {
  * newest): matches and the -j extension in the order they were merged.
  * Returns the match, or NULL with *@x set to the target's extension.
  */
-static struct encoded_match *option_source(const struct cmdline *cl,
-					   size_t k, struct xtext **x)
+static struct encoded_match *option_source(const struct cmdline *cl, size_t k,
+					   struct xtext **x)
 {
 	size_t total = cl->pc->nmatches + (cl->target_x ? 1 : 0);
 	size_t i = total - 1 - k; /* in merge order, oldest first */
@@ -1123,8 +1132,7 @@ static struct encoded_match *add_match(struct parsed_cmd *pc,
 {
 	struct encoded_match *m;
 
-	pc->matches = reallocarray(pc->matches, pc->nmatches + 1,
-				   sizeof(*m));
+	pc->matches = reallocarray(pc->matches, pc->nmatches + 1, sizeof(*m));
 	if (!pc->matches)
 		abort();
 	m = &pc->matches[pc->nmatches++];
@@ -1157,8 +1165,7 @@ static struct xtrule *ext_rule(struct cmdline *cl)
  * diagnostic says "warning:" already. */
 static const char *note_text(const char *line)
 {
-	static const char *const prefixes[] = { "warn:", "warning:",
-						"notice:" };
+	static const char *const prefixes[] = { "warn:", "warning:", "notice:" };
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
 		size_t n = strlen(prefixes[i]);
@@ -1192,15 +1199,16 @@ static int ext_error(struct cmdline *cl, const struct arg *a)
 static int add_ext_match(struct cmdline *cl, const struct arg *name)
 {
 	bool missing;
-	struct xtext *x = xtadapter_add_match(ext_rule(cl), name->text,
-					      &missing);
+	struct xtext *x =
+		xtadapter_add_match(ext_rule(cl), name->text, &missing);
 	struct encoded_match *m;
 
 	if (!x) {
 		ext_error(cl, name);
 		if (missing)
-			diag_hint(cl->dl, "iptables has no extension of that "
-					  "name installed (libxt_%s.so)",
+			diag_hint(cl->dl,
+				  "iptables has no extension of that "
+				  "name installed (libxt_%s.so)",
 				  name->text);
 		return -1;
 	}
@@ -1214,8 +1222,8 @@ static int add_ext_match(struct cmdline *cl, const struct arg *name)
 static int add_ext_target(struct cmdline *cl, const struct arg *name)
 {
 	bool failed;
-	struct xtext *x = xtadapter_add_target(ext_rule(cl), name->text,
-					       &failed);
+	struct xtext *x =
+		xtadapter_add_target(ext_rule(cl), name->text, &failed);
 
 	if (failed)
 		return ext_error(cl, name);
@@ -1301,9 +1309,10 @@ static int run_ext_option(struct cmdline *cl, const struct opt_hit *h,
 	cl->pc->has_rule = true;
 	if (xtadapter_parse(cl->xr, &h->xo, line_argv(cl), (int)cl->i, val,
 			    invert, &cl->pc->ip, &consumed) < 0)
-		return ext_error(cl, blames_value(xtadapter_error(cl->xr), val)
-					     ? val_arg
-					     : word);
+		return ext_error(cl,
+				 blames_value(xtadapter_error(cl->xr), val) ?
+					 val_arg :
+					 word);
 	ext_notes(cl, word);
 	if (h->x == cl->target_x && !cl->pc->ext_target_opt)
 		cl->pc->ext_target_opt = word;
@@ -1389,8 +1398,7 @@ static int set_command(struct cmdline *cl, const struct opt_hit *h,
 		pc->arg2 = next_arg(cl);
 		if (!pc->arg2)
 			return diag_error(cl->dl, &word->loc, word->width,
-					  "%s needs two arguments",
-					  word->text);
+					  "%s needs two arguments", word->text);
 		break;
 	default: /* -F -X -Z take an optional chain */
 		pc->chain = optional_operand(cl);
@@ -1453,8 +1461,7 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 		pc->out_arg = call->word;
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_VIA_OUT;
-		return parse_iface(call, pc->ip.outiface,
-				   pc->ip.outiface_mask);
+		return parse_iface(call, pc->ip.outiface, pc->ip.outiface_mask);
 	case B_FRAGMENT:
 		pc->ip.flags |= IPT_F_FRAG;
 		if (call->invert)
@@ -1497,7 +1504,8 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 	     o->id == B_OUT || o->id == B_PROTOCOL || o->id == B_FRAGMENT ||
 	     o->id == B_JUMP || o->id == B_GOTO || o->id == B_TABLE))
 		return diag_error(cl->dl, &call->word->loc, call->word->width,
-				  "%s may be given only once", call->word->text);
+				  "%s may be given only once",
+				  call->word->text);
 	cl->seen |= 1u << o->id;
 	switch (o->id) {
 	case B_TABLE:
@@ -1541,11 +1549,16 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 }
 
 static const enum cmd_op op_of_base[] = {
-	[B_APPEND] = OP_APPEND,		  [B_DELETE] = OP_DELETE,
-	[B_INSERT] = OP_INSERT,		  [B_REPLACE] = OP_REPLACE,
-	[B_FLUSH] = OP_FLUSH,		  [B_ZERO] = OP_ZERO,
-	[B_NEW_CHAIN] = OP_NEW_CHAIN,	  [B_DELETE_CHAIN] = OP_DELETE_CHAIN,
-	[B_RENAME_CHAIN] = OP_RENAME_CHAIN, [B_POLICY] = OP_POLICY,
+	[B_APPEND] = OP_APPEND,
+	[B_DELETE] = OP_DELETE,
+	[B_INSERT] = OP_INSERT,
+	[B_REPLACE] = OP_REPLACE,
+	[B_FLUSH] = OP_FLUSH,
+	[B_ZERO] = OP_ZERO,
+	[B_NEW_CHAIN] = OP_NEW_CHAIN,
+	[B_DELETE_CHAIN] = OP_DELETE_CHAIN,
+	[B_RENAME_CHAIN] = OP_RENAME_CHAIN,
+	[B_POLICY] = OP_POLICY,
 };
 
 /* Run option @h found at @word: gather its arguments, then parse. */
@@ -1554,8 +1567,10 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 {
 	if (h->x)
 		return run_ext_option(cl, h, word, inline_val);
-	struct opt_call call = { .opt = h->opt, .word = word,
-				 .invert = cl->invert, .pc = cl->pc,
+	struct opt_call call = { .opt = h->opt,
+				 .word = word,
+				 .invert = cl->invert,
+				 .pc = cl->pc,
 				 .dl = cl->dl };
 	int id = h->opt->id;
 
@@ -1574,7 +1589,8 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		if (k == 0 && inline_val) {
 			struct parsed_cmd *pc = cl->pc;
 
-			if (pc->nglued == sizeof(pc->glued) / sizeof(*pc->glued))
+			if (pc->nglued ==
+			    sizeof(pc->glued) / sizeof(*pc->glued))
 				return diag_error(cl->dl, &word->loc,
 						  word->width,
 						  "too many options with glued "
@@ -1588,8 +1604,8 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		if (!call.val[k])
 			return diag_error(cl->dl, &word->loc, word->width,
 					  "%s needs %s", word->text,
-					  h->opt->nargs > 1 ? "two arguments"
-							    : "an argument");
+					  h->opt->nargs > 1 ? "two arguments" :
+							      "an argument");
 		if (strcmp(call.val[k]->text, "!") == 0) {
 			diag_error(cl->dl, &call.val[k]->loc, 1,
 				   "'!' after %s is not allowed", word->text);
@@ -1648,8 +1664,7 @@ static struct encoded_match *load_proto_match(struct cmdline *cl,
 	return load_proto_extension(cl, word);
 }
 
-static bool has_option(const struct match_def *md, const char *name,
-		       size_t len)
+static bool has_option(const struct match_def *md, const char *name, size_t len)
 {
 	for (size_t k = 0; k < md->nopts; k++)
 		if (strlen(md->opts[k].name) == len &&
@@ -1673,9 +1688,9 @@ static void hint_option(struct cmdline *cl, const char *name, size_t len)
 	for (size_t i = 0; i < NBASE; i++)
 		names[n++] = base_opts[i].name;
 	for (size_t k = 0; k < cl->pc->nmatches; k++)
-		for (size_t i = 0; cl->pc->matches[k].def &&
-				   i < cl->pc->matches[k].def->nopts &&
-				   n < NBASE + 64;
+		for (size_t i = 0;
+		     cl->pc->matches[k].def &&
+		     i < cl->pc->matches[k].def->nopts && n < NBASE + 64;
 		     i++)
 			names[n++] = cl->pc->matches[k].def->opts[i].name;
 	near = diag_closest(key, names, n);
@@ -1768,8 +1783,9 @@ static int parse_one(struct cmdline *cl)
 	diag_error(cl->dl, &a->loc, a->width, "unexpected argument '%s'",
 		   a->text);
 	if (cl->i >= 2 && cl->c->args[cl->i - 2].text[0] == '-')
-		diag_hint(cl->dl, "%s takes no more arguments; is a value "
-				  "missing quotes?",
+		diag_hint(cl->dl,
+			  "%s takes no more arguments; is a value "
+			  "missing quotes?",
 			  cl->c->args[cl->i - 2].text);
 	return -1;
 }
@@ -1830,8 +1846,9 @@ int encode_check_matches(const struct parsed_cmd *pc, struct diag_list *dl)
 		diag_error(dl, &m->where.loc, m->where.width,
 			   "the %s match needs -p %s", m->def->name,
 			   m->def->name);
-		diag_hint(dl, "add -p %s before -m %s: the kernel refuses %s "
-			      "options for other protocols",
+		diag_hint(dl,
+			  "add -p %s before -m %s: the kernel refuses %s "
+			  "options for other protocols",
 			  m->def->name, m->def->name, m->def->name);
 		return -1;
 	}
@@ -1842,17 +1859,17 @@ struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
 			       size_t di)
 {
 	size_t size = sizeof(struct ipt_entry), off;
-	const size_t tsize = pc->ext_target
-				     ? pc->ext_target->u.target_size
-				     : XT_ALIGN(sizeof(struct xt_standard_target));
+	const size_t tsize =
+		pc->ext_target ? pc->ext_target->u.target_size :
+				 XT_ALIGN(sizeof(struct xt_standard_target));
 	struct xt_entry_target *tg;
 	struct ipt_entry *e;
 
 	for (size_t k = 0; k < pc->nmatches; k++)
-		size += pc->matches[k].blob
-				? pc->matches[k].blob->u.match_size
-				: XT_ALIGN(sizeof(struct xt_entry_match)) +
-					  XT_ALIGN(pc->matches[k].def->size);
+		size += pc->matches[k].blob ?
+				pc->matches[k].blob->u.match_size :
+				XT_ALIGN(sizeof(struct xt_entry_match)) +
+					XT_ALIGN(pc->matches[k].def->size);
 	e = calloc(1, size + tsize);
 	if (!e)
 		abort();

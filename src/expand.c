@@ -71,8 +71,8 @@ struct expander {
 	struct script **scripts; /* their statements */
 	size_t nscripts;
 	bool no_includes;
-	char *root_key;	 /* real path of the top file */
-	char **ifaces; /* read by address()/network() */
+	char *root_key; /* real path of the top file */
+	char **ifaces;	/* read by address()/network() */
 	size_t nifaces;
 	bool boot;	 /* leave out what waits for a value */
 	size_t left_out; /* commands left out for that reason */

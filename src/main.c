@@ -202,9 +202,9 @@ static int parse_wait(const char *s, int *out)
 static int parse_command(const char *word, enum command *out)
 {
 	static const char *const names[] = {
-		[CMD_APPLY] = "apply",	   [CMD_CHECK] = "check",
-		[CMD_CONFIRM] = "confirm", [CMD_DIFF] = "diff",
-		[CMD_PRINT] = "print",	   [CMD_SAVE] = "save",
+		[CMD_APPLY] = "apply",		 [CMD_CHECK] = "check",
+		[CMD_CONFIRM] = "confirm",	 [CMD_DIFF] = "diff",
+		[CMD_PRINT] = "print",		 [CMD_SAVE] = "save",
 		[CMD_INTERFACES] = "interfaces",
 	};
 

@@ -234,9 +234,9 @@ static size_t read_word(struct reader *r, size_t pos)
 	/* Grow by doubling (the array is full whenever its length is a power
 	 * of two): a 1 MB line of words must not cost a copy per word. */
 	if ((r->cur.nwords & (r->cur.nwords - 1)) == 0) {
-		r->cur.words = reallocarray(r->cur.words,
-					    r->cur.nwords ? r->cur.nwords * 2 : 1,
-					    sizeof(w));
+		r->cur.words = reallocarray(
+			r->cur.words, r->cur.nwords ? r->cur.nwords * 2 : 1,
+			sizeof(w));
 		if (!r->cur.words)
 			abort();
 	}
