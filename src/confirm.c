@@ -249,7 +249,10 @@ static int table_decode(const char *buf, size_t len, struct ruleset *rs)
 
 /* ---- the apply side ---- */
 
-/* Bind the confirm name: only one apply --confirm waits per namespace. */
+static int connect_watchdog(void);
+
+/* Bind the confirm name: only one apply --confirm waits per namespace.
+ * *@taken: an iptload watchdog of root or of this user has it. */
 static int claim_socket(struct diag_list *dl, bool *taken)
 {
 	struct sockaddr_un sun;
@@ -262,16 +265,34 @@ static int claim_socket(struct diag_list *dl, bool *taken)
 			   strerror(errno));
 		return -1;
 	}
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 8) < 0) {
-		*taken = errno == EADDRINUSE;
-		if (!*taken)
-			diag_error(dl, NULL, 1,
-				   "cannot listen on the confirm socket: %s",
-				   strerror(errno));
-		close(fd);
+	if (bind(fd, (struct sockaddr *)&sun, len) == 0 && listen(fd, 8) == 0)
+		return fd;
+	close(fd);
+	if (errno != EADDRINUSE) {
+		diag_error(dl, NULL, 1,
+			   "cannot listen on the confirm socket: %s",
+			   strerror(errno));
 		return -1;
 	}
-	return fd;
+	fd = connect_watchdog();
+	if (fd >= 0) {
+		close(fd);
+		*taken = true;
+		return -1;
+	}
+	/* Anyone may bind an abstract name first. */
+	if (errno == EPERM)
+		diag_error(dl, NULL, 1,
+			   "the confirm socket (@%s) is held by another user's "
+			   "program, not by an iptload watchdog",
+			   CONFIRM_SOCKET_NAME);
+	else
+		diag_error(dl, NULL, 1,
+			   "the confirm socket (@%s) is taken, but its program "
+			   "does not answer: %s",
+			   CONFIRM_SOCKET_NAME, strerror(errno));
+	diag_hint(dl, "find it with: ss -xlp | grep %s", CONFIRM_SOCKET_NAME);
+	return -1;
 }
 
 /* $IPTLOAD_WATCHDOG_FD, if it names an open descriptor. */
@@ -632,12 +653,15 @@ out:
 
 /* ---- the client side ---- */
 
-/* Connect to this namespace's watchdog; -1 when there is none. */
+/* Connect to this namespace's watchdog; -1 when there is none (errno
+ * EPERM: the name is held by a program of another user). */
 static int connect_watchdog(void)
 {
 	struct sockaddr_un sun;
 	socklen_t len = confirm_addr(&sun);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a listener that never accepts (its backlog full)
+	 * must not hang apply; connect then fails with EAGAIN. */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	uid_t uid;
 
 	if (fd < 0)
@@ -679,6 +703,10 @@ int confirm_send(const char **why)
 			*why = "the confirm socket belongs to another user";
 			return -1;
 		}
+		if (errno == EAGAIN) {
+			*why = "the confirm socket does not answer";
+			return -1;
+		}
 		return 1;
 	}
 	rc = ask(fd, "confirm", reply, sizeof(reply));
@@ -700,8 +728,9 @@ bool confirm_pending(int *seconds_left)
 	bool pending = fd >= 0;
 
 	*seconds_left = -1;
+	/* A name held by someone else's program is no pending apply. */
 	if (fd < 0)
-		return errno == EPERM;
+		return false;
 	if (ask(fd, "status", reply, sizeof(reply)) == 0 &&
 	    strncmp(reply, "pending ", 8) == 0)
 		*seconds_left = atoi(reply + 8);

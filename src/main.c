@@ -483,8 +483,9 @@ static int run_confirm(const struct options *o)
 	int rc = confirm_send(&why);
 
 	if (rc < 0) {
+		/* No iptload watchdog can be reached: none to confirm. */
 		fprintf(stderr, "iptload: cannot confirm: %s\n", why);
-		return EXIT_USAGE;
+		return EXIT_DIFFERS;
 	}
 	if (rc > 0) {
 		fprintf(stderr, "iptload: no apply --confirm waits for a "

@@ -158,7 +158,40 @@ nothing_to_confirm() {
 }
 export -f nothing_to_confirm
 
+# Anyone may bind an abstract name: a program of user nobody holding
+# @iptload-confirm (never accepting) must not block apply, must make
+# apply --confirm refuse, and must not be asked to confirm.
+squatter() {
+	local sq line rc
+	confirm_setup
+	# nobody must reach the helper: a copy in a directory it may enter.
+	chmod 711 "$work"
+	cp "$OPS_BUILD/abstract_listen" "$work/abstract_listen"
+	chmod 755 "$work/abstract_listen"
+	exec 7< <(exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$work/abstract_listen" iptload-confirm)
+	sq=$!
+	read -r line <&7
+	check "user nobody holds @iptload-confirm ($line)" test "$line" = ready
+	rc=0
+	"$IPTLOAD" apply "$work/new.conf" >/dev/null 2>"$work/err" || rc=$?
+	check "a plain apply is not blocked by it (exit $rc)" test "$rc" = 0
+	rc=0
+	"$IPTLOAD" apply --confirm 5 "$work/old.conf" >/dev/null \
+		2>"$work/err" || rc=$?
+	state >"$work/after"
+	check "apply --confirm refuses (exit 3), changing nothing" \
+		bash -c "[ $rc = 3 ] && grep -q 'the confirm socket (@iptload-confirm) is' '$work/err' && grep -q -- '--dport 2 ' '$work/after'"
+	rc=0
+	"$IPTLOAD" confirm >/dev/null 2>"$work/err" || rc=$?
+	check "iptload confirm does not confirm to it (exit 1)" test "$rc" = 1
+	kill "$sq"
+	exec 7<&-
+}
+export -f squatter
+
 {
+	in_fresh_netns squatter
 	in_fresh_netns timeout_rolls_back
 	in_fresh_netns confirm_keeps
 	in_fresh_netns signal_rolls_back HUP
