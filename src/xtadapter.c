@@ -145,7 +145,7 @@ static void adapter_exit_err(enum xtables_exittype status, const char *fmt, ...)
  * Whether the kernel supports revision @rev of extension @name: the
  * decisions of xtables_compatible_revision() (a missing extension is
  * assumed to have revision 0 only; without the rights to ask, assume
- * yes), minus its modprobe and its exit() on odd errors.
+ * yes), minus its modprobe and its process exit on odd errors.
  */
 static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
 {
