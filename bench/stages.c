@@ -17,6 +17,11 @@
  *	committer libiptc: init, load, commit (commit_ruleset; --commit)
  *	free      the commands, statements and tables
  *
+ * Built with -DSTAGES_COUNT_ALLOCS and the linker's --wrap for malloc,
+ * calloc, realloc, reallocarray, strdup, strndup and free (bench/profile
+ * does), it also counts iptload's own calls to the allocator per stage
+ * (not those inside libc, libiptc or libxtables), per rule.
+ *
  * It links the static library of a build (bench/profile builds it); it
  * is a measuring tool, not part of iptload.  With --commit it changes the
  * firewall of the namespace it runs in: run it only under unshare -n, as
@@ -37,10 +42,76 @@
 #include "ruleset.h"
 #include "validate.h"
 
+#ifdef STAGES_COUNT_ALLOCS
+/* Calls to the allocator from iptload's code since the start. */
+static unsigned long n_allocs, n_frees;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__real_reallocarray(void *p, size_t n, size_t size);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void __real_free(void *p);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_reallocarray(void *p, size_t n, size_t size);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+void __wrap_free(void *p);
+
+void *__wrap_malloc(size_t n)
+{
+	n_allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	n_allocs++;
+	return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	n_allocs++;
+	return __real_realloc(p, n);
+}
+
+void *__wrap_reallocarray(void *p, size_t n, size_t size)
+{
+	n_allocs++;
+	return __real_reallocarray(p, n, size);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	n_allocs++;
+	return __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+	n_allocs++;
+	return __real_strndup(s, n);
+}
+
+void __wrap_free(void *p)
+{
+	if (p)
+		n_frees++;
+	__real_free(p);
+}
+#else
+static const unsigned long n_allocs, n_frees;
+#endif
+
 /* A point in time, for the differences printed per stage. */
 struct mark {
 	struct timespec wall;
 	double cpu;
+	unsigned long allocs, frees;
 };
 
 static struct mark mark_now(void)
@@ -48,6 +119,8 @@ static struct mark mark_now(void)
 	struct mark m;
 	struct rusage ru;
 
+	m.allocs = n_allocs;
+	m.frees = n_frees;
 	clock_gettime(CLOCK_MONOTONIC, &m.wall);
 	getrusage(RUSAGE_SELF, &ru);
 	m.cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -68,8 +141,9 @@ static long peak_rss_kib(void)
 struct stage {
 	const char *name;
 	double wall, cpu;
-	double heap_mib; /* in use after the stage */
-	double peak_mib; /* of the process, so far */
+	double heap_mib;	     /* in use after the stage */
+	double peak_mib;	     /* of the process, so far */
+	unsigned long allocs, frees; /* iptload's allocator calls */
 };
 
 static struct stage stages[8];
@@ -88,22 +162,36 @@ static void stage_done(const char *name, struct mark *since)
 	st->cpu = now.cpu - since->cpu;
 	st->heap_mib = (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
 	st->peak_mib = (double)peak_rss_kib() / 1024.0;
+	st->allocs = now.allocs - since->allocs;
+	st->frees = now.frees - since->frees;
 	*since = mark_now();
 }
 
 static void stages_print(size_t rules)
 {
 	double n = rules ? (double)rules : 1.0;
+#ifdef STAGES_COUNT_ALLOCS
+	const bool counted = true;
+#else
+	const bool counted = false;
+#endif
 
-	printf("%-10s %12s %12s %11s %13s %13s\n", "stage", "wall", "CPU",
+	printf("%-10s %12s %12s %11s %13s %13s", "stage", "wall", "CPU",
 	       "wall/rule", "heap after", "peak RSS");
+	if (counted)
+		printf(" %12s %11s", "allocs/rule", "frees/rule");
+	printf("\n");
 	for (size_t i = 0; i < nstages; i++) {
 		const struct stage *st = &stages[i];
 
 		printf("%-10s %9.1f ms %9.1f ms %8.2f us %9.1f MiB "
-		       "%9.1f MiB\n",
+		       "%9.1f MiB",
 		       st->name, st->wall * 1e3, st->cpu * 1e3,
 		       st->wall * 1e6 / n, st->heap_mib, st->peak_mib);
+		if (counted)
+			printf(" %12.1f %11.1f", (double)st->allocs / n,
+			       (double)st->frees / n);
+		printf("\n");
 	}
 }
 
