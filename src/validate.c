@@ -26,8 +26,9 @@
 struct walk {
 	const struct table *t;
 	struct diag_list *dl;
-	unsigned *hooks;	 /* bit per hook that reaches the chain */
-	const struct rule **via; /* the first jump that reached it */
+	unsigned *hooks;	  /* bit per hook that reaches the chain */
+	const struct rule **via;  /* the first jump that reached it */
+	struct chain_slot *slots; /* chains by address, for chain_pos() */
 	bool *on_path;
 	bool *loop_seen; /* a loop closing at this chain was reported */
 	bool *seen;
@@ -36,12 +37,31 @@ struct walk {
 	int status;
 };
 
-static size_t chain_pos(const struct table *t, const struct chain *c)
+/* A chain and its index in table->chains, sorted by address: the jump
+ * target of every rule is found in O(log chains), not by a scan (10 000
+ * user chains made the scan the one superlinear step of a load). */
+struct chain_slot {
+	const struct chain *c;
+	size_t pos;
+};
+
+static int slot_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < t->nchains; i++)
-		if (t->chains[i] == c)
-			return i;
-	return t->nchains;
+	const struct chain *x = ((const struct chain_slot *)a)->c;
+	const struct chain *y = ((const struct chain_slot *)b)->c;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t chain_pos(const struct walk *w, const struct chain *c)
+{
+	struct chain_slot key = { c, 0 };
+	const struct chain_slot *hit;
+
+	if (!c)
+		return w->t->nchains;
+	hit = bsearch(&key, w->slots, w->t->nchains, sizeof(key), slot_cmp);
+	return hit ? hit->pos : w->t->nchains;
 }
 
 static void report_loop(struct walk *w, size_t depth, size_t to,
@@ -86,7 +106,7 @@ static void walk_hook(struct walk *w, size_t root, int hook)
 		r = &c->rules[w->next_rule[ci]++];
 		if (!rule_is_standard(r->entry))
 			continue;
-		to = chain_pos(t,
+		to = chain_pos(w,
 			       table_find_chain(t, rule_target_name(r->entry)));
 		if (to == t->nchains || t->chains[to]->hook >= 0)
 			continue;
@@ -239,14 +259,18 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 
 	w.hooks = calloc(n, sizeof(*w.hooks));
 	w.via = calloc(n, sizeof(*w.via));
+	w.slots = calloc(n + 1, sizeof(*w.slots));
 	w.on_path = calloc(n, sizeof(*w.on_path));
 	w.loop_seen = calloc(n, sizeof(*w.loop_seen));
 	w.seen = calloc(n, sizeof(*w.seen));
 	w.next_rule = calloc(n, sizeof(*w.next_rule));
 	w.stack = calloc(n, sizeof(*w.stack));
-	if (!w.hooks || !w.via || !w.on_path || !w.loop_seen || !w.seen ||
-	    !w.next_rule || !w.stack)
+	if (!w.hooks || !w.via || !w.slots || !w.on_path || !w.loop_seen ||
+	    !w.seen || !w.next_rule || !w.stack)
 		abort();
+	for (size_t i = 0; i < n; i++)
+		w.slots[i] = (struct chain_slot){ t->chains[i], i };
+	qsort(w.slots, n, sizeof(*w.slots), slot_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (t->chains[i]->hook >= 0)
 			walk_hook(&w, i, t->chains[i]->hook);
@@ -256,6 +280,7 @@ static int validate_table(const struct table *t, struct diag_list *dl)
 	}
 	free(w.hooks);
 	free(w.via);
+	free(w.slots);
 	free(w.on_path);
 	free(w.loop_seen);
 	free(w.seen);
