@@ -123,9 +123,14 @@ signal_rolls_back() {
 	fill_pipe
 	rm -f "$work/notify"
 	mkfifo "$work/notify"
-	IPTLOAD_WATCHDOG_FD=3 setsid "$IPTLOAD" apply --confirm 1 \
+	# Job control gives the background apply a process group of its own,
+	# whose id is its pid, whatever group this shell leads (setsid would
+	# fork, and $! be the wrong process, when the child leads one).
+	set -m
+	IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 \
 		"$work/new.conf" >&5 2>"$work/err" 3>"$work/notify" &
 	pid=$!
+	set +m
 	exec 6<"$work/notify"
 	read -r line <&6
 	check "SIG$sig: the watchdog is armed while apply still runs" \
