@@ -211,7 +211,7 @@ static void report(const struct ruleset *rs, const struct trial_result *res,
 int trial_load(const struct ruleset *rs, struct diag_list *dl)
 {
 	struct trial_result res = { .status = 2 };
-	char lock[] = "/tmp/iptload-trial.XXXXXX";
+	char lock[64] = "/tmp/iptload-trial.XXXXXX"; /* + "/lock" */
 	int fds[2], wstatus;
 	pid_t pid;
 	ssize_t n;
