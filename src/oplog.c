@@ -93,6 +93,9 @@ void oplog_who(char *buf, size_t size)
 }
 
 static void oplog_vlog(int priority, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void oplog_vlog(int priority, const char *fmt, va_list ap)
 {
 	openlog("iptload", LOG_PID, LOG_AUTH);
 	vsyslog(priority, fmt, ap);

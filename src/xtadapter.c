@@ -89,9 +89,11 @@ struct xtrule {
 	size_t nexts;
 	unsigned ranges; /* option code ranges handed out so far */
 	bool proto_used; /* the -p match was loaded (iptables' proto_used) */
-	struct ipt_entry fw; /* what extensions see as the entry so far */
 	char *notes;
 	char error[1024];
+	/* What extensions see as the entry so far. Last: struct ipt_entry
+	 * ends in a flexible array, which only the end of a struct may hold. */
+	struct ipt_entry fw;
 };
 
 /* ---- the library's global state ------------------------------------ */
