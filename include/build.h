@@ -19,4 +19,16 @@
 int build_ruleset(struct ruleset *rs, const struct cmd_list *cl,
 		  struct diag_list *dl);
 
+/*
+ * The same, one command at a time: builder_new, builder_add for each
+ * command in order (0, or -1 after an error in that command), and
+ * builder_finish (which frees the builder; -1 if a *table block was left
+ * open).  @c is not kept.
+ */
+struct builder;
+
+struct builder *builder_new(struct ruleset *rs, struct diag_list *dl);
+int builder_add(struct builder *b, const struct cmd *c);
+int builder_finish(struct builder *b);
+
 #endif

@@ -32,6 +32,15 @@ struct cmd_list {
 	size_t capacity;
 };
 
+/*
+ * Where the expander hands each command.  @c and its texts are the
+ * expander's and valid during the call only: a sink copies what it keeps.
+ */
+struct cmd_sink {
+	void (*emit)(const struct cmd *c, void *arg);
+	void *arg;
+};
+
 struct expander;
 
 struct expander *expander_new(void);
@@ -56,6 +65,18 @@ int expander_define(struct expander *ex, const char *def, struct diag_list *dl);
 int expander_run(struct expander *ex, const struct script *s,
 		 struct cmd_list *out, struct diag_list *dl);
 
+/*
+ * The streaming form of expander_run: expander_start(@top) once, then
+ * expander_take(each statement of @top, in order, as reader_each hands
+ * it).  expander_take owns @s from then on (it frees it, or keeps a
+ * define), and hands the commands to @out as it goes.  Returns 0 or -1.
+ */
+void expander_start(struct expander *ex, const struct source *top);
+int expander_take(struct expander *ex, struct stmt *s,
+		  const struct cmd_sink *out, struct diag_list *dl);
+
+/* A cmd_sink that appends a copy of each command to the cmd_list @arg. */
+void cmd_list_add(const struct cmd *c, void *arg);
 void cmd_list_free(struct cmd_list *cl);
 
 #endif

@@ -87,6 +87,22 @@ int reader_read(const struct source *src, struct script *out,
 		struct diag_list *dl);
 void script_free(struct script *s);
 
+/*
+ * Where reader_each hands each top-level statement (a define with its
+ * body) as soon as it is read.  The sink owns @s from then on: it frees it
+ * with stmt_free, or keeps it.
+ */
+typedef void stmt_sink_fn(struct stmt *s, void *arg);
+
+/*
+ * reader_read without the script: hand each statement of @src to @sink in
+ * order.  A big ruleset then never exists as statements all at once, only
+ * as the model the later stages build from them.
+ */
+int reader_each(const struct source *src, stmt_sink_fn *sink, void *arg,
+		struct diag_list *dl);
+void stmt_free(struct stmt *s);
+
 /* True when @name is a valid variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool reader_is_var_name(const char *name, size_t len);
 

@@ -697,21 +697,47 @@ static int build_command(struct builder *b, const struct cmd *c)
 	return rule_line(b, c, first);
 }
 
+struct builder *builder_new(struct ruleset *rs, struct diag_list *dl)
+{
+	struct builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		abort();
+	b->rs = rs;
+	b->dl = dl;
+	return b;
+}
+
+int builder_add(struct builder *b, const struct cmd *c)
+{
+	return build_command(b, c);
+}
+
+int builder_finish(struct builder *b)
+{
+	int status = 0;
+
+	if (b->block) {
+		diag_error(b->dl, &b->block_loc, 1,
+			   "the *%s block has no COMMIT line", b->block->name);
+		diag_hint(b->dl, "end the block with COMMIT, as "
+				 "iptables-restore needs");
+		status = -1;
+	}
+	free(b);
+	return status;
+}
+
 int build_ruleset(struct ruleset *rs, const struct cmd_list *cl,
 		  struct diag_list *dl)
 {
-	struct builder b = { .rs = rs, .dl = dl };
+	struct builder *b = builder_new(rs, dl);
 	int status = 0;
 
 	for (size_t i = 0; i < cl->count; i++)
-		if (build_command(&b, &cl->items[i]) < 0)
+		if (builder_add(b, &cl->items[i]) < 0)
 			status = -1;
-	if (b.block) {
-		diag_error(dl, &b.block_loc, 1,
-			   "the *%s block has no COMMIT line", b.block->name);
-		diag_hint(dl, "end the block with COMMIT, as "
-			      "iptables-restore needs");
+	if (builder_finish(b) < 0)
 		status = -1;
-	}
 	return status;
 }

@@ -41,7 +41,8 @@ struct var {
 	struct src_loc loc;
 };
 
-/* A macro: its parameters and body, which live in the reader's script. */
+/* A macro: its parameters and body, in the caller's script
+ * (expander_run) or kept by the expander (expander_take). */
 struct macro {
 	const struct stmt *def;
 	bool active; /* being expanded: a call now would recurse */
@@ -68,8 +69,14 @@ struct expander {
 	size_t nvias;
 	struct source **sources; /* included files */
 	size_t nsources;
-	struct script **scripts; /* their statements */
-	size_t nscripts;
+	struct stmt **kept; /* defines taken by expander_take */
+	size_t nkept;
+	/* The command being handed out: reused, so that expanding a rule
+	 * costs no allocation once these have grown. */
+	struct arg *args;
+	size_t args_cap;
+	char *text;
+	size_t text_cap;
 	bool no_includes;
 	char *root_key; /* real path of the top file */
 	char **ifaces;	/* read by address()/network() */
@@ -211,11 +218,13 @@ void expander_free(struct expander *ex)
 	for (size_t i = 0; i < ex->nvias; i++)
 		free(ex->vias[i]);
 	free(ex->vias);
-	for (size_t i = 0; i < ex->nscripts; i++) {
-		script_free(ex->scripts[i]);
-		free(ex->scripts[i]);
+	for (size_t i = 0; i < ex->nkept; i++) {
+		stmt_free(ex->kept[i]);
+		free(ex->kept[i]);
 	}
-	free(ex->scripts);
+	free(ex->kept);
+	free(ex->args);
+	free(ex->text);
 	for (size_t i = 0; i < ex->nsources; i++)
 		source_free(ex->sources[i]);
 	free(ex->sources);
@@ -386,24 +395,47 @@ static const char *bound_value(const struct expander *ex,
 	return v->nvalues ? v->values[0] : "";
 }
 
-static char *word_text(const struct expander *ex, const struct bindings *b,
+static const char *piece_value(const struct expander *ex,
+			       const struct bindings *b, const struct piece *p)
+{
+	return p->kind == PIECE_TEXT ? p->text : bound_value(ex, b, p->text);
+}
+
+/* The length of @w's text under the bindings. */
+static size_t word_len(const struct expander *ex, const struct bindings *b,
 		       const struct word *w)
 {
 	size_t len = 0;
-	char *text;
 
 	for (size_t i = 0; i < w->npieces; i++)
-		len += strlen(w->pieces[i].kind == PIECE_TEXT ?
-				      w->pieces[i].text :
-				      bound_value(ex, b, w->pieces[i].text));
-	text = malloc(len + 1);
+		len += strlen(piece_value(ex, b, &w->pieces[i]));
+	return len;
+}
+
+/* Write @w's text to @to, which has room for it; returns its end (the
+ * terminating NUL written there). */
+static char *word_put(const struct expander *ex, const struct bindings *b,
+		      const struct word *w, char *to)
+{
+	for (size_t i = 0; i < w->npieces; i++) {
+		const char *v = piece_value(ex, b, &w->pieces[i]);
+		size_t n = strlen(v);
+
+		memcpy(to, v, n);
+		to += n;
+	}
+	*to = '\0';
+	return to;
+}
+
+static char *word_text(const struct expander *ex, const struct bindings *b,
+		       const struct word *w)
+{
+	char *text = malloc(word_len(ex, b, w) + 1);
+
 	if (!text)
 		abort();
-	text[0] = '\0';
-	for (size_t i = 0; i < w->npieces; i++)
-		strcat(text, w->pieces[i].kind == PIECE_TEXT ?
-				     w->pieces[i].text :
-				     bound_value(ex, b, w->pieces[i].text));
+	word_put(ex, b, w, text);
 	return text;
 }
 
@@ -427,19 +459,46 @@ static bool bindings_empty(const struct bindings *b)
 	return false;
 }
 
-static void cmd_list_push(struct cmd_list *cl, struct cmd c)
+/* Grow *@buf to hold @need elements of @size bytes, by doubling. */
+static void *grow(void *buf, size_t *cap, size_t need, size_t size)
 {
-	if (cl->count == cl->capacity) {
-		cl->capacity = cl->capacity ? cl->capacity * 2 : 256;
-		cl->items = reallocarray(cl->items, cl->capacity, sizeof(c));
-		if (!cl->items)
-			abort();
+	if (need <= *cap)
+		return buf;
+	while (*cap < need)
+		*cap = *cap ? *cap * 2 : 64;
+	buf = reallocarray(buf, *cap, size);
+	if (!buf)
+		abort();
+	return buf;
+}
+
+/* Hand one combination of @s's words to @out, in the expander's reused
+ * buffers: the sink copies what it keeps. */
+static void emit_command(struct expander *ex, const struct stmt *s,
+			 const struct bindings *b, const struct cmd_sink *out)
+{
+	struct cmd c = { .loc = here(ex, &s->loc), .argc = s->nwords };
+	size_t len = 0;
+	char *to;
+
+	for (size_t i = 0; i < s->nwords; i++)
+		len += word_len(ex, b, &s->words[i]) + 1;
+	ex->args =
+		grow(ex->args, &ex->args_cap, s->nwords + 1, sizeof(*ex->args));
+	ex->text = grow(ex->text, &ex->text_cap, len + 1, 1);
+	to = ex->text;
+	for (size_t i = 0; i < s->nwords; i++) {
+		ex->args[i].text = to;
+		ex->args[i].loc = here(ex, &s->words[i].loc);
+		ex->args[i].width = s->words[i].width;
+		to = word_put(ex, b, &s->words[i], to) + 1;
 	}
-	cl->items[cl->count++] = c;
+	c.args = ex->args;
+	out->emit(&c, out->arg);
 }
 
 static int expand_command(struct expander *ex, const struct stmt *s,
-			  struct cmd_list *out, struct diag_list *dl)
+			  const struct cmd_sink *out, struct diag_list *dl)
 {
 	struct bindings b = { 0 };
 
@@ -456,19 +515,9 @@ static int expand_command(struct expander *ex, const struct stmt *s,
 		bindings_free(&b);
 		return rc < 0 ? -1 : 0;
 	}
-	do {
-		struct cmd c = { .loc = here(ex, &s->loc), .argc = s->nwords };
-
-		c.args = calloc(s->nwords, sizeof(*c.args));
-		if (!c.args)
-			abort();
-		for (size_t i = 0; i < s->nwords; i++) {
-			c.args[i].text = word_text(ex, &b, &s->words[i]);
-			c.args[i].loc = here(ex, &s->words[i].loc);
-			c.args[i].width = s->words[i].width;
-		}
-		cmd_list_push(out, c);
-	} while (bindings_next(&b));
+	do
+		emit_command(ex, s, &b, out);
+	while (bindings_next(&b));
 	bindings_free(&b);
 	return 0;
 }
@@ -601,7 +650,7 @@ static int expand_assignment(struct expander *ex, const struct stmt *s,
 }
 
 static int expand_script(struct expander *ex, const struct script *s,
-			 struct cmd_list *out, struct diag_list *dl);
+			 const struct cmd_sink *out, struct diag_list *dl);
 
 static struct macro *find_macro(struct expander *ex, const char *name)
 {
@@ -731,7 +780,7 @@ static void unbind_params(struct expander *ex, const struct stmt *def,
 }
 
 static int expand_call(struct expander *ex, const struct stmt *s,
-		       struct cmd_list *out, struct diag_list *dl)
+		       const struct cmd_sink *out, struct diag_list *dl)
 {
 	struct macro *m = find_macro(ex, s->name);
 	struct src_loc at = here(ex, &s->loc);
@@ -799,14 +848,24 @@ static bool including(const struct expander *ex, const char *real)
 	return false;
 }
 
+/* Where an included file's statements go as they are read. */
+struct take_ctx {
+	struct expander *ex;
+	const struct cmd_sink *out;
+	struct diag_list *dl;
+	int status;
+};
+
+static void take_sink(struct stmt *s, void *arg);
+
 static int include_file(struct expander *ex, const struct stmt *s,
-			const char *path, struct cmd_list *out,
+			const char *path, const struct cmd_sink *out,
 			struct diag_list *dl)
 {
 	struct src_loc at = here(ex, &s->words[0].loc);
 	char real[PATH_MAX];
 	struct source *src;
-	struct script *sc;
+	struct take_ctx ctx = { .ex = ex, .out = out, .dl = dl };
 	int rc;
 
 	char *why = NULL;
@@ -822,13 +881,9 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	}
 	ex->sources = reallocarray(ex->sources, ex->nsources + 1,
 				   sizeof(*ex->sources));
-	ex->scripts = reallocarray(ex->scripts, ex->nscripts + 1,
-				   sizeof(*ex->scripts));
-	sc = calloc(1, sizeof(*sc));
-	if (!ex->sources || !ex->scripts || !sc)
+	if (!ex->sources)
 		abort();
 	ex->sources[ex->nsources++] = src;
-	ex->scripts[ex->nscripts++] = sc;
 	if (including(ex, real)) {
 		diag_error(dl, &at, s->words[0].width,
 			   "include loop: %s is already being included", path);
@@ -838,15 +893,16 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	if (frame_push(ex, src->name, &s->words[0].loc, dl) < 0)
 		return -1;
 	ex->stack[ex->depth - 1].key = strdup(real);
-	rc = reader_read(src, sc, dl);
-	if (expand_script(ex, sc, out, dl) < 0)
+	/* Read and expand statement by statement, as the top file. */
+	rc = reader_each(src, take_sink, &ctx, dl);
+	if (ctx.status < 0)
 		rc = -1;
 	frame_pop(ex);
 	return rc;
 }
 
 static int expand_include(struct expander *ex, const struct stmt *s,
-			  struct cmd_list *out, struct diag_list *dl)
+			  const struct cmd_sink *out, struct diag_list *dl)
 {
 	struct bindings b = { 0 };
 	const char *from = s->loc.src ? s->loc.src->name : "";
@@ -886,47 +942,108 @@ static int expand_include(struct expander *ex, const struct stmt *s,
 	return rc;
 }
 
+static int expand_stmt(struct expander *ex, const struct stmt *st,
+		       const struct cmd_sink *out, struct diag_list *dl)
+{
+	switch (st->kind) {
+	case STMT_ASSIGN:
+		return expand_assignment(ex, st, dl);
+	case STMT_DEFINE:
+		return expand_define(ex, st, dl);
+	case STMT_CALL:
+		return expand_call(ex, st, out, dl);
+	case STMT_INCLUDE:
+		return expand_include(ex, st, out, dl);
+	default:
+		return expand_command(ex, st, out, dl);
+	}
+}
+
 static int expand_script(struct expander *ex, const struct script *s,
-			 struct cmd_list *out, struct diag_list *dl)
+			 const struct cmd_sink *out, struct diag_list *dl)
 {
 	int status = 0;
 
-	for (size_t i = 0; i < s->count; i++) {
-		const struct stmt *st = &s->stmts[i];
-		int rc;
-
-		switch (st->kind) {
-		case STMT_ASSIGN:
-			rc = expand_assignment(ex, st, dl);
-			break;
-		case STMT_DEFINE:
-			rc = expand_define(ex, st, dl);
-			break;
-		case STMT_CALL:
-			rc = expand_call(ex, st, out, dl);
-			break;
-		case STMT_INCLUDE:
-			rc = expand_include(ex, st, out, dl);
-			break;
-		default:
-			rc = expand_command(ex, st, out, dl);
-			break;
-		}
-		if (rc < 0)
+	for (size_t i = 0; i < s->count; i++)
+		if (expand_stmt(ex, &s->stmts[i], out, dl) < 0)
 			status = -1;
-	}
 	return status;
+}
+
+static void set_root(struct expander *ex, const struct source *top)
+{
+	/* The top file counts for include loops too. */
+	free(ex->root_key);
+	ex->root_key = top ? realpath(top->name, NULL) : NULL;
 }
 
 int expander_run(struct expander *ex, const struct script *s,
 		 struct cmd_list *out, struct diag_list *dl)
 {
-	const struct source *top = s->count ? s->stmts[0].loc.src : NULL;
+	struct cmd_sink sink = { .emit = cmd_list_add, .arg = out };
 
-	/* The top file counts for include loops too. */
-	free(ex->root_key);
-	ex->root_key = top ? realpath(top->name, NULL) : NULL;
-	return expand_script(ex, s, out, dl);
+	set_root(ex, s->count ? s->stmts[0].loc.src : NULL);
+	return expand_script(ex, s, &sink, dl);
+}
+
+void expander_start(struct expander *ex, const struct source *top)
+{
+	set_root(ex, top);
+}
+
+int expander_take(struct expander *ex, struct stmt *s,
+		  const struct cmd_sink *out, struct diag_list *dl)
+{
+	int rc;
+
+	if (s->kind == STMT_DEFINE) {
+		/* The macro's body lives as long as the expander. */
+		struct stmt *kept = malloc(sizeof(*kept));
+
+		ex->kept = reallocarray(ex->kept, ex->nkept + 1,
+					sizeof(*ex->kept));
+		if (!kept || !ex->kept)
+			abort();
+		*kept = *s;
+		memset(s, 0, sizeof(*s));
+		ex->kept[ex->nkept++] = kept;
+		return expand_define(ex, kept, dl);
+	}
+	rc = expand_stmt(ex, s, out, dl);
+	stmt_free(s);
+	return rc;
+}
+
+static void take_sink(struct stmt *s, void *arg)
+{
+	struct take_ctx *ctx = arg;
+
+	if (expander_take(ctx->ex, s, ctx->out, ctx->dl) < 0)
+		ctx->status = -1;
+}
+
+void cmd_list_add(const struct cmd *c, void *arg)
+{
+	struct cmd_list *cl = arg;
+	struct cmd copy = { .loc = c->loc, .argc = c->argc };
+
+	if (cl->count == cl->capacity) {
+		cl->capacity = cl->capacity ? cl->capacity * 2 : 256;
+		cl->items = reallocarray(cl->items, cl->capacity,
+					 sizeof(*cl->items));
+		if (!cl->items)
+			abort();
+	}
+	copy.args = calloc(c->argc + 1, sizeof(*copy.args));
+	if (!copy.args)
+		abort();
+	for (size_t i = 0; i < c->argc; i++) {
+		copy.args[i] = c->args[i];
+		copy.args[i].text = strdup(c->args[i].text);
+		if (!copy.args[i].text)
+			abort();
+	}
+	cl->items[cl->count++] = copy;
 }
 
 void cmd_list_free(struct cmd_list *cl)

@@ -45,8 +45,9 @@ struct reader {
 	bool cur_broken;    /* an error was found in it: drop it */
 	bool continued;	    /* previous line ended with a backslash */
 	size_t cur_indent;  /* indentation of the statement's first line */
-	struct script *out; /* where finished statements go */
-	struct script *top; /* the file's own statement list */
+	struct script *out; /* a define's body being read, or NULL */
+	stmt_sink_fn *sink; /* where top-level statements go */
+	void *sink_arg;
 	struct stmt define; /* the define block being read, if any */
 	bool in_define;
 	int status;
@@ -277,7 +278,7 @@ static void word_free(struct word *w)
 	free(w->pieces);
 }
 
-static void stmt_free(struct stmt *s)
+void stmt_free(struct stmt *s)
 {
 	for (size_t i = 0; i < s->nwords; i++)
 		word_free(&s->words[i]);
@@ -429,6 +430,19 @@ static void script_push(struct script *sc, struct stmt *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* A finished statement goes into the define body being read, or out. */
+static void emit(struct reader *r, struct stmt *s)
+{
+	struct stmt taken = *s;
+
+	if (r->out) {
+		script_push(r->out, s);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	r->sink(&taken, r->sink_arg);
+}
+
 static bool looks_like_assignment(const struct stmt *s)
 {
 	const char *p = s->nwords ? word_plain(&s->words[0]) : NULL;
@@ -455,7 +469,7 @@ static void keep_broken_assignment(struct reader *r, struct stmt *s)
 	if (!marker.name)
 		abort();
 	stmt_free(s);
-	script_push(r->out, &marker);
+	emit(r, &marker);
 }
 
 /* The name of a macro call NAME(...) or define header, or 0 if none:
@@ -653,8 +667,8 @@ static int classify(struct reader *r, struct stmt *s)
 	if (r->in_define && s->nwords == 1 && word_is(&s->words[0], "}")) {
 		stmt_free(s);
 		r->in_define = false;
-		r->out = r->top;
-		script_push(r->out, &r->define);
+		r->out = NULL;
+		emit(r, &r->define);
 		return 1; /* consumed */
 	}
 	return check_command(r, s);
@@ -684,7 +698,7 @@ static void finish_stmt(struct reader *r)
 		stmt_free(s);
 		return;
 	}
-	script_push(r->out, s);
+	emit(r, s);
 }
 
 /* Index of the first non-blank byte of the line, or line_len. */
@@ -755,10 +769,23 @@ static void read_physical_line(struct reader *r)
 		finish_stmt(r); /* the body starts on the next line */
 }
 
+static void push_sink(struct stmt *s, void *arg)
+{
+	script_push(arg, s);
+}
+
 int reader_read(const struct source *src, struct script *out,
 		struct diag_list *dl)
 {
-	struct reader r = { .src = src, .dl = dl, .out = out, .top = out };
+	return reader_each(src, push_sink, out, dl);
+}
+
+int reader_each(const struct source *src, stmt_sink_fn *sink, void *arg,
+		struct diag_list *dl)
+{
+	struct reader r = {
+		.src = src, .dl = dl, .sink = sink, .sink_arg = arg
+	};
 	const char *p = src->text, *end = src->text + src->len;
 
 	while (p < end) {

@@ -126,9 +126,11 @@ signal_rolls_back() {
 	# Job control gives the background apply a process group of its own,
 	# whose id is its pid, whatever group this shell leads (setsid would
 	# fork, and $! be the wrong process, when the child leads one).
+	# env --default-signal: under nohup (SIGHUP ignored from the start,
+	# which no shell can undo) the SIGHUP case must still kill apply.
 	set -m
-	IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 \
-		"$work/new.conf" >&5 2>"$work/err" 3>"$work/notify" &
+	IPTLOAD_WATCHDOG_FD=3 env --default-signal=HUP "$IPTLOAD" apply \
+		--confirm 1 "$work/new.conf" >&5 2>"$work/err" 3>"$work/notify" &
 	pid=$!
 	set +m
 	exec 6<"$work/notify"
