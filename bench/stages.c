@@ -10,12 +10,12 @@
  * arena plus mmapped bytes) and the process's peak RSS so far:
  *
  *	read      the file into memory (source_read)
- *	reader    text to statements (reader_read)
- *	expander  statements to commands (expander_run)
- *	builder   commands to the in-memory tables (build_ruleset)
+ *	parse     text to the in-memory tables: the reader, the expander and
+ *	          the builder, streamed statement by statement as in
+ *	          load_config (bench/perf-by-stage splits it among them)
  *	validator the kernel's checks (validate_ruleset)
  *	committer libiptc: init, load, commit (commit_ruleset; --commit)
- *	free      the commands, statements and tables
+ *	free      the tables
  *
  * Built with -DSTAGES_COUNT_ALLOCS and the linker's --wrap for malloc,
  * calloc, realloc, reallocarray, strdup, strndup and free (bench/profile
@@ -205,11 +205,35 @@ static size_t count_rules(const struct ruleset *rs)
 	return n;
 }
 
+/* main.c's pipeline: statement by statement into the builder. */
+struct pipeline {
+	struct expander *ex;
+	struct builder *b;
+	struct diag_list *dl;
+	int status;
+};
+
+static void pipe_command(const struct cmd *c, void *arg)
+{
+	struct pipeline *p = arg;
+
+	if (builder_add(p->b, c) < 0)
+		p->status = -1;
+}
+
+static void pipe_stmt(struct stmt *s, void *arg)
+{
+	struct pipeline *p = arg;
+	struct cmd_sink out = { .emit = pipe_command, .arg = p };
+
+	if (expander_take(p->ex, s, &out, p->dl) < 0)
+		p->status = -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct commit_options copt = { .wait_seconds = 10 };
-	struct script script = { 0 };
-	struct cmd_list cmds = { 0 };
+	struct pipeline p = { 0 };
 	bool commit = argc == 3 && strcmp(argv[1], "--commit") == 0;
 	struct expander *ex;
 	struct diag_list dl;
@@ -235,13 +259,13 @@ int main(int argc, char **argv)
 	ex = expander_new();
 	diag_list_init(&dl);
 	ruleset_init(&rs);
-	rc |= reader_read(src, &script, &dl);
-	stage_done("reader", &m);
-	rc |= expander_run(ex, &script, &cmds, &dl);
-	stage_done("expander", &m);
-	rc |= build_ruleset(&rs, &cmds, &dl);
+	p = (struct pipeline){ .ex = ex, .b = builder_new(&rs, &dl), .dl = &dl };
+	expander_start(ex, src);
+	rc |= reader_each(src, pipe_stmt, &p, &dl);
+	rc |= p.status;
+	rc |= builder_finish(p.b);
 	rules = count_rules(&rs);
-	stage_done("builder", &m);
+	stage_done("parse", &m);
 	if (rc == 0)
 		rc = validate_ruleset(&rs, &dl);
 	stage_done("validator", &m);
@@ -249,8 +273,6 @@ int main(int argc, char **argv)
 		rc = commit_ruleset(&rs, &copt, NULL, &dl);
 		stage_done("committer", &m);
 	}
-	cmd_list_free(&cmds);
-	script_free(&script);
 	ruleset_free(&rs);
 	stage_done("free", &m);
 	stages_print(rules);

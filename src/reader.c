@@ -33,6 +33,28 @@ static void buf_putc(struct buf *b, char c)
 	b->data[b->len] = '\0';
 }
 
+/* Append @n bytes of @s. */
+static void buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 32;
+		b->data = realloc(b->data, b->cap);
+		if (!b->data)
+			abort();
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* The bytes a word's plain run stops at: blanks (isspace's), quotes,
+ * '$', '\\' and '=' (which read_word looks at one by one). */
+static const char plain_stop[] = " \t\n\v\f\r'\"$\\=";
+
+/* The words a statement has room for at first (a power of two). */
+#define STMT_WORDS_FIRST 32
+
 /* The state of reading one source. */
 struct reader {
 	const struct source *src;
@@ -51,6 +73,9 @@ struct reader {
 	struct stmt define; /* the define block being read, if any */
 	bool in_define;
 	int status;
+	struct buf word; /* the literal text of the word being read: one
+			    buffer for every word, so a word costs no
+			    allocation of its own here */
 };
 
 bool reader_is_var_name(const char *name, size_t len)
@@ -80,21 +105,54 @@ static void reader_error(struct reader *r, size_t col, unsigned width,
 	r->status = -1;
 }
 
+/*
+ * A word's first piece shares one allocation with its text, right after
+ * the pieces array (nearly every word is one piece: one allocation per
+ * word).  A second piece moves the array: the first text moves out then.
+ */
+static bool piece_text_inline(const struct word *w, const struct piece *p)
+{
+	return p == &w->pieces[0] && p->text == (char *)(w->pieces + 1);
+}
+
+/* Before the pieces array of @w moves: its first text moves out. */
+static void word_unshare(struct word *w)
+{
+	if (w->npieces == 0 || !piece_text_inline(w, &w->pieces[0]))
+		return;
+	w->pieces[0].text = strdup(w->pieces[0].text);
+	if (!w->pieces[0].text)
+		abort();
+}
+
 static void word_add_piece(struct word *w, enum piece_kind kind,
 			   const char *text, size_t len, struct src_loc loc,
 			   unsigned width)
 {
 	struct piece *p;
 
-	w->pieces = reallocarray(w->pieces, w->npieces + 1, sizeof(*p));
-	if (!w->pieces)
-		abort();
-	p = &w->pieces[w->npieces++];
-	memset(p, 0, sizeof(*p));
+	if (w->npieces == 0) {
+		w->pieces = malloc(sizeof(*p) + len + 1);
+		if (!w->pieces)
+			abort();
+		p = &w->pieces[0];
+		memset(p, 0, sizeof(*p));
+		p->text = (char *)(w->pieces + 1);
+		memcpy(p->text, text, len);
+		p->text[len] = '\0';
+	} else {
+		word_unshare(w);
+		w->pieces = reallocarray(w->pieces, w->npieces + 1, sizeof(*p));
+		if (!w->pieces)
+			abort();
+		p = &w->pieces[w->npieces];
+		memset(p, 0, sizeof(*p));
+		p->text = strndup(text, len);
+		if (!p->text)
+			abort();
+	}
+	w->npieces++;
 	p->kind = kind;
-	p->text = strndup(text, len);
-	if (!p->text)
-		abort();
 	p->loc = loc;
 	p->width = width;
 }
@@ -199,7 +257,7 @@ static size_t read_quoted(struct reader *r, struct word *w, struct buf *b,
 static size_t read_word(struct reader *r, size_t pos)
 {
 	struct word w = { .loc = reader_loc(r, pos), .glued_eq = -1 };
-	struct buf b = { 0 };
+	struct buf b = r->word;
 	size_t text_start = pos, start = pos;
 	const char *s = r->line;
 
@@ -220,24 +278,37 @@ static size_t read_word(struct reader *r, size_t pos)
 			buf_putc(&b, s[pos + 1]);
 			pos += 2;
 			flush_text(r, &w, &b, &text_start, pos, true);
-		} else {
-			if (s[pos] == '=' && w.glued_eq < 0 && !w.quoted &&
-			    w.npieces == 0)
+		} else if (s[pos] == '=') {
+			if (w.glued_eq < 0 && !w.quoted && w.npieces == 0)
 				w.glued_eq = (int)b.len;
 			buf_putc(&b, s[pos++]);
+		} else {
+			/* A run of plain bytes at once.  The line is not
+			 * NUL-terminated, but '\n' (or the end of the text,
+			 * which is) stops strcspn in time. */
+			size_t n = strcspn(s + pos, plain_stop);
+
+			if (n > r->line_len - pos)
+				n = r->line_len - pos;
+			buf_put(&b, s + pos, n);
+			pos += n;
 		}
 	}
 	flush_text(r, &w, &b, &text_start, pos, false);
-	free(b.data);
+	r->word = b;			/* it may have grown */
 	if (w.npieces == 0 && w.quoted) /* "" is an empty word */
 		word_add_piece(&w, PIECE_TEXT, "", 0, w.loc, 0);
 	w.width = (unsigned)(pos - start);
-	/* Grow by doubling (the array is full whenever its length is a power
-	 * of two): a 1 MB line of words must not cost a copy per word. */
-	if ((r->cur.nwords & (r->cur.nwords - 1)) == 0) {
-		r->cur.words = reallocarray(
-			r->cur.words, r->cur.nwords ? r->cur.nwords * 2 : 1,
-			sizeof(w));
+	/* Room for a rule's words at once, then grow by doubling (the array
+	 * is full whenever its length is a power of two from 32 on): a 1 MB
+	 * line of words must not cost a copy per word. */
+	if (r->cur.nwords == 0 ||
+	    (r->cur.nwords >= STMT_WORDS_FIRST &&
+	     (r->cur.nwords & (r->cur.nwords - 1)) == 0)) {
+		r->cur.words = reallocarray(r->cur.words,
+					    r->cur.nwords ? r->cur.nwords * 2 :
+							    STMT_WORDS_FIRST,
+					    sizeof(w));
 		if (!r->cur.words)
 			abort();
 	}
@@ -274,7 +345,8 @@ static void read_line_words(struct reader *r, size_t pos)
 static void word_free(struct word *w)
 {
 	for (size_t i = 0; i < w->npieces; i++)
-		free(w->pieces[i].text);
+		if (!piece_text_inline(w, &w->pieces[i]))
+			free(w->pieces[i].text);
 	free(w->pieces);
 }
 
@@ -347,6 +419,7 @@ static void split_glued_assignment(struct stmt *s)
 			       strlen(first->text + at + 1), value.loc,
 			       value.width);
 	for (size_t i = 1; i < w->npieces; i++) {
+		word_unshare(&value);
 		value.pieces = reallocarray(value.pieces, value.npieces + 1,
 					    sizeof(*value.pieces));
 		if (!value.pieces)
@@ -808,6 +881,7 @@ int reader_each(const struct source *src, stmt_sink_fn *sink, void *arg,
 		stmt_free(&r.define);
 		r.status = -1;
 	}
+	free(r.word.data);
 	return r.status;
 }
 
