@@ -259,7 +259,9 @@ int main(int argc, char **argv)
 	ex = expander_new();
 	diag_list_init(&dl);
 	ruleset_init(&rs);
-	p = (struct pipeline){ .ex = ex, .b = builder_new(&rs, &dl), .dl = &dl };
+	p = (struct pipeline){ .ex = ex,
+			       .b = builder_new(&rs, &dl),
+			       .dl = &dl };
 	expander_start(ex, src);
 	rc |= reader_each(src, pipe_stmt, &p, &dl);
 	rc |= p.status;
