@@ -29,6 +29,9 @@ struct builder;
 
 struct builder *builder_new(struct ruleset *rs, struct diag_list *dl);
 int builder_add(struct builder *b, const struct cmd *c);
+/* --resolve: host names in addresses are looked up (once, now) instead of
+ * refused. */
+void builder_resolve_names(struct builder *b);
 int builder_finish(struct builder *b);
 
 #endif

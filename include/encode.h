@@ -81,6 +81,7 @@ struct parsed_cmd {
 	struct xt_entry_target *ext_target;
 	const struct arg *ext_target_opt;
 	bool is_goto;
+	bool resolve; /* ENCODE_RESOLVE was given */
 	bool has_counters;
 	struct xt_counters counters;
 	/* Values glued to their option ("-tnat", "--dport=53"), kept here
@@ -89,12 +90,17 @@ struct parsed_cmd {
 	size_t nglued;
 };
 
+/* encode_parse's flags: look host names up (--resolve) in -s, -d and the
+ * policy match's tunnel addresses (extensions: xtadapter_resolve_names). */
+#define ENCODE_RESOLVE 0x1u
+
 /*
  * Parse @c (args after an optional leading "iptables", and after a leading
- * "[pkts:bytes]") into @pc.  Errors go to @dl; returns 0 or -1.
+ * "[pkts:bytes]") into @pc, with the ENCODE_* @flags.  Errors go to @dl;
+ * returns 0 or -1.
  */
 int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
-		 struct diag_list *dl);
+		 unsigned flags, struct diag_list *dl);
 void parsed_cmd_free(struct parsed_cmd *pc);
 
 /* Encode the rule of @pc for source @si and destination @di, targeting

@@ -89,6 +89,10 @@ struct xtext *xtadapter_add_target(struct xtrule *r, const char *name,
  * such chain names); the verdicts are not extensions.  Not while a rule
  * is being parsed. */
 bool xtadapter_is_target(const char *name);
+
+/* --resolve: extensions' address options may name hosts; libxtables looks
+ * them up (by default they are refused, as -s and -d are). */
+void xtadapter_resolve_names(bool on);
 /* The name the rule will hold for @x ("conntrack" for -m state). */
 const char *xtadapter_ext_name(const struct xtext *x);
 

@@ -26,7 +26,8 @@ struct builder {
 	struct diag_list *dl;
 	struct table *block;
 	struct src_loc block_loc;
-	bool skipping; /* inside a block whose table is unknown */
+	bool skipping;	       /* inside a block whose table is unknown */
+	unsigned encode_flags; /* ENCODE_* */
 };
 
 static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
@@ -594,7 +595,7 @@ static int rule_line(struct builder *b, const struct cmd *c, size_t first)
 
 	if (first < c->argc && is_counter_prefix(c->args[first].text))
 		first++;
-	if (encode_parse(c, first, &pc, b->dl) < 0)
+	if (encode_parse(c, first, &pc, b->encode_flags, b->dl) < 0)
 		goto out;
 	if (pc.op == OP_NONE) {
 		diag_error(b->dl, &c->loc, 1, "no command in this line");
@@ -706,6 +707,12 @@ struct builder *builder_new(struct ruleset *rs, struct diag_list *dl)
 	b->rs = rs;
 	b->dl = dl;
 	return b;
+}
+
+void builder_resolve_names(struct builder *b)
+{
+	b->encode_flags |= ENCODE_RESOLVE;
+	xtadapter_resolve_names(true);
 }
 
 int builder_add(struct builder *b, const struct cmd *c)

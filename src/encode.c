@@ -174,7 +174,8 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 		if (looks_like_host_name(s, alen))
 			diag_hint(dl, "host names are not resolved: a "
 				      "firewall must not depend on DNS at "
-				      "boot; write the address");
+				      "boot; write the address (or look "
+				      "names up once with --resolve)");
 		else
 			diag_hint(dl, "write four decimal numbers 0-255 "
 				      "without leading zeros, e.g. 10.0.1.0");
@@ -235,6 +236,92 @@ static void warn_host_bits(const struct arg *a, const struct addr_item *n,
 		  addr, addr, net, plen);
 }
 
+/* Append @it to the list unless it is there already from index @from. */
+static void addr_push(struct addr_item **items, size_t *n, size_t from,
+		      struct addr_item it)
+{
+	for (size_t i = from; i < *n; i++)
+		if ((*items)[i].addr.s_addr == it.addr.s_addr &&
+		    (*items)[i].mask.s_addr == it.mask.s_addr)
+			return;
+	*items = reallocarray(*items, *n + 1, sizeof(it));
+	if (!*items)
+		abort();
+	(*items)[(*n)++] = it;
+}
+
+/*
+ * NAME[/LEN|/MASK] with --resolve: every IPv4 address NAME has now, in
+ * the resolver's order, each once, with the mask (as iptables does).
+ * Returns how many were appended, or -1.
+ */
+static int resolve_net(const struct arg *a, const char *item, size_t len,
+		       struct addr_item **items, size_t *n,
+		       struct diag_list *dl)
+{
+	const struct addrinfo hints = { .ai_family = AF_INET,
+					.ai_socktype = SOCK_RAW };
+	const char *slash = memchr(item, '/', len);
+	size_t nlen = slash ? (size_t)(slash - item) : len, before = *n;
+	struct addr_item it = { .mask.s_addr = 0xffffffff };
+	struct addrinfo *res;
+	char name[256];
+	int rc;
+
+	if (nlen >= sizeof(name))
+		return diag_error(dl, &a->loc, a->width,
+				  "host name '%.*s' is too long", (int)nlen,
+				  item);
+	memcpy(name, item, nlen);
+	name[nlen] = '\0';
+	if (slash) { /* the mask, checked as 0.0.0.0/MASK would be */
+		char net[64];
+
+		if (len - nlen > 32)
+			return diag_error(dl, &a->loc, a->width,
+					  "invalid mask in '%.*s'", (int)len,
+					  item);
+		snprintf(net, sizeof(net), "0.0.0.0%.*s", (int)(len - nlen),
+			 slash);
+		if (parse_net(a, net, strlen(net), &it, dl) < 0)
+			return -1;
+	}
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0) {
+		diag_error(dl, &a->loc, a->width,
+			   "cannot resolve host name '%s': %s", name,
+			   rc == EAI_SYSTEM ? strerror(errno) :
+					      gai_strerror(rc));
+		diag_hint(dl, "--resolve looks names up once, as the config "
+			      "is loaded; write the address to load without "
+			      "DNS");
+		return -1;
+	}
+	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+
+		if (ai->ai_family != AF_INET)
+			continue;
+		it.addr = sin->sin_addr;
+		addr_push(items, n, before, it);
+	}
+	freeaddrinfo(res);
+	if (*n == before)
+		return diag_error(dl, &a->loc, a->width,
+				  "host name '%s' has no IPv4 address", name);
+	return (int)(*n - before);
+}
+
+/* An item of -s/-d or a tunnel address: a host name (with --resolve)? */
+static bool is_host_name(const struct parsed_cmd *pc, const char *item,
+			 size_t len)
+{
+	const char *slash = memchr(item, '/', len);
+
+	return pc->resolve &&
+	       looks_like_host_name(item, slash ? (size_t)(slash - item) : len);
+}
+
 /* -s/-d: a comma-separated list of networks. */
 static int parse_addr_list(struct opt_call *c, struct addr_item **items,
 			   size_t *n)
@@ -248,6 +335,17 @@ static int parse_addr_list(struct opt_call *c, struct addr_item **items,
 		size_t len = strcspn(s, ",");
 		struct addr_item it;
 
+		if (is_host_name(c->pc, s, len)) {
+			size_t from = *n;
+
+			if (resolve_net(c->val[0], s, len, items, n, c->dl) < 0)
+				return -1;
+			for (size_t i = from; i < *n; i++)
+				(*items)[i].addr.s_addr &=
+					(*items)[i].mask.s_addr;
+			s += len;
+			continue;
+		}
 		if (parse_net(c->val[0], s, len, &it, c->dl) < 0)
 			return -1;
 		warn_host_bits(c->val[0], &it, c->dl);
@@ -668,8 +766,24 @@ static int policy_tunnel_addr(struct opt_call *c, union xt_policy_addr *addr,
 	struct addr_item it;
 	const char *s = c->val[0]->text;
 
-	if (parse_net(c->val[0], s, strlen(s), &it, c->dl) < 0)
+	if (is_host_name(c->pc, s, strlen(s))) {
+		struct addr_item *all = NULL;
+		size_t n = 0;
+		int got = resolve_net(c->val[0], s, strlen(s), &all, &n, c->dl);
+
+		if (got == 1)
+			it = all[0];
+		else if (got > 1)
+			diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				   "'%s' has %d IPv4 addresses; %s takes "
+				   "one",
+				   s, got, c->word->text);
+		free(all);
+		if (got != 1)
+			return -1;
+	} else if (parse_net(c->val[0], s, strlen(s), &it, c->dl) < 0) {
 		return -1;
+	}
 	uint32_t m = ntohl(it.mask.s_addr);
 
 	/* iptables silently turns a mask with gaps into a host mask here. */
@@ -1791,12 +1905,13 @@ static int parse_one(struct cmdline *cl)
 }
 
 int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
-		 struct diag_list *dl)
+		 unsigned flags, struct diag_list *dl)
 {
 	struct cmdline cl = { .c = c, .i = first, .pc = pc, .dl = dl };
 	int status = 0;
 
 	memset(pc, 0, sizeof(*pc));
+	pc->resolve = flags & ENCODE_RESOLVE;
 	while (cl.i < c->argc) {
 		if (parse_one(&cl) < 0) {
 			status = -1;

@@ -77,7 +77,8 @@ struct options {
 	int confirm_seconds; /* apply --confirm; 0: none */
 	const char *table;   /* save -t */
 	bool boot;
-	bool kernel; /* check --kernel: a trial load in a scratch netns */
+	bool kernel;  /* check --kernel: a trial load in a scratch netns */
+	bool resolve; /* look host names up instead of refusing them */
 	bool quiet;
 	bool verbose;
 };
@@ -136,6 +137,11 @@ static void usage(FILE *out)
 		"network\n"
 		"                           namespace; the live tables are "
 		"not touched\n"
+		"      --resolve            look host names in addresses up "
+		"once, now\n"
+		"                           (default: refuse them; a firewall "
+		"must not\n"
+		"                           depend on DNS at boot)\n"
 		"  -t, --table TABLE        save: only this table\n"
 		"  -q, --quiet              print errors and warnings only\n"
 		"  -v, --verbose            say what is committed\n"
@@ -250,6 +256,9 @@ static int check_combinations(const struct options *o, int nargs)
 	else if ((o->command == CMD_SAVE || o->command == CMD_CONFIRM) &&
 		 nargs > 0)
 		bad = "save and confirm take no FILE";
+	else if (o->resolve &&
+		 (o->command == CMD_SAVE || o->command == CMD_CONFIRM))
+		bad = "--resolve goes with a command that reads a config";
 	if (!bad)
 		return -1;
 	fprintf(stderr, "iptload: %s\n", bad);
@@ -265,6 +274,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "confirm", required_argument, NULL, 'C' },
 		{ "boot", no_argument, NULL, 'B' },
 		{ "kernel", no_argument, NULL, 'K' },
+		{ "resolve", no_argument, NULL, 'R' },
 		{ "table", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -313,6 +323,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'K':
 			o->kernel = true;
+			break;
+		case 'R':
+			o->resolve = true;
 			break;
 		case 't':
 			o->table = optarg;
@@ -394,6 +407,8 @@ static int load_config(const struct options *o, struct source *src,
 		if (expander_define(ex, o->defines[i], dl) < 0)
 			rc = -1;
 	p.b = builder_new(rs, dl);
+	if (o->resolve)
+		builder_resolve_names(p.b);
 	expander_start(ex, src);
 	if (reader_each(src, pipe_stmt, &p, dl) < 0 || p.status < 0)
 		rc = -1;

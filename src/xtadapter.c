@@ -727,6 +727,13 @@ static void refuse_cut_string(const char *ext,
  * DNS when it is not numeric.  As for -s and -d, iptload does not resolve
  * names: a firewall must not depend on DNS when it is loaded at boot.
  */
+static bool resolve_names; /* --resolve: let libxtables look them up */
+
+void xtadapter_resolve_names(bool on)
+{
+	resolve_names = on;
+}
+
 static void refuse_host_name(const char *ext,
 			     const struct xt_option_entry *entries, unsigned id)
 {
@@ -734,7 +741,7 @@ static void refuse_host_name(const char *ext,
 	struct in_addr a4;
 	size_t len;
 
-	if (!optarg)
+	if (!optarg || resolve_names)
 		return;
 	len = strcspn(optarg, "/");
 	for (; entries && entries->name; entries++) {
