@@ -61,6 +61,7 @@ struct reader {
 	struct diag_list *dl;
 	const char *line; /* current physical line */
 	size_t line_len;
+	const char *nul; /* the first NUL byte in it, or NULL */
 	unsigned lineno;
 	struct stmt cur; /* statement being read */
 	bool have_cur;
@@ -320,7 +321,7 @@ static size_t read_word(struct reader *r, size_t pos)
 static void read_line_words(struct reader *r, size_t pos)
 {
 	const char *s = r->line;
-	const char *nul = memchr(s, '\0', r->line_len);
+	const char *nul = r->nul;
 
 	r->continued = false;
 	if (nul) {
@@ -860,14 +861,19 @@ int reader_each(const struct source *src, stmt_sink_fn *sink, void *arg,
 		.src = src, .dl = dl, .sink = sink, .sink_arg = arg
 	};
 	const char *p = src->text, *end = src->text + src->len;
+	/* The next NUL byte in the text (one search, not one per line). */
+	const char *nul = memchr(p, '\0', (size_t)(end - p));
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
+		if (nul && nul < p)
+			nul = memchr(p, '\0', (size_t)(end - p));
 		r.lineno++;
 		r.line = p;
 		r.line_len = len;
+		r.nul = nul && nul < p + len ? nul : NULL;
 		if (len > 0 && p[len - 1] == '\r')
 			r.line_len--;
 		read_physical_line(&r);
