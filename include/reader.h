@@ -38,6 +38,7 @@ struct word {
 	/* Offset of the first unquoted '=' in the first piece, or -1: how
 	 * NAME="a b" and NAME=${X} are told from a quoted 'A=b'. */
 	int glued_eq;
+	bool pooled; /* its one piece is in the statement's pool */
 };
 
 enum stmt_kind {
@@ -49,6 +50,7 @@ enum stmt_kind {
 };
 
 struct script;
+struct text_pool;
 
 /*
  * One statement: a logical line after continuations are joined.
@@ -68,7 +70,10 @@ struct stmt {
 	size_t nwords;
 	char **params; /* STMT_DEFINE: parameter names */
 	size_t nparams;
-	struct script *body; /* STMT_DEFINE: the statements it stands for */
+	struct script *body;	/* STMT_DEFINE: the statements it stands for */
+	struct text_pool *pool; /* the reader's memory for its words: freed
+				   with the statement, so words never move
+				   from one statement to another */
 };
 
 /* Every statement of one source, in order. */

@@ -9,6 +9,7 @@
  * shell's: '...' is literal, "..." allows $NAME, \x outside quotes is x.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,40 +108,85 @@ static void reader_error(struct reader *r, size_t col, unsigned width,
 }
 
 /*
- * A word's first piece shares one allocation with its text, right after
- * the pieces array (nearly every word is one piece: one allocation per
- * word).  A second piece moves the array: the first text moves out then.
+ * The statement's pool: the words a line is read into take their first
+ * piece and its text from blocks that are freed with the statement, so
+ * that reading a rule costs a few allocations, not one per word.
  */
-static bool piece_text_inline(const struct word *w, const struct piece *p)
+#define POOL_BLOCK 4096
+
+struct text_pool {
+	struct text_pool *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static void *pool_alloc(struct text_pool **pool, size_t n)
 {
-	return p == &w->pieces[0] && p->text == (char *)(w->pieces + 1);
+	struct text_pool *b = *pool;
+	void *at;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!b || b->size - b->used < n) {
+		size_t size = n > POOL_BLOCK ? n : POOL_BLOCK;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			abort();
+		b->next = *pool;
+		b->used = 0;
+		b->size = size;
+		*pool = b;
+	}
+	at = (char *)b->data + b->used;
+	b->used += n;
+	return at;
 }
 
-/* Before the pieces array of @w moves: its first text moves out. */
+static void pool_free(struct text_pool *pool)
+{
+	while (pool) {
+		struct text_pool *next = pool->next;
+
+		free(pool);
+		pool = next;
+	}
+}
+
+/* Before the pieces array of @w grows: a pooled word (one piece, in the
+ * statement's pool) gets an array and a text of its own. */
 static void word_unshare(struct word *w)
 {
-	if (w->npieces == 0 || !piece_text_inline(w, &w->pieces[0]))
+	struct piece *own;
+
+	if (!w->pooled)
 		return;
-	w->pieces[0].text = strdup(w->pieces[0].text);
-	if (!w->pieces[0].text)
+	own = malloc(sizeof(*own));
+	if (!own)
 		abort();
+	*own = w->pieces[0];
+	own->text = strdup(own->text);
+	if (!own->text)
+		abort();
+	w->pieces = own;
+	w->pooled = false;
 }
 
-static void word_add_piece(struct word *w, enum piece_kind kind,
-			   const char *text, size_t len, struct src_loc loc,
-			   unsigned width)
+/* Append a piece to @w: its first one from *@pool when @pool is given,
+ * else (and any further one) from malloc. */
+static void word_add_piece(struct word *w, struct text_pool **pool,
+			   enum piece_kind kind, const char *text, size_t len,
+			   struct src_loc loc, unsigned width)
 {
 	struct piece *p;
 
-	if (w->npieces == 0) {
-		w->pieces = malloc(sizeof(*p) + len + 1);
-		if (!w->pieces)
-			abort();
-		p = &w->pieces[0];
+	if (w->npieces == 0 && pool) {
+		p = pool_alloc(pool, sizeof(*p) + len + 1);
 		memset(p, 0, sizeof(*p));
-		p->text = (char *)(w->pieces + 1);
+		p->text = (char *)(p + 1);
 		memcpy(p->text, text, len);
 		p->text[len] = '\0';
+		w->pieces = p;
+		w->pooled = true;
 	} else {
 		word_unshare(w);
 		w->pieces = reallocarray(w->pieces, w->npieces + 1, sizeof(*p));
@@ -163,7 +209,7 @@ static void flush_text(struct reader *r, struct word *w, struct buf *b,
 		       size_t *text_start, size_t pos, bool quoted)
 {
 	if (b->len > 0) {
-		word_add_piece(w, PIECE_TEXT, b->data, b->len,
+		word_add_piece(w, &r->cur.pool, PIECE_TEXT, b->data, b->len,
 			       reader_loc(r, *text_start),
 			       (unsigned)(pos - *text_start));
 		w->pieces[w->npieces - 1].quoted = quoted;
@@ -215,7 +261,8 @@ static size_t read_var(struct reader *r, struct word *w, size_t pos)
 		}
 		end++;
 	}
-	word_add_piece(w, PIECE_VAR, s + (braced ? pos + 2 : pos + 1),
+	word_add_piece(w, &r->cur.pool, PIECE_VAR,
+		       s + (braced ? pos + 2 : pos + 1),
 		       end - pos - (braced ? 3 : 1), reader_loc(r, pos),
 		       (unsigned)(end - pos));
 	return end;
@@ -298,7 +345,7 @@ static size_t read_word(struct reader *r, size_t pos)
 	flush_text(r, &w, &b, &text_start, pos, false);
 	r->word = b;			/* it may have grown */
 	if (w.npieces == 0 && w.quoted) /* "" is an empty word */
-		word_add_piece(&w, PIECE_TEXT, "", 0, w.loc, 0);
+		word_add_piece(&w, &r->cur.pool, PIECE_TEXT, "", 0, w.loc, 0);
 	w.width = (unsigned)(pos - start);
 	/* Room for a rule's words at once, then grow by doubling (the array
 	 * is full whenever its length is a power of two from 32 on): a 1 MB
@@ -346,9 +393,10 @@ static void read_line_words(struct reader *r, size_t pos)
 static void word_free(struct word *w)
 {
 	for (size_t i = 0; i < w->npieces; i++)
-		if (!piece_text_inline(w, &w->pieces[i]))
+		if (!(w->pooled && i == 0))
 			free(w->pieces[i].text);
-	free(w->pieces);
+	if (!w->pooled)
+		free(w->pieces);
 }
 
 void stmt_free(struct stmt *s)
@@ -364,6 +412,7 @@ void stmt_free(struct stmt *s)
 		script_free(s->body);
 		free(s->body);
 	}
+	pool_free(s->pool);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -406,7 +455,7 @@ static void split_glued_assignment(struct stmt *s)
 		return;
 	first = &w->pieces[0];
 	at = (size_t)w->glued_eq;
-	word_add_piece(&eq, PIECE_TEXT, "=", 1,
+	word_add_piece(&eq, NULL, PIECE_TEXT, "=", 1,
 		       src_loc_advance(&w->loc, (unsigned)at), 1);
 	eq.loc = eq.pieces[0].loc;
 	eq.width = 1;
@@ -416,7 +465,7 @@ static void split_glued_assignment(struct stmt *s)
 	value.quoted = w->quoted;
 	value.glued_eq = -1;
 	if (first->text[at + 1] != '\0' || w->npieces == 1)
-		word_add_piece(&value, PIECE_TEXT, first->text + at + 1,
+		word_add_piece(&value, NULL, PIECE_TEXT, first->text + at + 1,
 			       strlen(first->text + at + 1), value.loc,
 			       value.width);
 	for (size_t i = 1; i < w->npieces; i++) {
@@ -642,7 +691,7 @@ static int split_call_word(struct reader *r, const struct word *w,
 		const char *t = p->text;
 
 		if (p->kind == PIECE_VAR || p->quoted) {
-			word_add_piece(cur, p->kind, t, strlen(t), p->loc,
+			word_add_piece(cur, NULL, p->kind, t, strlen(t), p->loc,
 				       p->width);
 			cur->pieces[cur->npieces - 1].quoted = p->quoted;
 			continue;
@@ -651,8 +700,8 @@ static int split_call_word(struct reader *r, const struct word *w,
 			size_t n = strcspn(t, ",");
 
 			if (n)
-				word_add_piece(cur, PIECE_TEXT, t, n, p->loc,
-					       (unsigned)n);
+				word_add_piece(cur, NULL, PIECE_TEXT, t, n,
+					       p->loc, (unsigned)n);
 			if (t[n] != ',')
 				break;
 			if (cur->npieces == 0)
