@@ -8,8 +8,9 @@
  *   1. take the xtables lock (the same flock iptables -w uses);
  *   2. for every named table, in enum table_id order: iptc_init, read the
  *      live table into a model ("before"), merge in the live chains the
- *      config preserves ("target"), plan the change (plan.c), and edit
- *      the handle by that plan only: rules that stay are not touched, so
+ *      config preserves ("target": the model itself when there is nothing
+ *      to merge), plan the change (plan.c), and edit the handle by that
+ *      plan only: rules that stay are not touched, so
  *      libiptc carries their counters over (nothing reaches the kernel
  *      yet);
  *   3. commit the handles that changed, in the same order; a table whose
@@ -77,8 +78,10 @@ struct table_txn {
 	const struct table *model;
 	struct xtc_handle *h;	/* being edited; NULL once freed */
 	struct table *before;	/* the live state @h was read from */
-	struct table *target;	/* what is committed: model + preserved */
-	struct table_plan plan; /* from @before to @target */
+	struct table *merged;	/* the model with the preserved chains, when
+				   it has preserve globs */
+	struct table_plan plan; /* from @before to what is committed: the
+				   model, or @merged */
 	bool existed;		/* the kernel held it before iptc_init */
 	bool committed;
 };
@@ -87,7 +90,7 @@ struct table_txn {
 struct txn {
 	struct table_txn tables[TABLE_COUNT];
 	size_t count;
-	struct ruleset before, target; /* hold the tables the txns point to */
+	struct ruleset before, merged; /* hold the tables the txns point to */
 	const struct commit_options *opt;
 	struct commit_report *report;
 	struct diag_list *dl;
@@ -532,9 +535,34 @@ fail:
 	return 0;
 }
 
-/* Insert the rules the plan adds, each with the counters it plans. */
+/* The size of the largest rule plan @p inserts, and never less than an
+ * entry's head. */
+static size_t plan_largest_insert(const struct table_plan *p)
+{
+	size_t largest = sizeof(struct ipt_entry);
+
+	for (size_t i = 0; i < p->nchains; i++) {
+		const struct chain_plan *cp = &p->chains[i];
+
+		for (size_t k = 0; k < cp->ninserted; k++) {
+			const struct ipt_entry *e =
+				cp->target->rules[cp->inserted[k].pos].entry;
+
+			if (e->next_offset > largest)
+				largest = e->next_offset;
+		}
+	}
+	return largest;
+}
+
+/*
+ * Insert the rules the plan adds, each with the counters it plans.  The
+ * model's entries are not ours to change (the plan may point into the
+ * caller's ruleset), so each goes through @buf, large enough for any of
+ * them; libiptc copies it.
+ */
 static int edit_insert(struct xtc_handle *h, const struct chain_plan *cp,
-		       struct iptc_failure *f)
+		       struct ipt_entry *buf, struct iptc_failure *f)
 {
 	const struct chain *c = cp->target;
 	xt_chainlabel label;
@@ -542,18 +570,12 @@ static int edit_insert(struct xtc_handle *h, const struct chain_plan *cp,
 	label_set(label, c->name);
 	for (size_t k = 0; k < cp->ninserted; k++) {
 		const struct rule *r = &c->rules[cp->inserted[k].pos];
-		struct ipt_entry *e = malloc(r->entry->next_offset);
 		int ok;
 
-		if (!e) {
-			failure_set(f, FAIL_APPEND, ENOMEM, NULL, c->name);
-			return -1;
-		}
-		memcpy(e, r->entry, r->entry->next_offset);
-		e->counters = cp->inserted[k].counters;
-		ok = iptc_insert_entry(label, e, (unsigned)cp->inserted[k].pos,
-				       h);
-		free(e);
+		memcpy(buf, r->entry, r->entry->next_offset);
+		buf->counters = cp->inserted[k].counters;
+		ok = iptc_insert_entry(label, buf,
+				       (unsigned)cp->inserted[k].pos, h);
 		if (!ok) {
 			failure_take(f, FAIL_APPEND, c->name, &r->loc);
 			return -1;
@@ -597,33 +619,46 @@ static int edit_counters(struct xtc_handle *h, const struct chain_plan *cp,
 static int handle_edit(struct xtc_handle *h, const struct table_plan *p,
 		       struct iptc_failure *f)
 {
+	struct ipt_entry *buf;
+	int rc = -1;
+
 	if (edit_create_chains(h, p, f) < 0 || edit_delete(h, p, f) < 0)
 		return -1;
+	buf = malloc(plan_largest_insert(p));
+	if (!buf) {
+		failure_set(f, FAIL_APPEND, ENOMEM, NULL, NULL);
+		return -1;
+	}
 	for (size_t i = 0; i < p->nchains; i++) {
 		const struct chain_plan *cp = &p->chains[i];
 
-		if (cp->target &&
-		    (edit_insert(h, cp, f) < 0 || edit_counters(h, cp, f) < 0))
-			return -1;
+		if (cp->target && (edit_insert(h, cp, buf, f) < 0 ||
+				   edit_counters(h, cp, f) < 0))
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 /* ---- one table: read, plan, edit ---- */
 
 /*
- * Read table @name into @live (the kernel's state), make @target what is
- * to be committed (@model with the preserved live chains), plan the
- * change into @plan, and edit the handle by it.  Returns the handle, or
+ * Read table @name into @live (the kernel's state), find what is to be
+ * committed (@model, or @merged: @model with the preserved live chains),
+ * plan the change into @plan, and edit the handle by it.  The plan points
+ * into @model or @merged, which must outlive it.  Returns the handle, or
  * NULL with @f set (FAIL_PRESERVE: errors are already in @dl).
  */
 static struct xtc_handle *
 table_open(const char *name, const struct table *model, bool restore,
-	   bool existed, struct table *live, struct table *target,
+	   bool existed, struct table *live, struct table *merged,
 	   struct table_plan *plan, struct diag_list *dl,
 	   struct iptc_failure *f)
 {
 	struct xtc_handle *h = iptc_init(name);
+	const struct table *target;
 
 	if (!h) {
 		failure_take(f, FAIL_INIT, NULL, NULL);
@@ -631,8 +666,9 @@ table_open(const char *name, const struct table *model, bool restore,
 	}
 	if (handle_read(h, live, f) < 0)
 		goto fail;
-	if (plan_merge(target, model, live, model->preserve, model->npreserve,
-		       !restore, dl) < 0) {
+	target = plan_target(merged, model, live, model->preserve,
+			     model->npreserve, !restore, dl);
+	if (!target) {
 		failure_set(f, FAIL_PRESERVE, EINVAL, NULL, NULL);
 		goto fail;
 	}
@@ -753,7 +789,7 @@ static struct xtc_handle *txn_open(struct txn *x, struct table_txn *tt,
 				   struct iptc_failure *f)
 {
 	return table_open(tt->model->name, tt->model, x->opt->restore,
-			  tt->existed, tt->before, tt->target, &tt->plan, x->dl,
+			  tt->existed, tt->before, tt->merged, &tt->plan, x->dl,
 			  f);
 }
 
@@ -818,7 +854,7 @@ static bool failure_may_have_applied(const struct iptc_failure *f)
 struct restore {
 	struct reopen reopen;
 	const struct table *before;
-	struct table *now, *target;
+	struct table *now, *merged;
 	struct table_plan plan;
 	struct diag_list scratch_dl;
 };
@@ -830,7 +866,7 @@ static struct xtc_handle *restore_open(struct reopen *ro,
 	struct restore *r = ro->arg;
 
 	return table_open(r->before->name, r->before, true, true, r->now,
-			  r->target, &r->plan, &r->scratch_dl, f);
+			  r->merged, &r->plan, &r->scratch_dl, f);
 }
 
 /* Put table @before back as it was read; returns 0 or -1 with @f set.
@@ -838,7 +874,7 @@ static struct xtc_handle *restore_open(struct reopen *ro,
 static int table_restore(struct txn *x, const struct table *before,
 			 struct iptc_failure *f)
 {
-	struct ruleset scratch_now, scratch_target;
+	struct ruleset scratch_now, scratch_merged;
 	struct restore r = { .before = before };
 	struct xtc_handle *h;
 	int rc = 0;
@@ -846,10 +882,10 @@ static int table_restore(struct txn *x, const struct table *before,
 	r.reopen.fn = restore_open;
 	r.reopen.arg = &r;
 	ruleset_init(&scratch_now);
-	ruleset_init(&scratch_target);
+	ruleset_init(&scratch_merged);
 	diag_list_init(&r.scratch_dl);
 	r.now = ruleset_table(&scratch_now, before->name);
-	r.target = ruleset_table(&scratch_target, before->name);
+	r.merged = ruleset_table(&scratch_merged, before->name);
 	h = restore_open(&r.reopen, f);
 	if (!h)
 		rc = -1;
@@ -860,7 +896,7 @@ static int table_restore(struct txn *x, const struct table *before,
 	plan_free(&r.plan);
 	diag_list_free(&r.scratch_dl);
 	ruleset_free(&scratch_now);
-	ruleset_free(&scratch_target);
+	ruleset_free(&scratch_merged);
 	return rc;
 }
 
@@ -1093,7 +1129,7 @@ static void txn_free(struct txn *x)
 		plan_free(&x->tables[i].plan);
 	}
 	ruleset_free(&x->before);
-	ruleset_free(&x->target);
+	ruleset_free(&x->merged);
 }
 
 int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
@@ -1121,10 +1157,10 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 		return -1;
 	}
 	ruleset_init(&x.before);
-	ruleset_init(&x.target);
+	ruleset_init(&x.merged);
 	for (size_t i = 0; i < x.count; i++) {
 		x.tables[i].before = &x.before.tables[x.tables[i].model->id];
-		x.tables[i].target = &x.target.tables[x.tables[i].model->id];
+		x.tables[i].merged = &x.merged.tables[x.tables[i].model->id];
 	}
 	rc = txn_prepare(&x);
 	if (rc < 0)
