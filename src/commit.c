@@ -6,11 +6,13 @@
  * commit_ruleset(), owns the transaction:
  *
  *   1. take the xtables lock (the same flock iptables -w uses);
- *   2. for every named table, in enum table_id order: iptc_init, read the
- *      live table into a model ("before"), merge in the live chains the
- *      config preserves ("target": the model itself when there is nothing
- *      to merge), plan the change (plan.c), and edit the handle by that
- *      plan only: rules that stay are not touched, so
+ *   2. for every named table, in enum table_id order: if the kernel holds
+ *      it already, read it raw (one IPT_SO_GET_ENTRIES) and compare it
+ *      with the model; a table found equal is done.  Otherwise iptc_init,
+ *      read the live table into a model ("before"), merge in the live
+ *      chains the config preserves ("target": the model itself when there
+ *      is nothing to merge), plan the change (plan.c), and edit the
+ *      handle by that plan only: rules that stay are not touched, so
  *      libiptc carries their counters over (nothing reaches the kernel
  *      yet);
  *   3. commit the handles that changed, in the same order; a table whose
@@ -27,11 +29,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -714,6 +720,490 @@ static int handle_commit(struct xtc_handle **hp, struct reopen *reopen,
 	}
 }
 
+/* ---- an unchanged table, found without libiptc ---- */
+
+/*
+ * One table as the kernel hands it out: IPT_SO_GET_INFO's hooks and
+ * sizes, and IPT_SO_GET_ENTRIES's blob (a header followed by info.size
+ * bytes of entries), mapped on its own: @map_size bytes, or none.
+ */
+struct raw_table {
+	struct ipt_getinfo info;
+	struct ipt_get_entries *blob;
+	size_t map_size;
+};
+
+/* A blob this large is mapped in a multiple of it, x86-64's huge page. */
+#define BLOB_HUGE (2u << 20)
+
+/*
+ * Map @size bytes for a blob.  A large one in huge pages, where the
+ * kernel gives them: the kernel writes the blob once and the walk reads
+ * it once, so its cost is mostly page faults, one per 4 KiB page
+ * otherwise (54 MB at 100 000 rules; in a virtual machine each fault is
+ * dear: the walk took 8 times longer).
+ */
+static int raw_blob_map(struct raw_table *rt, size_t size)
+{
+	bool huge = size >= BLOB_HUGE;
+	size_t map_size =
+		huge ? (size + BLOB_HUGE - 1) / BLOB_HUGE * BLOB_HUGE : size;
+	void *p = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	/* Advice only: without it the walk is as right, only slower. */
+	if (huge)
+		madvise(p, map_size, MADV_HUGEPAGE);
+	rt->blob = p;
+	rt->map_size = map_size;
+	return 0;
+}
+
+static void raw_table_free(struct raw_table *rt)
+{
+	if (rt->blob)
+		munmap(rt->blob, rt->map_size);
+	rt->blob = NULL;
+}
+
+/*
+ * Read table @name into @rt with one IPT_SO_GET_INFO and one
+ * IPT_SO_GET_ENTRIES, as iptc_init does, without libiptc's parse.  The
+ * caller has checked that the kernel holds the table: GET_INFO would
+ * instantiate it.  Returns 0, or -1 (the caller then takes libiptc's
+ * path, which reports a real error).  raw_table_free() @rt in either
+ * case.
+ */
+static int raw_table_read(const char *name, struct raw_table *rt)
+{
+	socklen_t len = sizeof(rt->info);
+	size_t size;
+	int fd, rc = -1;
+
+	rt->blob = NULL;
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return -1;
+	memset(&rt->info, 0, sizeof(rt->info));
+	snprintf(rt->info.name, sizeof(rt->info.name), "%s", name);
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &rt->info, &len) < 0)
+		goto out;
+	size = sizeof(*rt->blob) + rt->info.size;
+	if (raw_blob_map(rt, size) < 0)
+		goto out;
+	memcpy(rt->blob->name, rt->info.name, sizeof(rt->blob->name));
+	rt->blob->size = rt->info.size;
+	len = (socklen_t)size;
+	/* EAGAIN (the table changed size since GET_INFO, despite the lock)
+	 * leaves it to libiptc too. */
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_ENTRIES, rt->blob, &len) == 0)
+		rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* A chain found in a raw table: its twin in the model, and where its
+ * rules are. */
+struct raw_chain {
+	const struct chain *model;
+	unsigned first; /* offset of its first rule (of its foot if none);
+			   a jump to the chain lands here */
+	unsigned foot;	/* offset of its last entry: the policy, or the
+			   RETURN libiptc ends a user chain with */
+};
+
+/* One raw table being compared with its model. */
+struct raw_walk {
+	const struct table *model;
+	const struct ipt_getinfo *info;
+	const char *base;	  /* the first entry */
+	struct raw_chain *chains; /* in blob order, so by ascending offset */
+	size_t nchains;
+};
+
+#define STANDARD_TARGET_SIZE XT_ALIGN(sizeof(struct xt_standard_target))
+
+/*
+ * The entry at @off, or NULL when none fits there: the kernel checked the
+ * table when it took it, but this walk trusts no offset it reads.
+ */
+static const struct ipt_entry *raw_entry(const struct raw_walk *w, unsigned off)
+{
+	const struct ipt_entry *e;
+	const struct xt_entry_target *t;
+	unsigned left = w->info->size - off;
+
+	if (off % __alignof__(struct ipt_entry) != 0 || off > w->info->size ||
+	    left < sizeof(*e))
+		return NULL;
+	e = (const void *)(w->base + off);
+	if (e->target_offset < sizeof(*e) || e->next_offset > left ||
+	    e->next_offset < e->target_offset + sizeof(*t))
+		return NULL;
+	t = (const void *)(w->base + off + e->target_offset);
+	if (t->u.target_size < sizeof(*t) ||
+	    t->u.target_size > e->next_offset - e->target_offset)
+		return NULL;
+	return e;
+}
+
+static const struct xt_entry_target *raw_target(const struct ipt_entry *e)
+{
+	return (const void *)((const char *)e + e->target_offset);
+}
+
+/* The chain name an ERROR entry (a user chain's head, or the table's
+ * end) carries, into @label; false for any other entry. */
+static bool raw_error_name(const struct ipt_entry *e, xt_chainlabel label)
+{
+	const struct xt_error_target *t = (const void *)raw_target(e);
+
+	if (t->target.u.target_size < sizeof(*t) ||
+	    strncmp(t->target.u.user.name, XT_ERROR_TARGET,
+		    sizeof(t->target.u.user.name)) != 0)
+		return false;
+	memset(label, 0, sizeof(xt_chainlabel));
+	memcpy(label, t->errorname,
+	       strnlen(t->errorname, sizeof(t->errorname)));
+	return true;
+}
+
+/* The built-in chain whose hook enters the table at @off, or -1. */
+static int raw_hook_at(const struct raw_walk *w, unsigned off)
+{
+	for (int hook = 0; hook < NF_INET_NUMHOOKS; hook++)
+		if ((w->info->valid_hooks & 1u << hook) &&
+		    w->info->hook_entry[hook] == off)
+			return hook;
+	return -1;
+}
+
+/* Start a chain at @first: built in for @hook >= 0, else user chain
+ * @label.  False when the model has no such chain. */
+static bool raw_chain_open(struct raw_walk *w, int hook, const char *label,
+			   unsigned first)
+{
+	const struct chain *c;
+
+	c = table_find_chain(w->model,
+			     hook >= 0 ? hook_chain_name(hook) : label);
+	if (!c || c->hook != hook || w->nchains == w->model->nchains)
+		return false;
+	w->chains[w->nchains].model = c;
+	w->chains[w->nchains].first = first;
+	w->chains[w->nchains].foot = first;
+	w->nchains++;
+	return true;
+}
+
+/* End the open chain at @foot, the entry before the next chain's start.
+ * A built-in chain ends at its hook's underflow (the policy). */
+static bool raw_chain_close(struct raw_walk *w, unsigned foot)
+{
+	struct raw_chain *rc = &w->chains[w->nchains - 1];
+	int hook = rc->model->hook;
+
+	if (foot < rc->first)
+		return false; /* a user chain without its RETURN */
+	rc->foot = foot;
+	return hook < 0 || w->info->underflow[hook] == foot;
+}
+
+/*
+ * Cut the blob into chains as libiptc's parse does: a chain starts at a
+ * hook's entry point or after an ERROR head; it ends just before the next
+ * start; the last entry is an ERROR entry of its own.  Each chain is
+ * bound to the model's chain of that name.  False when the blob is not
+ * laid out that way or has a chain the model lacks.
+ */
+static bool raw_split(struct raw_walk *w)
+{
+	unsigned off = 0, prev = 0, size = w->info->size;
+	xt_chainlabel label;
+
+	while (off < size) {
+		const struct ipt_entry *e = raw_entry(w, off);
+		int hook;
+		bool head;
+
+		if (!e)
+			return false;
+		hook = raw_hook_at(w, off);
+		head = raw_error_name(e, label);
+		if (hook >= 0 && head)
+			return false;
+		if ((hook >= 0 || head) && w->nchains > 0 &&
+		    !raw_chain_close(w, prev))
+			return false;
+		if (head && off + e->next_offset == size)
+			return true; /* the table's end */
+		if (hook >= 0 || head) {
+			if (!raw_chain_open(w, hook, label,
+					    head ? off + e->next_offset : off))
+				return false;
+		} else if (w->nchains == 0) {
+			return false; /* an entry before any chain */
+		}
+		prev = off;
+		off += e->next_offset;
+	}
+	return false; /* no end */
+}
+
+static int model_ptr_cmp(const void *a, const void *b)
+{
+	const struct chain *x = *(const struct chain *const *)a;
+	const struct chain *y = *(const struct chain *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* True when every chain of the model was found, each exactly once. */
+static bool raw_chains_all(const struct raw_walk *w)
+{
+	const struct chain **seen;
+	bool all = w->nchains == w->model->nchains;
+
+	if (!all || w->nchains < 2)
+		return all;
+	seen = malloc(w->nchains * sizeof(*seen));
+	if (!seen)
+		return false;
+	for (size_t i = 0; i < w->nchains; i++)
+		seen[i] = w->chains[i].model;
+	qsort(seen, w->nchains, sizeof(*seen), model_ptr_cmp);
+	for (size_t i = 1; all && i < w->nchains; i++)
+		all = seen[i] != seen[i - 1];
+	free(seen);
+	return all;
+}
+
+static int raw_chain_cmp(const void *key, const void *elem)
+{
+	unsigned off = *(const unsigned *)key;
+	const struct raw_chain *rc = elem;
+
+	return off < rc->first ? -1 : off > rc->first;
+}
+
+/*
+ * The name libiptc gives a standard target with @verdict (iptc_get_target)
+ * into @name, zero-padded: the verdict's label, "" for a fall-through to
+ * @next (the following entry), or the user chain a jump lands on.  False
+ * for anything else.
+ */
+static bool raw_verdict_name(const struct raw_walk *w, int verdict,
+			     unsigned next, char *name, size_t size)
+{
+	const struct raw_chain *to;
+	const char *label = NULL;
+
+	memset(name, 0, size);
+	if (verdict < 0) {
+		switch (verdict) {
+		case -NF_ACCEPT - 1:
+			label = IPTC_LABEL_ACCEPT;
+			break;
+		case -NF_DROP - 1:
+			label = IPTC_LABEL_DROP;
+			break;
+		case -NF_QUEUE - 1:
+			label = IPTC_LABEL_QUEUE;
+			break;
+		case XT_RETURN:
+			label = IPTC_LABEL_RETURN;
+			break;
+		}
+		if (label)
+			snprintf(name, size, "%s", label);
+		return label != NULL;
+	}
+	if ((unsigned)verdict == next)
+		return true; /* a fall-through: "" */
+	to = bsearch(&(unsigned){ (unsigned)verdict }, w->chains, w->nchains,
+		     sizeof(*w->chains), raw_chain_cmp);
+	if (!to || to->model->hook >= 0)
+		return false; /* mid-chain, or a built-in chain */
+	/* A chain name (CHAIN_NAME_MAX) always fits a target's name. */
+	memcpy(name, to->model->name, strnlen(to->model->name, size - 1));
+	return true;
+}
+
+/* The kernel's name field @k (what follows its NUL is left over from the
+ * kernel's own copy) against the model's zero-padded @m. */
+static bool name_same(const char *k, const char *m, size_t size)
+{
+	size_t len = strnlen(k, size);
+
+	if (memcmp(k, m, len) != 0)
+		return false;
+	for (size_t i = len; i < size; i++)
+		if (m[i] != '\0')
+			return false;
+	return true;
+}
+
+/* Whether a rule or policy that stays keeps the kernel's counters, as
+ * plan.c decides for PLAN_COUNTERS_APPLY: the model gives none, or the
+ * same ones. */
+static bool raw_counters_kept(const struct xt_counters *kernel,
+			      const struct xt_counters *model)
+{
+	return (model->pcnt == 0 && model->bcnt == 0) ||
+	       (model->pcnt == kernel->pcnt && model->bcnt == kernel->bcnt);
+}
+
+/* A match (or a target that is not standard: the header is the same) of
+ * the kernel, with @room bytes of its entry left, against the model's. */
+static bool raw_ext_same(const struct xt_entry_match *k,
+			 const struct xt_entry_match *m, size_t room)
+{
+	size_t size = k->u.match_size;
+
+	return size >= sizeof(*k) && size <= room && size == m->u.match_size &&
+	       name_same(k->u.user.name, m->u.user.name,
+			 sizeof(k->u.user.name)) &&
+	       k->u.user.revision == m->u.user.revision &&
+	       memcmp(k->data, m->data, size - sizeof(*k)) == 0;
+}
+
+/*
+ * The targets of kernel entry @ke at @off and model entry @me.  The
+ * kernel's standard target has no name and a verdict or offset; the
+ * model's names the verdict or chain and holds verdict 0 (as handle_read
+ * makes it: entry_copy).
+ */
+static bool raw_target_same(const struct raw_walk *w, unsigned off,
+			    const struct ipt_entry *ke,
+			    const struct ipt_entry *me)
+{
+	const struct xt_standard_target *kt = (const void *)raw_target(ke);
+	const struct xt_standard_target *mt = (const void *)raw_target(me);
+	size_t tail = offsetof(struct xt_standard_target, verdict) +
+		      sizeof(kt->verdict);
+	char name[sizeof(kt->target.u.user.name)];
+
+	if (kt->target.u.user.name[0] != '\0')
+		return raw_ext_same((const void *)kt, (const void *)mt,
+				    ke->next_offset - ke->target_offset);
+	return kt->target.u.target_size == STANDARD_TARGET_SIZE &&
+	       mt->target.u.target_size == STANDARD_TARGET_SIZE &&
+	       raw_verdict_name(w, kt->verdict, off + ke->next_offset, name,
+				sizeof(name)) &&
+	       name_same(name, mt->target.u.user.name, sizeof(name)) &&
+	       kt->target.u.user.revision == mt->target.u.user.revision &&
+	       mt->verdict == 0 &&
+	       memcmp((const char *)kt + tail, (const char *)mt + tail,
+		      STANDARD_TARGET_SIZE - tail) == 0;
+}
+
+/* Kernel entry @ke at @off against model rule @me, byte for byte but for
+ * the counters, comefrom and nfcache, as rule_entries_equal compares the
+ * rules handle_read makes. */
+static bool raw_rule_same(const struct raw_walk *w, unsigned off,
+			  const struct ipt_entry *ke,
+			  const struct ipt_entry *me)
+{
+	if (memcmp(&ke->ip, &me->ip, sizeof(ke->ip)) != 0 ||
+	    ke->target_offset != me->target_offset ||
+	    ke->next_offset != me->next_offset ||
+	    !raw_counters_kept(&ke->counters, &me->counters))
+		return false;
+	for (unsigned m = sizeof(*ke); m < ke->target_offset;) {
+		const struct xt_entry_match *km =
+			(const void *)((const char *)ke + m);
+		const struct xt_entry_match *mm =
+			(const void *)((const char *)me + m);
+
+		if (!raw_ext_same(km, mm, ke->target_offset - m))
+			return false;
+		m += km->u.match_size;
+	}
+	return raw_target_same(w, off, ke, me);
+}
+
+/* The verdict of a chain's foot entry: a standard target without
+ * matches.  False for anything else. */
+static bool raw_foot_verdict(const struct ipt_entry *e, int *verdict)
+{
+	const struct xt_standard_target *t = (const void *)raw_target(e);
+
+	if (e->target_offset != sizeof(*e) ||
+	    t->target.u.target_size != STANDARD_TARGET_SIZE ||
+	    t->target.u.user.name[0] != '\0')
+		return false;
+	*verdict = t->verdict;
+	return true;
+}
+
+/* A chain's foot: a built-in chain's policy and its counters, a user
+ * chain's RETURN. */
+static bool raw_foot_same(const struct raw_walk *w, const struct raw_chain *rc)
+{
+	const struct ipt_entry *e = (const void *)(w->base + rc->foot);
+	const struct chain *c = rc->model;
+	int verdict;
+
+	if (!raw_foot_verdict(e, &verdict))
+		return false;
+	if (c->hook < 0)
+		return verdict == XT_RETURN;
+	if (verdict !=
+	    (c->policy == POLICY_DROP ? -NF_DROP - 1 : -NF_ACCEPT - 1))
+		return false;
+	return raw_counters_kept(&e->counters, &c->policy_counters);
+}
+
+/* One chain: the same rules in the same order, and the same foot. */
+static bool raw_chain_same(const struct raw_walk *w, const struct raw_chain *rc)
+{
+	const struct chain *c = rc->model;
+	size_t k = 0;
+
+	for (unsigned off = rc->first; off < rc->foot; k++) {
+		const struct ipt_entry *e = (const void *)(w->base + off);
+
+		if (k == c->nrules ||
+		    !raw_rule_same(w, off, e, c->rules[k].entry))
+			return false;
+		off += e->next_offset;
+	}
+	return k == c->nrules && raw_foot_same(w, rc);
+}
+
+/*
+ * True when the kernel's table @rt holds exactly @model as the slow path
+ * would find it (iptc_init, handle_read, plan_table with
+ * PLAN_COUNTERS_APPLY): the same chains (by name: libiptc orders user
+ * chains its own way), policies and rules, and no counters to write.
+ * False when anything differs, or is laid out unlike what libiptc
+ * writes: the slow path then decides.
+ */
+static bool raw_table_same(const struct table *model,
+			   const struct raw_table *rt)
+{
+	struct raw_walk w = {
+		.model = model,
+		.info = &rt->info,
+		.base = (const char *)rt->blob->entrytable,
+	};
+	bool same;
+
+	if (rt->info.valid_hooks != model->valid_hooks || model->nchains == 0)
+		return false;
+	w.chains = malloc(model->nchains * sizeof(*w.chains));
+	if (!w.chains)
+		return false;
+	same = raw_split(&w) && raw_chains_all(&w);
+	for (size_t i = 0; same && i < w.nchains; i++)
+		same = raw_chain_same(&w, &w.chains[i]);
+	free(w.chains);
+	return same;
+}
+
 /* ---- the transaction ---- */
 
 static const struct src_loc *table_loc(const struct table *t)
@@ -793,6 +1283,29 @@ static struct xtc_handle *txn_open(struct txn *x, struct table_txn *tt,
 			  f);
 }
 
+/*
+ * The fast path for table @tt: true when the kernel holds exactly its
+ * model already, found with one raw read, without libiptc (whose
+ * iptc_init parses the whole table) and without a model of the live
+ * table.  Only for the plain case: a table the kernel holds (reading it
+ * raw would instantiate it otherwise), no preserve globs (the live
+ * chains they keep are merged in first), not putting tables back (whose
+ * counters may have to be written).  Anything else, and any difference,
+ * goes the slow way, which reports exactly as before.
+ */
+static bool txn_unchanged(const struct txn *x, const struct table_txn *tt)
+{
+	struct raw_table rt;
+	bool same;
+
+	if (x->opt->restore || tt->model->npreserve > 0 || !tt->existed)
+		return false;
+	same = raw_table_read(tt->model->name, &rt) == 0 &&
+	       raw_table_same(tt->model, &rt);
+	raw_table_free(&rt);
+	return same;
+}
+
 /* Read every named table and plan and build its new contents in memory.
  * Nothing reaches the kernel; on failure nothing was changed (a table
  * the kernel did not hold may have been instantiated, empty). */
@@ -804,6 +1317,8 @@ static int txn_prepare(struct txn *x)
 		struct table_txn *tt = &x->tables[i];
 
 		tt->existed = commit_table_loaded(tt->model->name);
+		if (txn_unchanged(x, tt))
+			continue; /* its plan stays empty: not committed */
 		tt->h = txn_open(x, tt, &f);
 		if (!tt->h) {
 			x->report->failed_table = tt->model->name;
