@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * commit.h - the only door to the kernel.  Takes the xtables lock, reads
- * every named table of a ruleset, plans the change (plan.h), edits only
- * what differs, commits each changed table with one libiptc commit,
- * retries when the kernel says EAGAIN, and puts back the tables already
- * committed when a later one fails.  Also reads the live tables for diff
- * and save.
+ * every named table of a ruleset (a table equal to its model is found
+ * with one raw read and goes no further), plans the change (plan.h),
+ * edits only what differs, commits each changed table with one libiptc
+ * commit, retries when the kernel says EAGAIN, and puts back the tables
+ * already committed when a later one fails.  Also reads the live tables
+ * for diff and save.
  */
 #ifndef IPTLOAD_COMMIT_H
 #define IPTLOAD_COMMIT_H

@@ -106,6 +106,20 @@ int plan_merge(struct table *out, const struct table *base,
 	       bool strict, struct diag_list *dl);
 
 /*
+ * What is to be committed for @base, as plan_merge makes it, without a
+ * copy when there is nothing to merge (no globs, or no @live table):
+ * then @base itself is returned and @out is left alone; otherwise @out,
+ * made by plan_merge.  The result shares @base's storage in the first
+ * case, so it lives as long as @base does and the caller frees only
+ * @out, as always.  NULL when the merge fails (errors in @dl).
+ */
+const struct table *plan_target(struct table *out, const struct table *base,
+				const struct table *live,
+				const char (*globs)[XT_TABLE_MAXNAMELEN],
+				size_t nglobs, bool strict,
+				struct diag_list *dl);
+
+/*
  * The config-only part of plan_merge's strict check: a user chain the
  * config makes may not match one of its table's preserve globs (it would
  * be both written and kept).  Errors at the chain go to @dl; returns 0 or

@@ -800,6 +800,13 @@ static int merge_check_jumps(struct merge *m)
 	return rc;
 }
 
+/* Whether a merge can add anything to the base: only live chains that
+ * globs keep can. */
+static bool plan_merge_needed(const struct table *live, size_t nglobs)
+{
+	return nglobs > 0 && live;
+}
+
 int plan_merge(struct table *out, const struct table *base,
 	       const struct table *live,
 	       const char (*globs)[XT_TABLE_MAXNAMELEN], size_t nglobs,
@@ -814,7 +821,7 @@ int plan_merge(struct table *out, const struct table *base,
 			   .dl = dl };
 	int rc;
 
-	if (nglobs == 0 || !live) {
+	if (!plan_merge_needed(live, nglobs)) {
 		plan_table_copy(out, base);
 		return 0;
 	}
@@ -832,6 +839,21 @@ int plan_merge(struct table *out, const struct table *base,
 	if (merge_check_jumps(&m) < 0)
 		rc = -1;
 	return rc;
+}
+
+const struct table *plan_target(struct table *out, const struct table *base,
+				const struct table *live,
+				const char (*globs)[XT_TABLE_MAXNAMELEN],
+				size_t nglobs, bool strict,
+				struct diag_list *dl)
+{
+	/* Nothing to merge: plan against the model itself rather than a deep
+	 * copy of it (one allocation per rule). */
+	if (!plan_merge_needed(live, nglobs))
+		return base;
+	if (plan_merge(out, base, live, globs, nglobs, strict, dl) < 0)
+		return NULL;
+	return out;
 }
 
 /* ---- printing ---- */
