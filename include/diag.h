@@ -20,6 +20,7 @@ struct source {
 	char *name;
 	char *text;
 	size_t len;
+	size_t mapped; /* @text is a bigmem buffer of this size, or 0 */
 };
 
 /*

@@ -105,6 +105,12 @@ void parsed_cmd_free(struct parsed_cmd *pc);
 
 /* Encode the rule of @pc for source @si and destination @di, targeting
  * @target_name ("" for none).  Returns a malloc'd entry. */
+/* encode_entry in two steps, for memory the caller provides (zeroed, of
+ * encode_entry_size bytes). */
+size_t encode_entry_size(const struct parsed_cmd *pc);
+void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
+		       struct ipt_entry *e);
+
 struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
 			       size_t di);
 

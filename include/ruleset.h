@@ -51,6 +51,7 @@ struct rule {
 	 * the validator's message about directions and hooks. */
 	struct src_loc dir_loc;
 	unsigned dir_width;
+	bool pooled; /* @entry is in the table's pool (table_entry_new) */
 };
 
 /* A built-in chain (hook >= 0, has a policy) or a user chain (hook -1). */
@@ -85,6 +86,7 @@ struct table {
 	size_t nchains;
 	size_t capacity;
 	struct chain_index *index;
+	struct entry_pool *pool; /* the builder's entries: table_entry_new */
 	/* The globs of the block's "preserve GLOB" lines: the kernel's user
 	 * chains whose names match are kept as they are, with the rules that
 	 * jump to them (plan.c).  Fixed size, so that the model owns no
@@ -118,6 +120,10 @@ void table_delete_chain(struct table *t, struct chain *c);
 void table_rename_chain(struct table *t, struct chain *c, const char *name);
 
 /* The user chain the rule jumps or goes to, or NULL. */
+/* A zeroed entry of @size bytes that lives as long as the table's rules
+ * (until table_reset or ruleset_free); the rule that holds it is pooled. */
+struct ipt_entry *table_entry_new(struct table *t, size_t size);
+
 struct chain *rule_jump_chain(const struct table *t, const struct ipt_entry *e);
 
 /* Insert @r at 0-based @pos (pos == nrules appends); takes the entry. */

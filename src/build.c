@@ -364,10 +364,13 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 }
 
 /* The rule for source @si and destination @di, with its locations. */
-static struct rule make_rule(const struct parsed_cmd *pc, size_t si, size_t di,
-			     const struct src_loc *loc)
+static struct rule make_rule(struct table *t, const struct parsed_cmd *pc,
+			     size_t si, size_t di, const struct src_loc *loc)
 {
-	struct rule r = { .loc = *loc, .entry = encode_entry(pc, si, di) };
+	struct rule r = { .loc = *loc, .pooled = true };
+
+	r.entry = table_entry_new(t, encode_entry_size(pc));
+	encode_entry_into(pc, si, di, r.entry);
 
 	for (size_t k = 0; k < pc->nmatches; k++)
 		if (pc->matches[k].blame.text) {
@@ -384,7 +387,7 @@ static void insert_pairs(struct table *t, struct chain *c, size_t pos,
 
 	for (size_t si = 0; si < ns; si++)
 		for (size_t di = 0; di < nd; di++) {
-			struct rule r = make_rule(pc, si, di, loc);
+			struct rule r = make_rule(t, pc, si, di, loc);
 
 			chain_insert_rule(t, c, pos, r);
 			if (pc->op == OP_APPEND)
@@ -455,7 +458,7 @@ static int rule_command(struct builder *b, struct table *t,
 					  pc->op_arg->width,
 					  "-R takes one source and one "
 					  "destination, not a list");
-		chain_replace_rule(t, c, n - 1, make_rule(pc, 0, 0, loc));
+		chain_replace_rule(t, c, n - 1, make_rule(t, pc, 0, 0, loc));
 		return 0;
 	default: /* OP_DELETE by rule */
 		return delete_rule_spec(b, t, c, pc);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "diag.h"
 
 void diag_list_init(struct diag_list *dl)
@@ -360,12 +361,30 @@ static char *untrusted(const struct stat *st)
 	return NULL;
 }
 
+/* Double the room for @src's text (a file that grew since fstat, or
+ * standard input), in a plain buffer. */
+static void source_grow(struct source *src, size_t *cap)
+{
+	char *more = malloc(*cap * 2);
+
+	if (!more)
+		abort();
+	memcpy(more, src->text, src->len);
+	if (src->mapped)
+		bigmem_free(src->text, src->mapped);
+	else
+		free(src->text);
+	src->text = more;
+	src->mapped = 0;
+	*cap *= 2;
+}
+
 struct source *source_read(const char *path, char **why)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	FILE *f = is_stdin ? stdin : fopen(path, "r");
 	struct source *src;
-	struct stat st;
+	struct stat st = { 0 };
 	size_t cap = 4096, n;
 
 	*why = NULL;
@@ -387,9 +406,19 @@ struct source *source_read(const char *path, char **why)
 	if (!src)
 		abort();
 	src->name = strdup(is_stdin ? "<stdin>" : path);
-	src->text = malloc(cap);
-	if (!src->name || !src->text)
+	if (!src->name)
 		abort();
+	/* A big file goes straight into huge pages (bigmem.h), with room
+	 * for what fstat said and the NUL. */
+	if (!is_stdin && st.st_size >= (off_t)BIGMEM_PAGE &&
+	    st.st_size <= SOURCE_MAX_BYTES) {
+		src->text = bigmem_alloc((size_t)st.st_size + 2, &src->mapped);
+		cap = src->mapped;
+	} else {
+		src->text = malloc(cap);
+		if (!src->text)
+			abort();
+	}
 	while ((n = fread(src->text + src->len, 1, cap - src->len - 1, f)) >
 	       0) {
 		src->len += n;
@@ -398,12 +427,8 @@ struct source *source_read(const char *path, char **why)
 				      SOURCE_MAX_BYTES >> 20);
 			break;
 		}
-		if (cap - src->len - 1 == 0) {
-			cap *= 2;
-			src->text = realloc(src->text, cap);
-			if (!src->text)
-				abort();
-		}
+		if (cap - src->len - 1 == 0)
+			source_grow(src, &cap);
 	}
 	if (!*why && ferror(f))
 		*why = reason("%s", strerror(errno));
@@ -422,6 +447,9 @@ void source_free(struct source *src)
 	if (!src)
 		return;
 	free(src->name);
-	free(src->text);
+	if (src->mapped)
+		bigmem_free(src->text, src->mapped);
+	else
+		free(src->text);
 	free(src);
 }

@@ -1970,24 +1970,49 @@ int encode_check_matches(const struct parsed_cmd *pc, struct diag_list *dl)
 	return 0;
 }
 
-struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
-			       size_t di)
+/* The matches' part of the entry, and the target's. */
+static size_t matches_size(const struct parsed_cmd *pc)
 {
-	size_t size = sizeof(struct ipt_entry), off;
-	const size_t tsize =
-		pc->ext_target ? pc->ext_target->u.target_size :
-				 XT_ALIGN(sizeof(struct xt_standard_target));
-	struct xt_entry_target *tg;
-	struct ipt_entry *e;
+	size_t size = 0;
 
 	for (size_t k = 0; k < pc->nmatches; k++)
 		size += pc->matches[k].blob ?
 				pc->matches[k].blob->u.match_size :
 				XT_ALIGN(sizeof(struct xt_entry_match)) +
 					XT_ALIGN(pc->matches[k].def->size);
-	e = calloc(1, size + tsize);
+	return size;
+}
+
+static size_t target_size(const struct parsed_cmd *pc)
+{
+	return pc->ext_target ? pc->ext_target->u.target_size :
+				XT_ALIGN(sizeof(struct xt_standard_target));
+}
+
+size_t encode_entry_size(const struct parsed_cmd *pc)
+{
+	return sizeof(struct ipt_entry) + matches_size(pc) + target_size(pc);
+}
+
+struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
+			       size_t di)
+{
+	struct ipt_entry *e = calloc(1, encode_entry_size(pc));
+
 	if (!e)
 		abort();
+	encode_entry_into(pc, si, di, e);
+	return e;
+}
+
+void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
+		       struct ipt_entry *e)
+{
+	const size_t size = sizeof(struct ipt_entry) + matches_size(pc);
+	const size_t tsize = target_size(pc);
+	struct xt_entry_target *tg;
+	size_t off;
+
 	e->ip = pc->ip;
 	if (pc->nsrcs) {
 		e->ip.src = pc->srcs[si].addr;
@@ -2023,11 +2048,10 @@ struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
 	tg = (void *)((char *)e + size);
 	if (pc->ext_target) {
 		memcpy(tg, pc->ext_target, tsize);
-		return e;
+		return;
 	}
 	tg->u.user.target_size = (uint16_t)tsize;
 	if (pc->target)
 		strncpy(tg->u.user.name, pc->target->text,
 			sizeof(tg->u.user.name) - 1);
-	return e;
 }

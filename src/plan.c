@@ -530,6 +530,7 @@ static void copy_rule(struct table *t, struct chain *c, const struct rule *r)
 	struct rule copy = *r;
 
 	copy.entry = entry_dup(r->entry);
+	copy.pooled = false;
 	chain_insert_rule(t, c, c->nrules, copy);
 }
 
@@ -756,6 +757,7 @@ static void merge_jumps(struct merge *m, const struct chain *lc,
 		/* Anchors only grow along the live chain, so the jumps keep
 		 * their order among themselves. */
 		copy.entry = entry_dup(copy.entry);
+		copy.pooled = false;
 		chain_insert_rule(m->out, oc, anchor + inserted, copy);
 		inserted++;
 	}
