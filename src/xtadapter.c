@@ -42,6 +42,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,13 +205,40 @@ static void adapter_fini(void)
 	capture_close(&out_capture);
 }
 
+/*
+ * An extension's own code can divide by zero on values it let through
+ * (libxt_hashlimit on "--hashlimit-upto 1b/s --hashlimit-burst 1b":
+ * iptables-legacy dies of SIGFPE there).  Inside a guarded call that is
+ * an error of the rule, not the end of iptload; anywhere else the default
+ * action (the faulting instruction runs again, and the process dies).
+ * Installed with SA_NODEFER, so that jumping out leaves SIGFPE unblocked.
+ */
+static void adapter_sigfpe(int sig)
+{
+	static const char msg[] = "the extension divided by zero on these "
+				  "values (iptables-legacy dies of SIGFPE on "
+				  "this rule)";
+
+	if (!adapter_jump) {
+		signal(sig, SIG_DFL);
+		return;
+	}
+	memcpy(adapter_message, msg, sizeof(msg));
+	siglongjmp(*adapter_jump, 1);
+}
+
 /* Load libxtables once per process; unloaded at exit. */
 static void adapter_init(void)
 {
+	struct sigaction sa = { .sa_handler = adapter_sigfpe,
+				.sa_flags = SA_NODEFER };
+
 	if (adapter_ready)
 		return;
 	if (xtables_init_all(&adapter_globals, NFPROTO_IPV4) < 0)
 		abort();
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGFPE, &sa, NULL);
 	atexit(adapter_fini);
 	adapter_ready = true;
 }
