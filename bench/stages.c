@@ -38,6 +38,7 @@
 #include "commit.h"
 #include "diag.h"
 #include "expand.h"
+#include "pipeline.h"
 #include "reader.h"
 #include "ruleset.h"
 #include "validate.h"
@@ -205,35 +206,10 @@ static size_t count_rules(const struct ruleset *rs)
 	return n;
 }
 
-/* main.c's pipeline: statement by statement into the builder. */
-struct pipeline {
-	struct expander *ex;
-	struct builder *b;
-	struct diag_list *dl;
-	int status;
-};
-
-static void pipe_command(const struct cmd *c, void *arg)
-{
-	struct pipeline *p = arg;
-
-	if (builder_add(p->b, c) < 0)
-		p->status = -1;
-}
-
-static void pipe_stmt(struct stmt *s, void *arg)
-{
-	struct pipeline *p = arg;
-	struct cmd_sink out = { .emit = pipe_command, .arg = p };
-
-	if (expander_take(p->ex, s, &out, p->dl) < 0)
-		p->status = -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct commit_options copt = { .wait_seconds = 10 };
-	struct pipeline p = { 0 };
+	struct builder *b;
 	bool commit = argc == 3 && strcmp(argv[1], "--commit") == 0;
 	struct expander *ex;
 	struct diag_list dl;
@@ -259,13 +235,9 @@ int main(int argc, char **argv)
 	ex = expander_new();
 	diag_list_init(&dl);
 	ruleset_init(&rs);
-	p = (struct pipeline){ .ex = ex,
-			       .b = builder_new(&rs, &dl),
-			       .dl = &dl };
-	expander_start(ex, src);
-	rc |= reader_each(src, pipe_stmt, &p, &dl);
-	rc |= p.status;
-	rc |= builder_finish(p.b);
+	b = builder_new(&rs, &dl);
+	rc |= pipeline_run(src, ex, b, &dl);
+	rc |= builder_finish(b);
 	rules = count_rules(&rs);
 	stage_done("parse", &m);
 	if (rc == 0)

@@ -18,6 +18,7 @@
 #include "expand.h"
 #include "nftcheck.h"
 #include "oplog.h"
+#include "pipeline.h"
 #include "plan.h"
 #include "print.h"
 #include "reader.h"
@@ -365,39 +366,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 }
 
 /* Reader, expander, builder, validator: the config to a ruleset. */
-/* The pipeline, statement by statement: each statement the reader
- * finishes is expanded, and each command the expander makes is built
- * into the model at once.  So a big ruleset is never held as statements
- * or commands all at once, only as the model. */
-struct pipeline {
-	struct expander *ex;
-	struct builder *b;
-	struct diag_list *dl;
-	int status;
-};
-
-static void pipe_command(const struct cmd *c, void *arg)
-{
-	struct pipeline *p = arg;
-
-	if (builder_add(p->b, c) < 0)
-		p->status = -1;
-}
-
-static void pipe_stmt(struct stmt *s, void *arg)
-{
-	struct pipeline *p = arg;
-	struct cmd_sink out = { .emit = pipe_command, .arg = p };
-
-	if (expander_take(p->ex, s, &out, p->dl) < 0)
-		p->status = -1;
-}
-
 static int load_config(const struct options *o, struct source *src,
 		       struct expander *ex, struct ruleset *rs,
 		       struct diag_list *dl)
 {
-	struct pipeline p = { .ex = ex, .dl = dl };
+	struct builder *b;
 	int rc = 0;
 
 	/* interfaces: a value not known yet is no error there. */
@@ -406,13 +379,12 @@ static int load_config(const struct options *o, struct source *src,
 	for (size_t i = 0; i < o->ndefines; i++)
 		if (expander_define(ex, o->defines[i], dl) < 0)
 			rc = -1;
-	p.b = builder_new(rs, dl);
+	b = builder_new(rs, dl);
 	if (o->resolve)
-		builder_resolve_names(p.b);
-	expander_start(ex, src);
-	if (reader_each(src, pipe_stmt, &p, dl) < 0 || p.status < 0)
+		builder_resolve_names(b);
+	if (pipeline_run(src, ex, b, dl) < 0)
 		rc = -1;
-	if (builder_finish(p.b) < 0)
+	if (builder_finish(b) < 0)
 		rc = -1;
 	if (rc == 0 && validate_ruleset(rs, dl) < 0)
 		rc = -1;

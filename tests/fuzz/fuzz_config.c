@@ -6,7 +6,7 @@
  *
  * Each input goes through both forms of the pipeline: the staged one
  * (reader_read, expander_run, build_ruleset: the unit tests') and the
- * streamed one main.c runs (reader_each, expander_take, builder_add).
+ * streamed one main.c runs (pipeline_run).
  * They must agree on every diagnostic and every rule, or the target
  * traps.
  */
@@ -18,6 +18,7 @@
 #include "build.h"
 #include "diag.h"
 #include "expand.h"
+#include "pipeline.h"
 #include "reader.h"
 #include "ruleset.h"
 #include "validate.h"
@@ -26,7 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct run {
 	struct expander *ex;
-	struct builder *b;
 	struct diag_list dl;
 	struct ruleset rs;
 	int status;
@@ -61,28 +61,12 @@ static void staged(struct run *r, const struct source *src)
 	script_free(&script);
 }
 
-static void to_builder(const struct cmd *c, void *arg)
-{
-	struct run *r = arg;
-
-	if (builder_add(r->b, c) < 0)
-		r->status = -1;
-}
-
-static void to_expander(struct stmt *s, void *arg)
-{
-	struct run *r = arg;
-	struct cmd_sink out = { .emit = to_builder, .arg = r };
-
-	expander_take(r->ex, s, &out, &r->dl);
-}
-
 static void streamed(struct run *r, const struct source *src)
 {
-	r->b = builder_new(&r->rs, &r->dl);
-	expander_start(r->ex, src);
-	reader_each(src, to_expander, r, &r->dl);
-	if (builder_finish(r->b) == 0 && r->status == 0)
+	struct builder *b = builder_new(&r->rs, &r->dl);
+
+	r->status = pipeline_run(src, r->ex, b, &r->dl);
+	if (builder_finish(b) == 0 && r->status == 0)
 		validate_ruleset(&r->rs, &r->dl);
 }
 
