@@ -496,6 +496,24 @@ static const char *policy_name(enum chain_policy p)
 	return p == POLICY_DROP ? "DROP" : "ACCEPT";
 }
 
+/* "preserve GLOB", quoted when the reader would otherwise split it or
+ * see a variable in it (a glob holds no newline: chain names cannot). */
+static void print_preserve(const char *glob, FILE *out)
+{
+	fputs("preserve ", out);
+	if (!strpbrk(glob, " \t'\"$\\#{}")) {
+		fprintf(out, "%s\n", glob);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = glob; *p; p++) {
+		if (strchr("\"$\\", *p))
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+	fputs("\"\n", out);
+}
+
 void print_table(const struct table *t, FILE *out)
 {
 	const struct chain **order;
@@ -520,6 +538,10 @@ void print_table(const struct table *t, FILE *out)
 		else
 			fprintf(out, ":%s - [0:0]\n", c->name);
 	}
+	/* A config's preserve lines, so that what print writes loads as the
+	 * config would (the kernel's tables have none). */
+	for (unsigned k = 0; k < t->npreserve; k++)
+		print_preserve(t->preserve[k], out);
 	for (i = 0; i < t->nchains; i++) {
 		for (j = 0; j < order[i]->nrules; j++) {
 			print_rule(t, order[i]->name, order[i]->rules[j].entry,

@@ -165,6 +165,30 @@ static void test_policies_and_counters(void **state)
 	ruleset_free(&rs);
 }
 
+/* A config's preserve globs come back as preserve lines, quoted where the
+ * reader needs it. */
+static void test_preserve(void **state)
+{
+	struct ruleset rs;
+	struct table *t;
+	char *text;
+
+	ruleset_init(&rs);
+	t = ruleset_table(&rs, "filter");
+	strcpy(t->preserve[t->npreserve++], "f2b-*");
+	strcpy(t->preserve[t->npreserve++], "a b$\"");
+	text = capture_table(t);
+	assert_string_equal(text, "*filter\n"
+				  ":INPUT ACCEPT [0:0]\n"
+				  ":FORWARD ACCEPT [0:0]\n"
+				  ":OUTPUT ACCEPT [0:0]\n"
+				  "preserve f2b-*\n"
+				  "preserve \"a b\\$\\\"\"\n"
+				  "COMMIT\n");
+	free(text);
+	ruleset_free(&rs);
+}
+
 /* User chains in strcmp order whatever their creation order, rules chain
  * by chain in the same order, built-in chains first. */
 static void test_chain_order(void **state)
@@ -725,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_empty_table),
 		cmocka_unit_test(test_policies_and_counters),
 		cmocka_unit_test(test_chain_order),
+		cmocka_unit_test(test_preserve),
 		cmocka_unit_test(test_table_order),
 		cmocka_unit_test(test_nothing_named),
 		cmocka_unit_test(test_addresses),
