@@ -52,10 +52,14 @@ static void staged(struct run *r, const struct source *src)
 {
 	struct script script = { 0 };
 	struct cmd_list cmds = { 0 };
+	int rc = reader_read(src, &script, &r->dl);
 
-	reader_read(src, &script, &r->dl);
-	expander_run(r->ex, &script, &cmds, &r->dl);
-	if (build_ruleset(&r->rs, &cmds, &r->dl) == 0)
+	/* As main.c validates: only what every stage accepted. */
+	if (expander_run(r->ex, &script, &cmds, &r->dl) < 0)
+		rc = -1;
+	if (build_ruleset(&r->rs, &cmds, &r->dl) < 0)
+		rc = -1;
+	if (rc == 0)
 		validate_ruleset(&r->rs, &r->dl);
 	cmd_list_free(&cmds);
 	script_free(&script);
