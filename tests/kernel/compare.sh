@@ -2,19 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # compare.sh IPTLOAD CASE... - the kernel oracle: iptload against
-# iptables-legacy, each in its own fresh network namespace.  Prints TAP.
+# iptables-legacy and ip6tables-legacy, each in its own fresh network
+# namespace.  Prints TAP.
 #
-# CASE kinds, by name:
+# CASE kinds, by name (the family switch is the suffix; see lib.sh,
+# oracle_load and iptload_family):
 #   X.rules         iptables-save text; oracle: iptables-legacy-restore < X
 #   X.cmds          one iptables command a line; oracle: iptables-legacy,
 #                   line by line.  iptload takes the same file as its config.
-#   X.bad.rules     both must refuse: iptload exits 2 or 3, says "error",
-#   X.bad.cmds      and leaves a preloaded namespace byte for byte as it
-#                   was; the oracle fails too.
-#   X.strict.rules  iptables-legacy accepts it, iptload deliberately refuses
-#   X.strict.cmds   it: iptload exits 2 and leaves the namespace unchanged.
-#   CONFIG=ORACLE   iptload loads CONFIG, the oracle loads ORACLE (a .rules
-#                   or .cmds file); they must give the same state.
+#   X.rules6        ip6tables-save text; iptload -6 apply X; oracle:
+#                   ip6tables-legacy-restore < X
+#   X.cmds6         one ip6tables command a line; iptload -6 apply X;
+#                   oracle: ip6tables-legacy, line by line
+#   X.cmds46        iptables and ip6tables lines mixed; iptload apply X;
+#                   oracle: each line with the program it names
+#   X.bad.KIND      both must refuse (KIND one of the above): iptload exits
+#                   2 or 3, says "error", and leaves a namespace preloaded
+#                   in both families byte for byte as it was; the oracle
+#                   fails too.
+#   X.strict.KIND   the oracle accepts it, iptload deliberately refuses it:
+#                   iptload exits 2 and leaves the namespace unchanged.
+#   CONFIG=ORACLE   iptload loads CONFIG, the oracle loads ORACLE (a case
+#                   file above, or several joined by "+": a.rules+a.rules6);
+#                   they must give the same state.
+# Snapshots always hold both families, so a v4 case also proves that
+# iptload left IPv6 alone, and the other way round.
 # A good case passes when iptload exits 0 and both namespaces then give the
 # same iptables-legacy-save text AND the same raw table bytes (dump_table).
 #
@@ -163,20 +175,28 @@ check_refused() {
 	result "$name" $ok "$diag"
 }
 
+# readable_all FILE[+FILE...]: every file of an oracle is readable.
+readable_all() {
+	local f
+	for f in ${1//+/ }; do
+		[ -r "$f" ] || return 1
+	done
+}
+
 echo "1..$#"
 for arg; do
 	config=${arg%%=*}
 	oracle=${arg#*=}
 	name=$(basename "$config")
-	[ "$config" = "$arg" ] || name="$name = $(basename "$oracle")"
-	case $config in
-	*.bad.rules | *.bad.cmds) kind=bad ;;
-	*.strict.rules | *.strict.cmds) kind=strict ;;
+	[ "$config" = "$arg" ] || name="$name = $(echo "$oracle" | sed "s#[^+]*/##g")"
+	case $(basename "$config") in
+	*.bad.rules* | *.bad.cmds*) kind=bad ;;
+	*.strict.rules* | *.strict.cmds*) kind=strict ;;
 	*) kind=good ;;
 	esac
 	dir=$(mktemp -d "$work/case.XXXXXX")
 	: >"$dir/diag"
-	if [ ! -r "$config" ] || [ ! -r "$oracle" ]; then
+	if [ ! -r "$config" ] || ! readable_all "$oracle"; then
 		echo "missing case file: $arg" >"$dir/diag"
 		result "$name" 0 "$dir/diag"
 	elif [ $oracle_only = 1 ]; then

@@ -13,14 +13,16 @@
  * can change it between cases:
  *
  *   IPTLOAD_FAIL = ITEM[,ITEM...]
- *   ITEM         = TABLE[.counters]:ERRNO[:FIRST[:COUNT]]
+ *   ITEM         = [ip6/]TABLE[.counters]:ERRNO[:FIRST[:COUNT]]
  *
- * The calls for TABLE (its REPLACEs, or its ADD_COUNTERS with ".counters")
+ * TABLE alone is the IPv4 table (SOL_IP); ip6/TABLE the IPv6 one
+ * (SOL_IPV6), counted apart from it.  The calls for TABLE (its REPLACEs, or its ADD_COUNTERS with ".counters")
  * are numbered from 1 since the variable last changed; calls FIRST (1 by
  * default) to FIRST+COUNT-1 fail with ERRNO (a number or a name such as
  * EINVAL); COUNT 0 or absent means every call from FIRST on.  Examples:
  * "nat:EINVAL", "filter:EAGAIN:1:1" (EAGAIN once), "nat:EINVAL,raw:EIO:2"
- * (nat fails, and so does raw's second commit, the roll-back).
+ * (nat fails, and so does raw's second commit, the roll-back),
+ * "ip6/filter:EPERM" (the IPv6 filter table is refused, IPv4's is not).
  *
  * The test program sees what happened through fail_replace_failed (calls
  * failed since the variable last changed) and can run code just before a
@@ -37,13 +39,14 @@
 
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
 
 #define MAX_ITEMS 8
 
 /* One ITEM of $IPTLOAD_FAIL, and how many matching calls it has seen. */
 struct fail_item {
 	char table[XT_TABLE_MAXNAMELEN];
-	int optname;
+	int level, optname;
 	int err;
 	unsigned first, count;
 	unsigned seen;
@@ -51,8 +54,13 @@ struct fail_item {
 
 /* Calls made to fail since $IPTLOAD_FAIL last changed. */
 unsigned fail_replace_failed;
-/* If set, called just before a commit call that is let through. */
+/* If set, called just before a commit call that is let through.  The
+ * option names are the same numbers in both families (IPT_SO_SET_REPLACE
+ * == IP6T_SO_SET_REPLACE); the family is told by fail_replace_level. */
 void (*fail_replace_before)(const char *table, int optname);
+/* SOL_IP or SOL_IPV6: the level of the call fail_replace_before is told
+ * about. */
+int fail_replace_level;
 
 static struct fail_item items[MAX_ITEMS];
 static size_t nitems;
@@ -90,6 +98,11 @@ static void item_parse(char *text)
 		return;
 	}
 	memset(it, 0, sizeof(*it));
+	it->level = SOL_IP;
+	if (strncmp(table, "ip6/", 4) == 0) {
+		it->level = SOL_IPV6;
+		table += 4;
+	}
 	it->optname = IPT_SO_SET_REPLACE;
 	dot = strchr(table, '.');
 	if (dot && strcmp(dot, ".counters") == 0) {
@@ -127,7 +140,7 @@ static void spec_refresh(void)
 }
 
 /* The errno this call must fail with, or 0 to let it through. */
-static int verdict(const char *table, int optname)
+static int verdict(int level, const char *table, int optname)
 {
 	int err = 0;
 
@@ -136,7 +149,8 @@ static int verdict(const char *table, int optname)
 		struct fail_item *it = &items[i];
 		unsigned n;
 
-		if (it->optname != optname || strcmp(it->table, table) != 0)
+		if (it->level != level || it->optname != optname ||
+		    strcmp(it->table, table) != 0)
 			continue;
 		n = ++it->seen;
 		if (!err && n >= it->first &&
@@ -156,18 +170,24 @@ int setsockopt(int fd, int level, int optname, const void *optval,
 	if (!real)
 		real = (int (*)(int, int, int, const void *,
 				socklen_t))dlsym(RTLD_NEXT, "setsockopt");
-	if (level == SOL_IP && optval && optname == IPT_SO_SET_REPLACE)
+	_Static_assert(IPT_SO_SET_REPLACE == IP6T_SO_SET_REPLACE &&
+			       IPT_SO_SET_ADD_COUNTERS ==
+				       IP6T_SO_SET_ADD_COUNTERS,
+		       "the families number their commit calls alike");
+	if ((level == SOL_IP || level == SOL_IPV6) && optval &&
+	    optname == IPT_SO_SET_REPLACE)
 		table = ((const struct ipt_replace *)optval)->name;
-	else if (level == SOL_IP && optval &&
+	else if ((level == SOL_IP || level == SOL_IPV6) && optval &&
 		 optname == IPT_SO_SET_ADD_COUNTERS)
 		table = ((const struct xt_counters_info *)optval)->name;
 	if (table) {
-		err = verdict(table, optname);
+		err = verdict(level, table, optname);
 		if (err) {
 			fail_replace_failed++;
 			errno = err;
 			return -1;
 		}
+		fail_replace_level = level;
 		if (fail_replace_before)
 			fail_replace_before(table, optname);
 	}
