@@ -94,6 +94,9 @@ struct parsed_cmd {
  * policy match's tunnel addresses (extensions: xtadapter_resolve_names). */
 #define ENCODE_RESOLVE 0x1u
 
+/* The largest entry the kernel can hold: its offsets are 16 bits. */
+#define ENCODE_ENTRY_MAX 65535u
+
 /*
  * Parse @c (args after an optional leading "iptables", and after a leading
  * "[pkts:bytes]") into @pc, with the ENCODE_* @flags.  Errors go to @dl;

@@ -1904,6 +1904,57 @@ static int parse_one(struct cmdline *cl)
 	return -1;
 }
 
+static size_t match_size(const struct encoded_match *m)
+{
+	return m->blob ? m->blob->u.match_size :
+			 XT_ALIGN(sizeof(struct xt_entry_match)) +
+				 XT_ALIGN(m->def->size);
+}
+
+static size_t target_size(const struct parsed_cmd *pc)
+{
+	return pc->ext_target ? pc->ext_target->u.target_size :
+				XT_ALIGN(sizeof(struct xt_standard_target));
+}
+
+/*
+ * The kernel's ipt_entry holds target_offset and next_offset in 16 bits:
+ * a bigger entry cannot be loaded, and its offsets must never be cut.
+ * The error points at the match that takes the entry past the limit.
+ */
+#define TOO_BIG                                                          \
+	"this rule is too big for the kernel: its entry would take %zu " \
+	"bytes, and an iptables rule holds at most %u"
+
+static int check_entry_size(const struct cmd *c, const struct parsed_cmd *pc,
+			    struct diag_list *dl)
+{
+	const size_t tsize = target_size(pc);
+	size_t size = sizeof(struct ipt_entry);
+	const struct arg *at = NULL;
+
+	for (size_t k = 0; k < pc->nmatches; k++) {
+		size += match_size(&pc->matches[k]);
+		if (!at && size + tsize > ENCODE_ENTRY_MAX)
+			at = pc->matches[k].where.text ? &pc->matches[k].where :
+							 NULL;
+	}
+	size += tsize;
+	if (size <= ENCODE_ENTRY_MAX)
+		return 0;
+	if (!at)
+		at = pc->target ? pc->target : pc->op_arg;
+	if (at)
+		diag_error(dl, &at->loc, at->width, TOO_BIG, size,
+			   ENCODE_ENTRY_MAX);
+	else
+		diag_error(dl, &c->loc, 1, TOO_BIG, size, ENCODE_ENTRY_MAX);
+	diag_hint(dl, "a match takes its full size however short its "
+		      "strings are: check part of it in a user chain "
+		      "(-j CHAIN), or use fewer matches");
+	return -1;
+}
+
 int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
 		 unsigned flags, struct diag_list *dl)
 {
@@ -1927,6 +1978,8 @@ int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
 		    pc->matches[k].def->final(&pc->matches[k], dl) < 0)
 			status = -1;
 	if (status == 0 && cl.xr && finish_extensions(&cl) < 0)
+		status = -1;
+	if (status == 0 && check_entry_size(c, pc, dl) < 0)
 		status = -1;
 	/* libxtables holds one rule at a time: let go of this one. */
 	xtadapter_rule_free(cl.xr);
@@ -1976,17 +2029,8 @@ static size_t matches_size(const struct parsed_cmd *pc)
 	size_t size = 0;
 
 	for (size_t k = 0; k < pc->nmatches; k++)
-		size += pc->matches[k].blob ?
-				pc->matches[k].blob->u.match_size :
-				XT_ALIGN(sizeof(struct xt_entry_match)) +
-					XT_ALIGN(pc->matches[k].def->size);
+		size += match_size(&pc->matches[k]);
 	return size;
-}
-
-static size_t target_size(const struct parsed_cmd *pc)
-{
-	return pc->ext_target ? pc->ext_target->u.target_size :
-				XT_ALIGN(sizeof(struct xt_standard_target));
 }
 
 size_t encode_entry_size(const struct parsed_cmd *pc)
@@ -2024,6 +2068,7 @@ void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
 	}
 	if (pc->is_goto)
 		e->ip.flags |= IPT_F_GOTO;
+	/* encode_parse() refused entries past ENCODE_ENTRY_MAX. */
 	e->target_offset = (uint16_t)size;
 	e->next_offset = (uint16_t)(size + tsize);
 	if (pc->has_counters)
@@ -2039,7 +2084,7 @@ void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
 			off += m->blob->u.match_size;
 			continue;
 		}
-		msize = XT_ALIGN(sizeof(*em)) + XT_ALIGN(m->def->size);
+		msize = match_size(m);
 		em->u.user.match_size = (uint16_t)msize;
 		strcpy(em->u.user.name, m->def->name);
 		memcpy(em->data, m->data, m->def->size);
