@@ -9,7 +9,10 @@
  * options are left out, where "!" goes, "/32" on addresses but not on
  * policy tunnel addresses, "any" for icmp type 255...) follows what
  * iptables 1.8.9 prints, quirks included; the oracle tests in
- * tests/kernel/print/ hold us to it.
+ * tests/kernel/print/ hold us to it.  Where the text holds what
+ * iptload's reader would take as syntax ($, quotes, backslashes), a
+ * backslash is added in front (print_bare, print_requoted) so that the
+ * reader reads the words that iptables-restore would.
  *
  * The matches of the native encoders (udp, tcp, icmp, policy) are decoded
  * here.  Any other match or target is printed by the iptables extension
@@ -18,6 +21,7 @@
  * the adapter does.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -104,6 +108,68 @@ static void print_mask(uint32_t netmask, FILE *out)
 }
 
 /*
+ * Byte @c of a bare word (outside quotes) as the reader takes it back
+ * literally: quotes, '$', '\\' and blanks escaped, and '#' where a word
+ * starts (a comment), '{' and '}' where they are the whole word (a list).
+ */
+static void put_bare(const char *p, bool word_start, FILE *out)
+{
+	bool alone = word_start &&
+		     (p[1] == '\0' || isspace((unsigned char)p[1]));
+
+	if (strchr("'\"$\\", *p) || isspace((unsigned char)*p) ||
+	    (word_start && *p == '#') || (alone && (*p == '{' || *p == '}')))
+		fputc('\\', out);
+	fputc(*p, out);
+}
+
+/* A name (chain, interface) as one bare word. */
+static void print_bare(const char *name, FILE *out)
+{
+	for (const char *p = name; *p; p++)
+		put_bare(p, p == name, out);
+}
+
+/*
+ * @text, a rule's options as an iptables extension saves them, with what
+ * the reader would read otherwise than iptables-restore escaped.
+ * iptables-restore splits words at blanks, takes everything outside
+ * double quotes literally and, inside them, \c as c; the reader expands
+ * $NAME in and out of double quotes and reads \c outside them as c, but
+ * keeps the backslash of \c inside them unless c is one of " \ $ '.
+ */
+static void print_requoted(const char *text, FILE *out)
+{
+	bool quoted = false, word_start = true;
+
+	for (const char *p = text; *p; p++) {
+		if (!quoted) {
+			if (*p == '"')
+				quoted = true;
+			if (*p == '"' || isspace((unsigned char)*p))
+				fputc(*p, out);
+			else
+				put_bare(p, word_start, out);
+			word_start = isspace((unsigned char)*p);
+			continue;
+		}
+		if (*p == '"') {
+			quoted = false;
+		} else if (*p == '\\' && p[1]) {
+			/* iptables-restore reads \c as c for any c. */
+			if (!strchr("\"\\$'", *++p)) {
+				fputc(*p, out);
+				continue;
+			}
+			fputc('\\', out);
+		} else if (*p == '\\' || *p == '$') {
+			fputc('\\', out);
+		}
+		fputc(*p, out);
+	}
+}
+
+/*
  * " [!] -s addr/mask".  Left out only when it matches anything and is not
  * inverted; "! -s 0.0.0.0/0" is printed as iptables does, though it can
  * never match.
@@ -127,17 +193,20 @@ static void print_ip_addr(char letter, struct in_addr addr, struct in_addr mask,
 static void print_iface(char letter, const char *name,
 			const unsigned char *mask, bool invert, FILE *out)
 {
-	size_t i;
+	char word[IFNAMSIZ + 2];
+	size_t i, n;
 
 	if (mask[0] == 0)
 		return;
 	fprintf(out, "%s -%c ", invert ? " !" : "", letter);
-	for (i = 0; i < IFNAMSIZ && mask[i]; i++)
+	for (i = 0, n = 0; i < IFNAMSIZ && mask[i]; i++)
 		if (name[i])
-			fputc(name[i], out);
+			word[n++] = name[i];
 	/* The mask stops before the end of the name: a wildcard. */
 	if (i < IFNAMSIZ && name[i - 1])
-		fputc('+', out);
+		word[n++] = '+';
+	word[n] = '\0';
+	print_bare(word, out);
 }
 
 /* The ipt_ip part, in the order iptables-save prints it. */
@@ -377,8 +446,20 @@ static void print_foreign_match(const struct ipt_ip *ip,
 				const struct xt_entry_match *m,
 				const char *name, FILE *out)
 {
-	if (xtadapter_save_match(ip, m, out) < 0)
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int rc;
+
+	if (!mem)
+		abort();
+	rc = xtadapter_save_match(ip, m, mem);
+	fclose(mem);
+	if (rc < 0)
 		fprintf(out, " -m %s", name);
+	else
+		print_requoted(text, out);
+	free(text);
 }
 
 /* The twin of print_foreign_match for an extension target: " -j NAME"
@@ -387,8 +468,20 @@ static void print_foreign_target(const struct ipt_ip *ip,
 				 const struct xt_entry_target *t,
 				 const char *name, FILE *out)
 {
-	if (xtadapter_save_target(ip, t, out) < 0)
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int rc;
+
+	if (!mem)
+		abort();
+	rc = xtadapter_save_target(ip, t, mem);
+	fclose(mem);
+	if (rc < 0)
 		fprintf(out, " -j %s", name);
+	else
+		print_requoted(text, out);
+	free(text);
 }
 
 static void print_match(const struct ipt_ip *ip, const struct xt_entry_match *m,
@@ -444,9 +537,11 @@ static void print_target(const struct table *t, const struct ipt_entry *e,
 		 tg->u.user.name);
 	if (target_is_standard(t, e)) {
 		/* "" is a rule without a target: it only counts packets. */
-		if (name[0])
-			fprintf(out, " -%c %s",
-				e->ip.flags & IPT_F_GOTO ? 'g' : 'j', name);
+		if (name[0]) {
+			fprintf(out, " -%c ",
+				e->ip.flags & IPT_F_GOTO ? 'g' : 'j');
+			print_bare(name, out);
+		}
 		return;
 	}
 	print_foreign_target(&e->ip, tg, name, out);
@@ -457,7 +552,8 @@ void print_rule(const struct table *t, const char *chain,
 {
 	size_t off;
 
-	fprintf(out, "-A %s", chain);
+	fputs("-A ", out);
+	print_bare(chain, out);
 	print_ip_part(&e->ip, out);
 	/* The matches lie between the header and the target, back to back. */
 	for (off = sizeof(*e); off < e->target_offset;) {
@@ -530,13 +626,15 @@ void print_table(const struct table *t, FILE *out)
 	for (i = 0; i < t->nchains; i++) {
 		const struct chain *c = order[i];
 
+		fputc(':', out);
+		print_bare(c->name, out);
 		if (c->hook >= 0)
-			fprintf(out, ":%s %s [%llu:%llu]\n", c->name,
+			fprintf(out, " %s [%llu:%llu]\n",
 				policy_name(c->policy),
 				(unsigned long long)c->policy_counters.pcnt,
 				(unsigned long long)c->policy_counters.bcnt);
 		else
-			fprintf(out, ":%s - [0:0]\n", c->name);
+			fputs(" - [0:0]\n", out);
 	}
 	/* A config's preserve lines, so that what print writes loads as the
 	 * config would (the kernel's tables have none). */

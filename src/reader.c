@@ -7,6 +7,8 @@
  * from a blog, one option per indented line, read as they are).  A blank
  * line ends a statement; a comment line does not.  Words split like a
  * shell's: '...' is literal, "..." allows $NAME, \x outside quotes is x.
+ * In "...", \" \\ \$ and (unlike a shell, as iptables-save writes it)
+ * \' are escapes; any other backslash stays.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -286,7 +288,7 @@ static size_t read_quoted(struct reader *r, struct word *w, struct buf *b,
 			continue;
 		}
 		if (q == '"' && s[i] == '\\' && i + 1 < r->line_len &&
-		    strchr("\"\\$", s[i + 1]))
+		    strchr("\"\\$'", s[i + 1]))
 			i++;
 		buf_putc(b, s[i++]);
 	}

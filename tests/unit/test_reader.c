@@ -111,10 +111,11 @@ static void test_double_quotes_substitute_and_escape(void **state)
 
 	(void)state;
 	assert_int_equal(run_read(&r, "x \"a $V b ${W}c\"\n"
-				      "y \"q\\\"x\\\\y\\$z\\n\"\n"),
+				      "y \"q\\\"x\\\\y\\$z\\n\"\n"
+				      "z \"it\\'s\"\n"),
 			 0);
 	assert_clean(&r);
-	assert_int_equal(r.script.count, 2);
+	assert_int_equal(r.script.count, 3);
 	w = &r.script.stmts[0].words[1];
 	assert_true(w->quoted);
 	assert_int_equal(w->npieces, 5);
@@ -135,6 +136,10 @@ static void test_double_quotes_substitute_and_escape(void **state)
 	assert_int_equal(w->npieces, 1);
 	assert_int_equal(w->pieces[0].kind, PIECE_TEXT);
 	assert_string_equal(w->pieces[0].text, "q\"x\\y$z\\n");
+	/* \' too, as iptables-save writes a quote in a comment. */
+	w = &r.script.stmts[2].words[1];
+	assert_int_equal(w->npieces, 1);
+	assert_string_equal(w->pieces[0].text, "it's");
 	run_free(&r);
 }
 

@@ -16,8 +16,15 @@ ops_init "$1"
 shift
 
 save_case() {
-	local name=${1##*/} t n bad=""
+	local name=${1##*/} t n bad="" textual=true
 	case $name in
+	ext-strings-quoting.cmds)
+		# iptables-legacy-save writes $, quotes and backslashes in a
+		# way iptload's reader would read otherwise ($HOME expanded,
+		# 'x' unquoted): save escapes them, so the text differs; the
+		# words and the no-op apply below are what must hold.
+		textual=false
+		;;
 	ip-iface-wildcard.rules)
 		# "! -o +" (never matches) is saved as no -o at all (always
 		# matches), by iptables-legacy-save as by us: that text cannot
@@ -48,6 +55,7 @@ save_case() {
 	for t in $(sort /proc/net/ip_tables_names); do
 		"$IPTLOAD" save -t "$t" | grep -v '^#' >"$work/ours.$t"
 		iptables-legacy-save -t "$t" | grep -v '^#' >"$work/theirs.$t"
+		$textual || continue
 		cmp -s "$work/ours.$t" "$work/theirs.$t" || bad="$bad $t"
 	done
 	"$IPTLOAD" save >"$work/saved.conf" 2>"$work/why"
