@@ -108,17 +108,18 @@ static void print_mask(uint32_t netmask, FILE *out)
 }
 
 /*
- * Byte @c of a bare word (outside quotes) as the reader takes it back
- * literally: quotes, '$', '\\' and blanks escaped, and '#' where a word
- * starts (a comment), '{' and '}' where they are the whole word (a list).
+ * Byte *@p of a bare word (outside quotes) as the reader takes it back
+ * literally: quotes, '$' and '\\' escaped, and '#' where a word starts (a
+ * comment), '{' and '}' where they are the whole word (a list).  Blanks
+ * are not: no name iptload loads holds one (the kernel never allows it).
  */
 static void put_bare(const char *p, bool word_start, FILE *out)
 {
 	bool alone = word_start &&
 		     (p[1] == '\0' || isspace((unsigned char)p[1]));
 
-	if (strchr("'\"$\\", *p) || isspace((unsigned char)*p) ||
-	    (word_start && *p == '#') || (alone && (*p == '{' || *p == '}')))
+	if (strchr("'\"$\\", *p) || (word_start && *p == '#') ||
+	    (alone && (*p == '{' || *p == '}')))
 		fputc('\\', out);
 	fputc(*p, out);
 }

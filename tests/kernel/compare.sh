@@ -22,6 +22,9 @@
 #                   fails too.
 #   X.strict.KIND   the oracle accepts it, iptload deliberately refuses it:
 #                   iptload exits 2 and leaves the namespace unchanged.
+#   X.escaped.KIND  a good case whose strings hold what iptload's print and
+#                   save escape ($, quotes): their text is compared with
+#                   iptables-legacy-save's without those escapes.
 #   CONFIG=ORACLE   iptload loads CONFIG, the oracle loads ORACLE (a case
 #                   file above, or several joined by "+": a.rules+a.rules6);
 #                   they must give the same state.

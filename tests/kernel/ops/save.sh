@@ -18,11 +18,12 @@ shift
 save_case() {
 	local name=${1##*/} t n bad="" textual=true
 	case $name in
-	ext-strings-quoting.cmds)
-		# iptables-legacy-save writes $, quotes and backslashes in a
-		# way iptload's reader would read otherwise ($HOME expanded,
-		# 'x' unquoted): save escapes them, so the text differs; the
-		# words and the no-op apply below are what must hold.
+	*.escaped.*)
+		# iptables-legacy-save writes $, quotes and backslashes that
+		# iptload's reader would read otherwise ($HOME expanded, 'x'
+		# unquoted): save escapes them, so the text differs (print-cli-
+		# oracle compares it without the escapes); the no-op apply
+		# below is what must hold.
 		textual=false
 		;;
 	ip-iface-wildcard.rules)
@@ -65,7 +66,11 @@ save_case() {
 	state >"$work/after"
 	if [ -z "$bad" ] && [ "$n" = 0 ] && [ "$(cat "$work/rc")" = 0 ] &&
 		cmp -s "$work/before" "$work/after"; then
-		echo "ok - $name: save equals iptables-legacy-save; applying it commits nothing"
+		if $textual; then
+			echo "ok - $name: save equals iptables-legacy-save; applying it commits nothing"
+		else
+			echo "ok - $name: applying the save (escaped, not compared as text) commits nothing"
+		fi
 	else
 		echo "not ok - $name: tables differing from iptables-legacy-save:${bad:- none}; $n replace call(s), apply exit $(cat "$work/rc")"
 		for t in $bad; do

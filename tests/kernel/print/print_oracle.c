@@ -592,6 +592,34 @@ out:
 }
 
 /*
+ * @t without the escapes print.c adds for iptload's reader (*.escaped.*
+ * cases): outside double quotes, \c is c; inside, \$ is $ (the other
+ * escapes there, \" \\ \', are iptables-save's own).
+ */
+static void text_unescape(struct text *t)
+{
+	bool quoted = false;
+	size_t o = 0;
+
+	for (size_t i = 0; i < t->len; i++) {
+		char c = t->buf[i];
+
+		if (c == '"')
+			quoted = !quoted;
+		if (c == '\\' && i + 1 < t->len &&
+		    (!quoted || t->buf[i + 1] == '$')) {
+			t->buf[o++] = t->buf[++i];
+			continue;
+		}
+		if (c == '\\' && i + 1 < t->len)
+			t->buf[o++] = t->buf[i++]; /* keep \" inside quotes */
+		t->buf[o++] = t->buf[i];
+	}
+	t->len = o;
+	t->buf[o] = '\0';
+}
+
+/*
  * "iptload print FILE" must print what iptables-legacy-save printed after
  * iptables-legacy loaded FILE: the builder and the printer together are
  * the inverse of iptables' parser and its save.  No kernel is involved on
@@ -610,12 +638,15 @@ static int check_iptload_print(const struct oracle_case *oc,
 	}
 	fflush(stdout);
 	rc = run(argv, NULL, oc->files.cli);
-	if (rc != 0)
+	if (rc != 0) {
 		printf("FAIL %s: iptload print exited %d\n", oc->path, rc);
-	else if (text_read_file(oc->files.cli, &out) == 0 &&
-		 compare_with_save(oc, &out, oc->files.cli, "iptload print") ==
-			 0)
-		ret = 0;
+	} else if (text_read_file(oc->files.cli, &out) == 0) {
+		if (strstr(oc->path, ".escaped."))
+			text_unescape(&out);
+		if (compare_with_save(oc, &out, oc->files.cli,
+				      "iptload print") == 0)
+			ret = 0;
+	}
 	if (ret == 0)
 		printf("PASS %s\n", oc->path);
 	text_free(&out);
