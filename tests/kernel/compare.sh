@@ -14,8 +14,12 @@
 #                   ip6tables-legacy-restore < X
 #   X.cmds6         one ip6tables command a line; iptload -6 apply X;
 #                   oracle: ip6tables-legacy, line by line
-#   X.cmds46        iptables and ip6tables lines mixed; iptload apply X;
-#                   oracle: each line with the program it names
+#   X.cmds46        iptables and ip6tables lines (or -4 and -6 lines)
+#                   mixed; iptload apply X; oracle: each line with the
+#                   program it names
+#   X.rules46       restore text with -4 and -6 rule lines; iptload apply
+#                   X; oracle: iptables-legacy-restore < X, then
+#                   ip6tables-legacy-restore < X
 #   X.bad.KIND      both must refuse (KIND one of the above): iptload exits
 #                   2 or 3, says "error", and leaves a namespace preloaded
 #                   in both families byte for byte as it was; the oracle
@@ -193,8 +197,8 @@ for arg; do
 	name=$(basename "$config")
 	[ "$config" = "$arg" ] || name="$name = $(echo "$oracle" | sed "s#[^+]*/##g")"
 	case $(basename "$config") in
-	*.bad.rules* | *.bad.cmds*) kind=bad ;;
-	*.strict.rules* | *.strict.cmds*) kind=strict ;;
+	*.bad.*) kind=bad ;;
+	*.strict.*) kind=strict ;;
 	*) kind=good ;;
 	esac
 	dir=$(mktemp -d "$work/case.XXXXXX")

@@ -125,9 +125,9 @@ save_family() {
 
 # run_cmds FILE [DEFAULT]: the oracle for a command-file case.  Each line
 # that is not blank or a comment is one command: a line starting with
-# "iptables " runs with iptables-legacy, one starting with "ip6tables " with
-# ip6tables-legacy, any other line with DEFAULT (iptables-legacy unless
-# given).  Go on after a failure so that stderr shows every refused line;
+# "iptables " or "-4 " runs with iptables-legacy, one starting with
+# "ip6tables " or "-6 " with ip6tables-legacy (each takes its own -4/-6 as
+# a no-op), any other line with DEFAULT (iptables-legacy unless given).  Go on after a failure so that stderr shows every refused line;
 # return 1 if any failed.
 run_cmds() {
 	local line n=0 failed=0 prog
@@ -146,6 +146,8 @@ run_cmds() {
 			line=${line#ip6tables }
 			prog=ip6tables-legacy
 			;;
+		'-4 '*) prog=iptables-legacy ;;
+		'-6 '*) prog=ip6tables-legacy ;;
 		esac
 		# The case files hold no variables: eval only splits words and
 		# quotes the way a shell script running iptables would.
@@ -164,7 +166,13 @@ run_cmds() {
 #   .cmds            run_cmds, other lines with iptables-legacy
 #   .cmds6           run_cmds, other lines with ip6tables-legacy
 #   .cmds46          run_cmds (a dual-stack file: iptables and ip6tables
-#                    lines)
+#                    lines, or lines starting with -4 and -6)
+#   .rules46         iptables-legacy-restore, then ip6tables-legacy-restore,
+#                    of the same file: restore text whose rule lines start
+#                    with -4 or -6, each restore taking its own (write
+#                    every rule line with one, and give every table lines
+#                    of both families: the restores read unmarked lines
+#                    and table headers in both)
 # FILE may be several such files joined by "+" (a.rules+a.rules6), loaded
 # in that order: the oracle of a config that fills both families.
 oracle_load() {
@@ -182,6 +190,9 @@ oracle_load() {
 	*.rules6 | *.save6) ip6tables-legacy-restore <"$1" ;;
 	*.cmds | *.cmds46) run_cmds "$1" iptables-legacy ;;
 	*.cmds6) run_cmds "$1" ip6tables-legacy ;;
+	*.rules46)
+		iptables-legacy-restore <"$1" && ip6tables-legacy-restore <"$1"
+		;;
 	*)
 		echo "oracle_load: unknown case kind: $1" >&2
 		return 1
@@ -191,7 +202,7 @@ oracle_load() {
 
 # iptload_family FILE: the family option iptload is run with for FILE: -6
 # for an IPv6 case (.rules6, .save6, .cmds6), nothing otherwise (a config
-# or a .cmds46 file says its families itself).
+# or a .cmds46 or .rules46 file says its families itself).
 iptload_family() {
 	case $1 in
 	*.rules6 | *.save6 | *.cmds6) echo -6 ;;
