@@ -87,6 +87,16 @@ int plan_table(const struct table *live, const struct table *target,
 void plan_free(struct table_plan *p);
 
 /*
+ * From plan_seal() to plan_unseal() (while commit.c holds the xtables
+ * lock) the planner makes libxtables load nothing, since a failing load
+ * ends the process with exit(): an extension not loaded before (by the
+ * builder) cannot be asked how it saves, and two entries of it whose
+ * bytes differ count as different rules.
+ */
+void plan_seal(void);
+void plan_unseal(void);
+
+/*
  * Make @out (a table of the same id, from ruleset_init) what is to be
  * committed: a copy of @base, plus the user chains of @live whose names
  * match one of @globs (kept with their rules and counters), plus the rules

@@ -142,6 +142,14 @@ int xtadapter_save_target(const struct ipt_ip *ip,
 			  const struct xt_entry_target *t, FILE *out);
 
 /*
+ * Seal libxtables (@on) or open it again.  While sealed (the committer
+ * holds the xtables lock), the save functions above load nothing: no
+ * xtables_init, no dlopen of an extension, whose registration may call
+ * exit(); an extension not loaded yet is "not known" (-1).
+ */
+void xtadapter_seal(bool on);
+
+/*
  * The kernel's restrictions on where an extension may be used (its table,
  * the hooks that reach the rule, the rule's protocol, and a few that
  * depend on options), checked before any commit.  @hooks has bit NF_INET_x

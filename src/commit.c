@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -167,6 +168,24 @@ static int lock_block(int fd)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * The signals that stop iptload (Ctrl-C, a hang-up, a systemd stop) are
+ * held back from the moment the lock is taken until it is released, so
+ * that none can land between two tables' commits or in a roll-back: they
+ * are delivered once the transaction is whole.  Waiting for the lock is
+ * still interruptible.  *@old receives the mask to restore.
+ */
+static void stop_signals_hold(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
 }
 
 /* Say why the lock could not be had; always returns -1. */
@@ -1653,6 +1672,7 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	static const struct commit_options defaults = { .wait_seconds = 0 };
 	struct commit_report scratch;
 	struct txn x = { .count = 0 };
+	sigset_t old_mask;
 	int lock_fd, rc;
 
 	x.opt = opt ? opt : &defaults;
@@ -1666,11 +1686,15 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	if (x.count == 0)
 		return 0;
 
+	/* No libxtables load (whose failures exit()) under the lock. */
+	plan_seal();
 	lock_fd = lock_take(x.opt, dl);
 	if (lock_fd < 0) {
+		plan_unseal();
 		x.report->status = COMMIT_LOCK_FAILED;
 		return -1;
 	}
+	stop_signals_hold(&old_mask);
 	ruleset_init(&x.before);
 	ruleset_init(&x.merged);
 	for (size_t i = 0; i < x.count; i++) {
@@ -1683,7 +1707,10 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	else
 		rc = txn_commit(&x);
 	txn_free(&x);
-	/* Only now, with every handle freed, may another program edit. */
+	/* Only now, with every handle freed, may another program edit;
+	 * then a stop signal held back meanwhile may end us. */
 	close(lock_fd);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	plan_unseal();
 	return rc;
 }

@@ -133,6 +133,16 @@ static bool saves_same(const struct ipt_ip *ip, const void *a, const void *b,
 	return same;
 }
 
+void plan_seal(void)
+{
+	xtadapter_seal(true);
+}
+
+void plan_unseal(void)
+{
+	xtadapter_seal(false);
+}
+
 /* Two extensions (header and data) of rules with the same IP part. */
 static bool ext_same(const struct ipt_ip *ip, const struct xt_entry_match *a,
 		     const struct xt_entry_match *b, bool target)

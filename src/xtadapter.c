@@ -891,6 +891,20 @@ const struct xt_entry_target *xtadapter_target_blob(const struct xtext *x)
 
 /* ---- saving ----------------------------------------------------------- */
 
+/* Set while the committer holds the xtables lock: load nothing. */
+static bool adapter_sealed;
+
+void xtadapter_seal(bool on)
+{
+	adapter_sealed = on;
+}
+
+/* How a save call may look an extension up: never load one when sealed. */
+static enum xtables_tryload save_tryload(void)
+{
+	return adapter_sealed ? XTF_DONT_LOAD : XTF_TRY_LOAD;
+}
+
 /* What save_call works on. */
 struct save_call {
 	const struct ipt_ip *ip;
@@ -908,10 +922,10 @@ static void save_match_call(void *p)
 	struct xtables_match *match, *mt;
 	bool fits;
 
-	match = xtables_find_match(c->name, XTF_TRY_LOAD, NULL);
+	match = xtables_find_match(c->name, save_tryload(), NULL);
 	if (!match)
 		return;
-	mt = xtables_find_match_revision(c->name, XTF_TRY_LOAD, match,
+	mt = xtables_find_match_revision(c->name, save_tryload(), match,
 					 c->m->u.user.revision);
 	fits = mt && c->m->u.match_size ==
 			     XT_ALIGN(sizeof(*c->m)) + XT_ALIGN(mt->size);
@@ -937,10 +951,10 @@ static void save_target_call(void *p)
 	struct xtables_target *target, *tg;
 	bool fits;
 
-	target = xtables_find_target(c->name, XTF_TRY_LOAD);
+	target = xtables_find_target(c->name, save_tryload());
 	if (!target)
 		return;
-	tg = xtables_find_target_revision(c->name, XTF_TRY_LOAD, target,
+	tg = xtables_find_target_revision(c->name, save_tryload(), target,
 					  c->t->u.user.revision);
 	fits = tg && c->t->u.target_size ==
 			     XT_ALIGN(sizeof(*c->t)) + XT_ALIGN(tg->size);
@@ -962,6 +976,8 @@ static int save_through(void (*fn)(void *), struct save_call *c, FILE *out)
 {
 	int rc;
 
+	if (adapter_sealed && !adapter_ready)
+		return -1;
 	adapter_init();
 	rc = run_guarded(fn, c, true);
 	if (rc == 0 && c->found)

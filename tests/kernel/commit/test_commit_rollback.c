@@ -20,13 +20,17 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <linux/netfilter_ipv4/ipt_ttl.h>
+
 #include "helpers.h"
+#include "xtadapter.h"
 
 /* The shim's counters and hook, found at run time. */
 static unsigned *shim_failed;
@@ -450,6 +454,135 @@ static void test_lock_held_throughout(void **state)
 	outcome_free(&o);
 }
 
+/* Signal test: how many table commits had reached the kernel when each
+ * signal was delivered, and whether the lock was free then. */
+static unsigned sig_replaces, sig_seen[3], sig_lock_free[3];
+static const int stop_signals[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static void on_stop_signal(int sig)
+{
+	struct commit_options opt = test_commit_options(0);
+	int fd = open(opt.lock_path, O_RDONLY | O_CLOEXEC);
+
+	for (int i = 0; i < 3; i++)
+		if (stop_signals[i] == sig) {
+			sig_seen[i] = sig_replaces;
+			sig_lock_free[i] =
+				fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+		}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Hook: Ctrl-C, a systemd stop and a hang-up arrive right before the
+ * first table's commit. */
+static void signal_before(const char *table, int optname)
+{
+	if (optname != IPT_SO_SET_REPLACE)
+		return;
+	if (++sig_replaces == 1)
+		for (int i = 0; i < 3; i++)
+			raise(stop_signals[i]);
+}
+
+/* SIGINT, SIGTERM and SIGHUP that arrive between two table commits wait
+ * until every table is committed and the lock is released. */
+static void test_signals_wait_for_the_end(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal }, old[3];
+	struct kstate clean;
+	struct outcome o;
+
+	clean_commit_state(&clean);
+	sig_replaces = 0;
+	memset(sig_seen, 0, sizeof(sig_seen));
+	for (int i = 0; i < 3; i++)
+		sigaction(stop_signals[i], &sa, &old[i]);
+	*shim_before = signal_before;
+	run("", false, &o);
+	*shim_before = NULL;
+	for (int i = 0; i < 3; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(o.report.tables_committed, 4);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sig_seen[i], 4);
+		assert_true(sig_lock_free[i]);
+	}
+	kstate_assert_equal(&clean, &o.after);
+	kstate_free(&clean);
+	outcome_free(&o);
+}
+
+/* Sealed-libxtables test: what saving a match libxtables has not loaded
+ * yet gave while the lock was held. */
+static int sealed_save_rc = 1;
+static bool sealed_loaded;
+
+/* Whether libipt_ttl.so is mapped into this process. */
+static bool ttl_loaded(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, "libipt_ttl.so") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* "-m ttl --ttl-eq 5" as an entry's match. */
+static int save_ttl(void)
+{
+	struct {
+		struct xt_entry_match m;
+		struct ipt_ttl_info info;
+		char pad[8];
+	} ttl = { .m.u.match_size = XT_ALIGN(sizeof(struct xt_entry_match)) +
+				    XT_ALIGN(sizeof(struct ipt_ttl_info)),
+		  .info = { .mode = IPT_TTL_EQ, .ttl = 5 } };
+	struct ipt_ip ip = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	int rc;
+
+	strcpy(ttl.m.u.user.name, "ttl");
+	rc = xtadapter_save_match(&ip, &ttl.m, out);
+	fclose(out);
+	free(text);
+	return rc;
+}
+
+static void sealed_before(const char *table, int optname)
+{
+	if (optname != IPT_SO_SET_REPLACE || sealed_save_rc != 1)
+		return;
+	sealed_save_rc = save_ttl();
+	sealed_loaded = ttl_loaded();
+}
+
+/* Under the lock the planner can load no extension (libxtables exit()s
+ * where a .so fails to register): an extension not loaded before is "not
+ * known"; once the lock is released it loads again. */
+static void test_no_extension_load_under_lock(void **state)
+{
+	struct outcome o;
+
+	assert_false(ttl_loaded());
+	*shim_before = sealed_before;
+	run("", false, &o);
+	*shim_before = NULL;
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(sealed_save_rc, -1);
+	assert_false(sealed_loaded);
+	assert_int_equal(save_ttl(), 0);
+	assert_true(ttl_loaded());
+	outcome_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +595,8 @@ int main(void)
 		cmocka_unit_test(test_roll_back_loses_counters),
 		cmocka_unit_test(test_real_race),
 		cmocka_unit_test(test_lock_held_throughout),
+		cmocka_unit_test(test_signals_wait_for_the_end),
+		cmocka_unit_test(test_no_extension_load_under_lock),
 	};
 	int rc;
 
