@@ -89,12 +89,16 @@ void plan_free(struct table_plan *p);
 /*
  * From plan_seal() to plan_unseal() (while commit.c holds the xtables
  * lock) the planner makes libxtables load nothing, since a failing load
- * ends the process with exit(): an extension not loaded before (by the
- * builder) cannot be asked how it saves, and two entries of it whose
- * bytes differ count as different rules.
+ * ends the process with exit(): an extension not loaded before cannot be
+ * asked how it saves, and two entries of it whose bytes differ count as
+ * different rules.  plan_missed() says that happened for an extension
+ * not loaded since; plan_load_missed(), unsealed, loads them, so that the
+ * caller can plan again.
  */
 void plan_seal(void);
 void plan_unseal(void);
+bool plan_missed(void);
+void plan_load_missed(void);
 
 /*
  * Make @out (a table of the same id, from ruleset_init) what is to be

@@ -145,9 +145,13 @@ int xtadapter_save_target(const struct ipt_ip *ip,
  * Seal libxtables (@on) or open it again.  While sealed (the committer
  * holds the xtables lock), the save functions above load nothing: no
  * xtables_init, no dlopen of an extension, whose registration may call
- * exit(); an extension not loaded yet is "not known" (-1).
+ * exit(); an extension not loaded yet is "not known" (-1), and noted.
  */
 void xtadapter_seal(bool on);
+/* Whether a sealed save call missed an extension not tried since. */
+bool xtadapter_sealed_missed(void);
+/* Unsealed: load (once each) the extensions sealed calls missed. */
+void xtadapter_load_missed(void);
 
 /*
  * The kernel's restrictions on where an extension may be used (its table,

@@ -1674,6 +1674,7 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	struct txn x = { .count = 0 };
 	sigset_t old_mask;
 	int lock_fd, rc;
+	bool again;
 
 	x.opt = opt ? opt : &defaults;
 	x.report = report ? report : &scratch;
@@ -1702,9 +1703,12 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 		x.tables[i].merged = &x.merged.tables[x.tables[i].model->id];
 	}
 	rc = txn_prepare(&x);
+	/* A plan wanted an extension's save text that libxtables had not
+	 * loaded: load it with the lock released, then start again. */
+	again = rc == 0 && plan_missed();
 	if (rc < 0)
 		x.report->status = COMMIT_REFUSED;
-	else
+	else if (!again)
 		rc = txn_commit(&x);
 	txn_free(&x);
 	/* Only now, with every handle freed, may another program edit;
@@ -1712,5 +1716,6 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	close(lock_fd);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	plan_unseal();
-	return rc;
+	plan_load_missed(); /* each at most once: the recursion ends */
+	return again ? commit_ruleset(rs, opt, report, dl) : rc;
 }

@@ -143,6 +143,16 @@ void plan_unseal(void)
 	xtadapter_seal(false);
 }
 
+bool plan_missed(void)
+{
+	return xtadapter_sealed_missed();
+}
+
+void plan_load_missed(void)
+{
+	xtadapter_load_missed();
+}
+
 /* Two extensions (header and data) of rules with the same IP part. */
 static bool ext_same(const struct ipt_ip *ip, const struct xt_entry_match *a,
 		     const struct xt_entry_match *b, bool target)

@@ -894,9 +894,66 @@ const struct xt_entry_target *xtadapter_target_blob(const struct xtext *x)
 /* Set while the committer holds the xtables lock: load nothing. */
 static bool adapter_sealed;
 
+/* An extension a sealed save call could not find, to load afterwards. */
+struct seal_miss {
+	char name[XT_EXTENSION_MAXNAMELEN];
+	bool target;
+	bool tried; /* loaded (or tried to) since: not missed again */
+};
+
+#define SEAL_MISSES_MAX 64
+static struct seal_miss seal_misses[SEAL_MISSES_MAX];
+static size_t seal_nmisses;
+
 void xtadapter_seal(bool on)
 {
 	adapter_sealed = on;
+}
+
+/* Remember that @name (a match, or a target) was wanted while sealed. */
+static void seal_missed(const char *name, bool target)
+{
+	for (size_t i = 0; i < seal_nmisses; i++)
+		if (seal_misses[i].target == target &&
+		    strcmp(seal_misses[i].name, name) == 0)
+			return;
+	if (seal_nmisses == SEAL_MISSES_MAX)
+		return;
+	snprintf(seal_misses[seal_nmisses].name, sizeof(seal_misses[0].name),
+		 "%s", name);
+	seal_misses[seal_nmisses++].target = target;
+}
+
+bool xtadapter_sealed_missed(void)
+{
+	for (size_t i = 0; i < seal_nmisses; i++)
+		if (!seal_misses[i].tried)
+			return true;
+	return false;
+}
+
+/* Load one missed extension (an exit_err on the way is only a failure). */
+static void load_missed_call(void *p)
+{
+	const struct seal_miss *m = p;
+
+	if (m->target)
+		xtables_find_target(m->name, XTF_TRY_LOAD);
+	else
+		xtables_find_match(m->name, XTF_TRY_LOAD, NULL);
+}
+
+void xtadapter_load_missed(void)
+{
+	if (adapter_sealed || !xtadapter_sealed_missed())
+		return;
+	adapter_init();
+	for (size_t i = 0; i < seal_nmisses; i++) {
+		if (seal_misses[i].tried)
+			continue;
+		seal_misses[i].tried = true;
+		run_guarded(load_missed_call, &seal_misses[i], false);
+	}
 }
 
 /* How a save call may look an extension up: never load one when sealed. */
@@ -923,6 +980,8 @@ static void save_match_call(void *p)
 	bool fits;
 
 	match = xtables_find_match(c->name, save_tryload(), NULL);
+	if (!match && adapter_sealed)
+		seal_missed(c->name, false);
 	if (!match)
 		return;
 	mt = xtables_find_match_revision(c->name, save_tryload(), match,
@@ -952,6 +1011,8 @@ static void save_target_call(void *p)
 	bool fits;
 
 	target = xtables_find_target(c->name, save_tryload());
+	if (!target && adapter_sealed)
+		seal_missed(c->name, true);
 	if (!target)
 		return;
 	tg = xtables_find_target_revision(c->name, save_tryload(), target,
@@ -976,8 +1037,10 @@ static int save_through(void (*fn)(void *), struct save_call *c, FILE *out)
 {
 	int rc;
 
-	if (adapter_sealed && !adapter_ready)
+	if (adapter_sealed && !adapter_ready) {
+		seal_missed(c->name, fn == save_target_call);
 		return -1;
+	}
 	adapter_init();
 	rc = run_guarded(fn, c, true);
 	if (rc == 0 && c->found)
