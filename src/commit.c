@@ -101,6 +101,8 @@ struct txn {
 	const struct commit_options *opt;
 	struct commit_report *report;
 	struct diag_list *dl;
+	unsigned absent; /* bit per table id: not held by the kernel before
+			    the first pass (a later one finds it made) */
 };
 
 /* ---- the xtables lock ---- */
@@ -1335,7 +1337,10 @@ static int txn_prepare(struct txn *x)
 	for (size_t i = 0; i < x->count; i++) {
 		struct table_txn *tt = &x->tables[i];
 
-		tt->existed = commit_table_loaded(tt->model->name);
+		tt->existed = commit_table_loaded(tt->model->name) &&
+			      !(x->absent & (1u << tt->model->id));
+		if (!tt->existed)
+			x->absent |= 1u << tt->model->id;
 		if (txn_unchanged(x, tt))
 			continue; /* its plan stays empty: not committed */
 		tt->h = txn_open(x, tt, &f);
@@ -1666,8 +1671,11 @@ static void txn_free(struct txn *x)
 	ruleset_free(&x->merged);
 }
 
-int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
-		   struct commit_report *report, struct diag_list *dl)
+/* One pass of commit_ruleset; @absent as in struct txn, kept across. */
+static int commit_pass(const struct ruleset *rs,
+		       const struct commit_options *opt,
+		       struct commit_report *report, struct diag_list *dl,
+		       unsigned *absent)
 {
 	static const struct commit_options defaults = { .wait_seconds = 0 };
 	struct commit_report scratch;
@@ -1679,6 +1687,7 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	x.opt = opt ? opt : &defaults;
 	x.report = report ? report : &scratch;
 	x.dl = dl;
+	x.absent = *absent;
 	memset(x.report, 0, sizeof(*x.report));
 	for (int id = 0; id < TABLE_COUNT; id++) {
 		if (rs->tables[id].named)
@@ -1706,6 +1715,7 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	/* A plan wanted an extension's save text that libxtables had not
 	 * loaded: load it with the lock released, then start again. */
 	again = rc == 0 && plan_missed();
+	*absent = x.absent;
 	if (rc < 0)
 		x.report->status = COMMIT_REFUSED;
 	else if (!again)
@@ -1717,5 +1727,13 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	plan_unseal();
 	plan_load_missed(); /* each at most once: the recursion ends */
-	return again ? commit_ruleset(rs, opt, report, dl) : rc;
+	return again ? commit_pass(rs, opt, report, dl, absent) : rc;
+}
+
+int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
+		   struct commit_report *report, struct diag_list *dl)
+{
+	unsigned absent = 0;
+
+	return commit_pass(rs, opt, report, dl, &absent);
 }
