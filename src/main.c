@@ -23,6 +23,7 @@
 #include "print.h"
 #include "reader.h"
 #include "ruleset.h"
+#include "trace.h"
 #include "trial.h"
 #include "validate.h"
 
@@ -66,6 +67,7 @@ enum command {
 	CMD_INTERFACES,
 	CMD_PRINT,
 	CMD_SAVE,
+	CMD_TRACE,
 };
 
 /* What the command line asked for. */
@@ -82,6 +84,8 @@ struct options {
 	bool resolve; /* look host names up instead of refusing them */
 	bool quiet;
 	bool verbose;
+	char **packet; /* trace: the packet words */
+	int npacket;
 };
 
 static void usage(FILE *out)
@@ -111,6 +115,11 @@ static void usage(FILE *out)
 		"                 unchanged)\n"
 		"  confirm        keep the ruleset of a pending apply "
 		"--confirm\n"
+		"  trace [FILE] [--json] PACKET...\n"
+		"                 which rules decide a packet described in "
+		"iptables'\n"
+		"                 words (see iptload(8)); reads the config, "
+		"never the kernel\n"
 		"\n"
 		"FILE defaults to %s; - reads standard input.\n"
 		"\n"
@@ -212,7 +221,7 @@ static int parse_command(const char *word, enum command *out)
 		[CMD_APPLY] = "apply",		 [CMD_CHECK] = "check",
 		[CMD_CONFIRM] = "confirm",	 [CMD_DIFF] = "diff",
 		[CMD_PRINT] = "print",		 [CMD_SAVE] = "save",
-		[CMD_INTERFACES] = "interfaces",
+		[CMD_INTERFACES] = "interfaces", [CMD_TRACE] = "trace",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
@@ -266,6 +275,31 @@ static int check_combinations(const struct options *o, int nargs)
 	return EXIT_USAGE;
 }
 
+/*
+ * trace: the words after the command describe a packet in iptables'
+ * own options (-i, -s, -p...), which getopt must not see.  Returns the
+ * index of a "trace" command word, or 0.
+ */
+static int find_trace_command(int argc, char **argv)
+{
+	static const char *const with_value[] = { "-D", "--define", "-t",
+						  "--table", "--confirm" };
+
+	for (int i = 1; i < argc; i++) {
+		bool value = false;
+
+		if (argv[i][0] == '-' && argv[i][1]) {
+			for (size_t k = 0;
+			     k < sizeof(with_value) / sizeof(*with_value); k++)
+				value |= strcmp(argv[i], with_value[k]) == 0;
+			i += value;
+			continue;
+		}
+		return strcmp(argv[i], "trace") == 0 ? i : 0;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status to leave with. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -286,6 +320,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c, nargs;
 
 	o->wait_seconds = -1;
+	c = find_trace_command(argc, argv);
+	if (c > 0) {
+		/* FILE, if given, comes first: no packet word is "-" or
+		 * starts without one. */
+		int first = c + 1;
+
+		if (first < argc &&
+		    (argv[first][0] != '-' || strcmp(argv[first], "-") == 0))
+			first++;
+		o->packet = argv + first;
+		o->npacket = argc - first;
+		argc = first;
+	}
 	while ((c = getopt_long(argc, argv, "D:w::t:qvhV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -664,6 +711,11 @@ static int run(const struct options *o, struct ruleset *rs,
 		return run_apply(o, rs, dl, watchdog_status);
 	case CMD_INTERFACES:
 		return EXIT_OK; /* printed by main(), from the expander */
+	case CMD_TRACE:
+		return trace_command(rs, o->npacket, o->packet, stdout,
+				     stderr) < 0 ?
+			       EXIT_USAGE :
+			       EXIT_OK;
 	default:
 		return EXIT_USAGE;
 	}
