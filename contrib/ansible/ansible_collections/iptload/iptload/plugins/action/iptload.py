@@ -20,6 +20,7 @@ __metaclass__ = type
 import os
 import shlex
 import time
+import uuid
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, \
     AnsibleError
@@ -70,9 +71,27 @@ class ActionModule(ActionBase):
     # -- helpers ----------------------------------------------------------
 
     def _shell(self, cmd):
-        """Run CMD on the host (with become, if the task asks for it)."""
-        res = self._low_level_execute_command(cmd, sudoable=True)
-        return res['rc'], res.get('stdout', ''), res.get('stderr', '')
+        """Run CMD on the host (with become, if the task asks for it);
+        return (rc, stdout, stderr).
+
+        With become, the ssh connection runs commands on a terminal
+        (ssh -tt), which merges standard error into standard output and
+        ends lines with CR LF.  So CMD's standard error goes to a file
+        that is printed after a marker, and the two are split here.
+        """
+        marker = '--iptload-stderr-%s--' % uuid.uuid4().hex
+        err = shlex.quote(self._connection._shell.join_path(
+            self._tmpdir, 'stderr'))
+        wrapped = ('%s 2>%s; rc=$?; printf "\\n%%s\\n" %s; cat %s; '
+                   'exit $rc') % (cmd, err, marker, err)
+        res = self._low_level_execute_command(wrapped, sudoable=True)
+        text = (res.get('stdout', '') + res.get('stderr', '')).replace(
+            '\r\n', '\n')
+        out, sep, err = text.partition('\n' + marker + '\n')
+        if not sep:
+            # The marker never came: the shell itself failed.
+            return res['rc'], '', text
+        return res['rc'], out, err
 
     def _iptload(self, command, path=None, extra=None, redirect=None):
         """Run iptload COMMAND on PATH with the task's defines and lock
@@ -131,7 +150,7 @@ class ActionModule(ActionBase):
         rc, out, err = self._iptload('check', self._candidate)
         if rc != EXIT_OK:
             self._fail('check', rc, out, err)
-        _, warnings = parse_diagnostics(err, self._candidate, self._name)
+        warnings = parse_diagnostics(err, self._candidate, self._name)[1]
         for w in warnings:
             self._display_warnings.append(format_diagnostic(w))
 
@@ -162,8 +181,8 @@ class ActionModule(ActionBase):
 
     def _file_differs(self):
         """True when dest does not hold the candidate's text already."""
-        rc, _, _ = self._shell('cmp -s %s %s' % (
-            shlex.quote(self._candidate), shlex.quote(self._args['dest'])))
+        rc = self._shell('cmp -s %s %s' % (
+            shlex.quote(self._candidate), shlex.quote(self._args['dest'])))[0]
         return rc != 0
 
     def _install(self):
@@ -187,7 +206,8 @@ class ActionModule(ActionBase):
                 self._args['dest'], err.strip()), rc=rc, step='install'))
 
     def _reconnect_and_run(self, command, path=None):
-        """Drop the connection and run iptload COMMAND over a new one.
+        """Drop the connection and run iptload COMMAND (on PATH, without
+        the defines: they belong to the candidate) over a new one.
 
         reset() stops an SSH ControlMaster, so the command goes over a new
         TCP connection, as a new login would: a ruleset that lets the
@@ -199,7 +219,9 @@ class ActionModule(ActionBase):
         except AnsibleError as e:
             display.vvv('iptload: reset failed: %s' % to_text(e))
         try:
-            return self._iptload(command, path)
+            return self._shell(build_command(
+                self._args['executable'], command, path,
+                lock_wait=self._args['lock_wait']))
         except AnsibleConnectionFailure as e:
             display.vvv('iptload: %s over a new connection: %s' % (
                 command, to_text(e)))
@@ -216,7 +238,7 @@ class ActionModule(ActionBase):
                             'the previous tables back' % (
                                 self._task_host, why, int(delay) + 1))
             time.sleep(delay)
-        for _ in range(RECONNECT_TRIES):
+        for dummy in range(RECONNECT_TRIES):
             res = self._reconnect_and_run('diff', self._previous)
             if res is not None:
                 break
@@ -261,18 +283,20 @@ class ActionModule(ActionBase):
                                          extra=['--confirm', str(timeout)])
         except AnsibleConnectionFailure as e:
             # The new ruleset cut even the established session.
-            raise self._rolled_back('the connection was lost during apply (%s)' %
-                              to_text(e).strip(), started)
+            why = 'the connection was lost during apply (%s)' % (
+                to_text(e).strip())
+            raise self._rolled_back(why, started)
         if rc != EXIT_OK:
             self._fail('apply', rc, out, err)
         res = self._reconnect_and_run('confirm')
         if res is None:
-            raise self._rolled_back('no new connection to the host after apply',
-                              started)
+            raise self._rolled_back(
+                'no new connection to the host after apply', started)
         rc, out, err = res
         if rc == EXIT_DIFFERS:
-            raise self._rolled_back('the confirmation came too late (nothing '
-                              'waited for it)', started)
+            raise self._rolled_back(
+                'the confirmation came too late (nothing waited for it)',
+                started)
         if rc != EXIT_OK:
             self._fail('confirm', rc, out, err)
         self._result['confirmed'] = True
@@ -288,11 +312,12 @@ class ActionModule(ActionBase):
         self._diffs = []
         self._display_warnings = []
         self._candidate = None
+        self._tmpdir = None
         self._name = None
-        _, self._args = self.validate_argument_spec(
+        self._args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC,
             mutually_exclusive=[('src', 'content')],
-            required_one_of=[('src', 'content')])
+            required_one_of=[('src', 'content')])[1]
         self._task_host = task_vars.get('inventory_hostname', 'host')
         self._want_diff = bool(self._task.diff)
         result.update(changed=False, kernel_changed=False,
@@ -300,6 +325,7 @@ class ActionModule(ActionBase):
 
         text, self._name = self._render(task_vars)
         tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+        self._tmpdir = tmpdir
         self._candidate = self._connection._shell.join_path(
             tmpdir, 'candidate.conf')
         self._previous = self._connection._shell.join_path(

@@ -1,5 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# Copyright: iptload maintainers
+# GNU General Public License v2.0 or later (so version 3 or later too),
+# see COPYING at the top of the iptload source tree.
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -36,7 +39,7 @@ description:
   - The work is done by the action plugin of the same name on the
     controller; the host needs C(iptload) and a POSIX shell, no Python.
 author:
-  - iptload authors
+  - iptload maintainers (!UNKNOWN)
 options:
   src:
     description:
@@ -92,23 +95,25 @@ options:
     type: str
     default: iptload
 notes:
-  - Run it as root (C(become=true)): iptload needs C(CAP_NET_ADMIN).
+  - Run it as root (C(become=true)), since iptload needs C(CAP_NET_ADMIN).
   - The confirmation goes over a new connection. With the C(ssh)
     connection the action stops the ControlMaster first
     (C(ssh -O stop)), so a ruleset that keeps the established session but
     refuses new ones is caught. Set C(ServerAliveInterval) in
     C(ansible_ssh_common_args) so that a ruleset that cuts the established
     session too is noticed before TCP gives up.
-  - For a fleet, roll out with C(serial) and C(max_fail_percentage=0):
-    a ruleset that locks hosts out then stops after the first batch.
-  - Exit statuses of iptload become failures that say what happened:
+  - For a fleet, roll out with C(serial) and C(max_fail_percentage=0), so
+    that a ruleset that locks hosts out stops after the first batch.
+  - Exit statuses of iptload become failures that say what happened, for
     config errors (2), kernel refused (3, with the refused rule), xtables
     lock busy (4), a roll-back that failed (7), another apply --confirm
     waiting for its confirmation (8).
 attributes:
   check_mode:
+    description: Check mode runs check and diff and reports what a real run would change; nothing is applied or installed.
     support: full
   diff_mode:
+    description: With C(--diff) the task returns the kernel's tables before and the candidate after, as iptables-save text.
     support: full
 '''
 
