@@ -234,7 +234,7 @@ ansible_ssh_private_key_file=$work/id
 ansible_ssh_common_args='-o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR'
 ansible_python_interpreter=/usr/bin/python3
 ansible_remote_tmp=$work/tmp
-ansible_timeout=3
+ansible_timeout=10
 EOF
 cat >"$work/ansible.cfg" <<EOF
 [defaults]
