@@ -30,7 +30,7 @@ offline=$src/contrib/ansible/scripts/ansible-test-offline
 py=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cd "$work/ansible_collections/iptload/iptload" || exit 1
 
-echo "1..2"
+echo "1..3"
 n=0
 run() {
 	local what=$1
@@ -48,4 +48,21 @@ failed=0
 run "ansible-test units (every iptload exit status mocked)" \
 	"$offline" units --python "$py" --color no
 run "ansible-test sanity" "$offline" sanity --python "$py" --color no
+# The playbooks of the collection's README parse, with the collection.
+readme_playbooks() {
+	/usr/bin/python3 - README.md "$work" <<'PY' || return 1
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.findall(r'```yaml\n(.*?)```', text, re.S)
+assert len(blocks) >= 2, 'no playbooks found'
+for i, block in enumerate(blocks):
+    open('%s/readme-%d.yml' % (sys.argv[2], i), 'w').write(block)
+PY
+	printf '*filter\nCOMMIT\n' >"$work/firewall.conf.j2"
+	printf '[routers]\nr1\n' >"$work/inventory"
+	ANSIBLE_COLLECTIONS_PATH=$work ansible-playbook -i "$work/inventory" \
+		--syntax-check "$work"/readme-*.yml
+}
+run "the README's playbooks pass ansible-playbook --syntax-check" \
+	readme_playbooks
 exit $failed
