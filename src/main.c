@@ -16,6 +16,7 @@
 #include "confirm.h"
 #include "diag.h"
 #include "expand.h"
+#include "lint.h"
 #include "nftcheck.h"
 #include "oplog.h"
 #include "pipeline.h"
@@ -697,6 +698,7 @@ static int run(const struct options *o, struct ruleset *rs,
 		return EXIT_OK;
 	case CMD_CHECK:
 		nftcheck_warn(named_hooks(rs), dl);
+		lint_ruleset(rs, o->file, dl);
 		if (o->kernel && trial_load(rs, dl) < 0)
 			return EXIT_KERNEL;
 		if (!o->quiet)

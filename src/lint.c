@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lint.c - warnings `iptload check` gives about a ruleset that loads but
+ * does not do what its author meant: a rule no packet reaches, and the
+ * IPsec mistakes that make a VPN router leaky or deaf.  Each warning is
+ * located at a rule, carries a witness packet (in `iptload trace` words)
+ * that the tracer confirms, and can be silenced on that rule with a
+ * "lint-ignore" marker (all lints) or "lint-ignore:NAME[,NAME]" in a
+ * comment on its line or the line above, or in its -m comment text.
+ *
+ * The IPsec lints do not guess from the text of rules: they build the
+ * packet that would go wrong and ask the tracer what the ruleset does
+ * with it.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_policy.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+
+#include "lint.h"
+#include "trace.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An address that stands for "somewhere on the internet" in witnesses:
+ * 198.18.0.0/15 is set aside for benchmarks, so no rule means it. */
+#define ANY_REMOTE "198.18.0.1"
+
+/* ---- looking at entries ----------------------------------------------- */
+
+static const struct xt_entry_match *entry_match_at(const struct ipt_entry *e,
+						   size_t *off)
+{
+	const struct xt_entry_match *m;
+
+	if (*off < sizeof(*e))
+		*off = sizeof(*e);
+	if (*off >= e->target_offset)
+		return NULL;
+	m = (const void *)((const char *)e + *off);
+	if (m->u.match_size == 0)
+		return NULL;
+	*off += m->u.match_size;
+	return m;
+}
+
+/* The first match called @name of @e, or NULL. */
+static const struct xt_entry_match *find_match(const struct ipt_entry *e,
+					       const char *name)
+{
+	const struct xt_entry_match *m;
+	size_t off = 0;
+
+	while ((m = entry_match_at(e, &off)))
+		if (strcmp(m->u.user.name, name) == 0)
+			return m;
+	return NULL;
+}
+
+static const struct xt_policy_info *policy_of(const struct ipt_entry *e)
+{
+	const struct xt_entry_match *m = find_match(e, "policy");
+
+	return m ? (const void *)m->data : NULL;
+}
+
+/* Whether @e requires an IPsec SA (--pol ipsec, not --pol none) in
+ * direction @flag (XT_POLICY_MATCH_IN/OUT). */
+static bool requires_ipsec(const struct ipt_entry *e, unsigned flag)
+{
+	const struct xt_policy_info *pi = policy_of(e);
+
+	return pi && (pi->flags & flag) && !(pi->flags & XT_POLICY_MATCH_NONE);
+}
+
+static bool target_is(const struct ipt_entry *e, const char *name)
+{
+	return strcmp(rule_target_name(e), name) == 0;
+}
+
+/* The conntrack state mask of @e's conntrack match (0: none). */
+static unsigned ctstate_mask(const struct ipt_entry *e, bool *inverted)
+{
+	const struct xt_entry_match *m = find_match(e, "conntrack");
+	const struct xt_conntrack_mtinfo2 *c;
+
+	*inverted = false;
+	if (!m || m->u.user.revision < 2)
+		return 0;
+	c = (const void *)m->data; /* v2 and v3 start alike */
+	if (!(c->match_flags & XT_CONNTRACK_STATE))
+		return 0;
+	*inverted = c->invert_flags & XT_CONNTRACK_STATE;
+	return c->state_mask;
+}
+
+/* Whether a NEW packet can match @e's conntrack state (a spoofed packet
+ * opens a connection; it cannot be ESTABLISHED). */
+static bool admits_new(const struct ipt_entry *e)
+{
+	bool inv;
+	unsigned mask = ctstate_mask(e, &inv);
+	unsigned bit = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
+
+	return mask == 0 || !!(mask & bit) != inv;
+}
+
+/* ---- silencing -------------------------------------------------------- */
+
+/* Whether @text (up to @end) has "lint-ignore" for @lint. */
+static bool marker_ignores(const char *text, const char *end, const char *lint)
+{
+	static const char word[] = "lint-ignore";
+	const char *p = text;
+
+	while ((p = memmem(p, (size_t)(end - p), word, sizeof(word) - 1))) {
+		const char *q = p + sizeof(word) - 1;
+		size_t n = strlen(lint);
+
+		if (q >= end || *q != ':')
+			return true;
+		for (q++; q < end;) {
+			size_t len = strcspn(q, ", \t\n\"'");
+
+			if (q + len > end)
+				len = (size_t)(end - q);
+			if (len == n && memcmp(q, lint, n) == 0)
+				return true;
+			q += len;
+			if (q >= end || *q != ',')
+				break;
+			q++;
+		}
+		p++;
+	}
+	return false;
+}
+
+/* Whether line @line of @src, or the one above it, carries a comment
+ * with the marker. */
+static bool line_ignores(const struct source *src, unsigned line,
+			 const char *lint)
+{
+	const char *p, *end, *start = NULL, *prev = NULL;
+	unsigned n = 1;
+
+	if (!src || !src->text || line == 0)
+		return false;
+	end = src->text + src->len;
+	for (p = src->text; p < end && n < line; p++)
+		if (*p == '\n') {
+			n++;
+			prev = start ? start : src->text;
+			start = p + 1;
+		}
+	if (n != line)
+		return false;
+	if (!start)
+		start = src->text;
+	p = memchr(start, '\n', (size_t)(end - start));
+	end = p ? p : end;
+	for (const char *from = prev ? prev : start; from < end;) {
+		const char *hash = memchr(from, '#', (size_t)(end - from));
+
+		if (!hash)
+			break;
+		const char *eol = memchr(hash, '\n', (size_t)(end - hash));
+
+		if (marker_ignores(hash, eol ? eol : end, lint))
+			return true;
+		from = eol ? eol + 1 : end;
+	}
+	return false;
+}
+
+static bool rule_ignores(const struct rule *r, const char *lint)
+{
+	const struct xt_entry_match *m;
+	size_t off = 0;
+
+	while ((m = entry_match_at(r->entry, &off)))
+		if (strcmp(m->u.user.name, "comment") == 0) {
+			const struct xt_comment_info *c = (const void *)m->data;
+
+			if (marker_ignores(c->comment,
+					   c->comment +
+						   strnlen(c->comment,
+							   sizeof(c->comment)),
+					   lint))
+				return true;
+		}
+	for (const struct src_loc *l = &r->loc; l; l = l->via)
+		if (line_ignores(l->src, l->line, lint))
+			return true;
+	return false;
+}
+
+/* ---- witnesses -------------------------------------------------------- */
+
+/* A witness packet: the words, and the parsed packet. */
+struct witness {
+	char words[512];
+	struct trace_packet p;
+};
+
+/* An address inside @a/@mask: the network's first host. */
+static struct in_addr host_in(struct in_addr a, struct in_addr mask)
+{
+	uint32_t m = ntohl(mask.s_addr), h = ntohl(a.s_addr) & m;
+
+	if (m != 0xFFFFFFFFu && m != 0xFFFFFFFEu)
+		h |= 1;
+	a.s_addr = htonl(h);
+	return a;
+}
+
+/* An address outside @a/@mask (for "! -s"). */
+static struct in_addr host_out(struct in_addr a, struct in_addr mask)
+{
+	uint32_t m = ntohl(mask.s_addr);
+
+	a = host_in(a, mask);
+	a.s_addr = htonl(ntohl(a.s_addr) ^ (m & (~m + 1u)));
+	return a;
+}
+
+static void add_word(struct witness *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_word(struct witness *w, const char *fmt, ...)
+{
+	size_t len = strlen(w->words);
+	va_list ap;
+
+	if (len && len < sizeof(w->words) - 1)
+		w->words[len++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(w->words + len, sizeof(w->words) - len, fmt, ap);
+	va_end(ap);
+}
+
+static void add_addr(struct witness *w, const char *opt, struct in_addr a)
+{
+	char s[INET_ADDRSTRLEN];
+
+	if (a.s_addr == htonl(1)) {
+		/* "0.0.0.0/0": any address; take one no rule means. */
+		add_word(w, "%s %s", opt, ANY_REMOTE);
+		return;
+	}
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	add_word(w, "%s %s", opt, s);
+}
+
+/* Parse the witness's words into its packet; false if they do not make
+ * a packet (then no warning is given: it could not be confirmed). */
+static bool witness_parse(struct witness *w)
+{
+	char buf[512], *argv[64], *save, err[256];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", w->words);
+	for (char *t = strtok_r(buf, " ", &save); t && argc < 64;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	return trace_packet_parse(argc, argv, &w->p, err, sizeof(err)) == 0;
+}
+
+/* An interface name that the pattern @name/@mask (as in ipt_ip)
+ * matches, or @fallback when it is empty or inverted. */
+static void iface_for(char *out, const char *name, const unsigned char *mask,
+		      bool inv, const char *fallback)
+{
+	size_t n = strnlen(name, IFNAMSIZ - 1);
+
+	if (inv || n == 0 || !mask[0]) {
+		snprintf(out, IFNAMSIZ, "%s", fallback);
+		return;
+	}
+	snprintf(out, IFNAMSIZ, "%.*s", (int)n, name);
+	if (!mask[n] && n < IFNAMSIZ - 2) /* "eth+": any name going on */
+		out[n] = '0', out[n + 1] = '\0';
+}
+
+/* ---- running the tracer --------------------------------------------- */
+
+/* What the lints share: the ruleset, a tracer over it, a result. */
+struct lint {
+	const struct ruleset *rs;
+	const char *file;
+	struct tracer *tr;
+	struct trace_result *res;
+	struct diag_list *dl;
+};
+
+static void lint_trace(struct lint *l, const struct witness *w)
+{
+	tracer_run(l->tr, &w->p, l->res);
+}
+
+/* Whether some outcome of the last trace ends in @verdict. */
+static bool some_verdict(const struct lint *l, const char *verdict)
+{
+	for (size_t i = 0; i < l->res->npaths; i++)
+		if (strcmp(l->res->paths[i].verdict, verdict) == 0)
+			return true;
+	return false;
+}
+
+/* Whether an outcome of the last trace matched rule @r (and, if
+ * @verdict, ended in it). */
+static bool trace_hits(const struct lint *l, const struct rule *r,
+		       const char *verdict)
+{
+	for (size_t i = 0; i < l->res->npaths; i++) {
+		const struct trace_path *p = &l->res->paths[i];
+
+		if (verdict && strcmp(p->verdict, verdict) != 0)
+			continue;
+		for (size_t k = 0; k < p->nsteps; k++)
+			if (p->steps[k].kind == TS_RULE &&
+			    &p->steps[k].chain->rules[p->steps[k].rule - 1] ==
+				    r)
+				return true;
+	}
+	return false;
+}
+
+static void warn(struct lint *l, const struct rule *r, const char *name,
+		 const struct witness *w, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void warn(struct lint *l, const struct rule *r, const char *name,
+		 const struct witness *w, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_warning(l->dl, &r->loc, 1, "%s [%s]", msg, name);
+	diag_hint(
+		l->dl,
+		"witness: iptload trace %s %s; to silence: '# lint-ignore:%s' "
+		"on the rule's line",
+		l->file, w->words, name);
+}
+
+/* ---- shadowed rules --------------------------------------------------- */
+
+/* Whether the addresses @a/@am (inverted: @ainv) include all of
+ * @b/@bm (@binv). */
+static bool addr_covers(struct in_addr a, struct in_addr am, bool ainv,
+			struct in_addr b, struct in_addr bm, bool binv)
+{
+	uint32_t A = ntohl(a.s_addr), AM = ntohl(am.s_addr);
+	uint32_t B = ntohl(b.s_addr), BM = ntohl(bm.s_addr);
+
+	if (AM == 0)
+		return !ainv;
+	if ((AM & BM) != AM)
+		return binv && ainv && (BM & AM) == BM && (A & BM) == (B & BM);
+	if (!ainv && !binv)
+		return (B & AM) == (A & AM);
+	if (ainv && !binv)
+		return (B & AM) != (A & AM);
+	return false;
+}
+
+static bool iface_covers(const char *a, const unsigned char *am, bool ainv,
+			 const char *b, const unsigned char *bm, bool binv)
+{
+	bool any = true;
+
+	for (int i = 0; i < IFNAMSIZ; i++)
+		any &= am[i] == 0;
+	if (any)
+		return !ainv;
+	if (ainv != binv)
+		return false;
+	for (int i = 0; i < IFNAMSIZ; i++) {
+		if (!am[i])
+			continue;
+		if (!binv && (!bm[i] || a[i] != b[i]))
+			return false;
+		if (binv && (am[i] != bm[i] || a[i] != b[i]))
+			return false;
+	}
+	/* Inverted: only the same pattern. */
+	return !binv || memcmp(am, bm, IFNAMSIZ) == 0;
+}
+
+static bool ip_covers(const struct ipt_ip *a, const struct ipt_ip *b)
+{
+	if (!addr_covers(a->src, a->smsk, a->invflags & IPT_INV_SRCIP, b->src,
+			 b->smsk, b->invflags & IPT_INV_SRCIP))
+		return false;
+	if (!addr_covers(a->dst, a->dmsk, a->invflags & IPT_INV_DSTIP, b->dst,
+			 b->dmsk, b->invflags & IPT_INV_DSTIP))
+		return false;
+	if (!iface_covers(a->iniface, a->iniface_mask,
+			  a->invflags & IPT_INV_VIA_IN, b->iniface,
+			  b->iniface_mask, b->invflags & IPT_INV_VIA_IN))
+		return false;
+	if (!iface_covers(a->outiface, a->outiface_mask,
+			  a->invflags & IPT_INV_VIA_OUT, b->outiface,
+			  b->outiface_mask, b->invflags & IPT_INV_VIA_OUT))
+		return false;
+	if (a->proto &&
+	    (a->proto != b->proto ||
+	     (a->invflags & IPT_INV_PROTO) != (b->invflags & IPT_INV_PROTO)))
+		return false;
+	if ((a->flags & IPT_F_FRAG) &&
+	    ((b->flags & IPT_F_FRAG) != (a->flags & IPT_F_FRAG) ||
+	     (a->invflags & IPT_INV_FRAG) != (b->invflags & IPT_INV_FRAG)))
+		return false;
+	return true;
+}
+
+static bool range_covers(const uint16_t a[2], const uint16_t b[2], bool ainv,
+			 bool binv)
+{
+	if (a[0] == 0 && a[1] == 0xFFFF && !ainv)
+		return true;
+	if (ainv || binv)
+		return ainv == binv && a[0] == b[0] && a[1] == b[1];
+	return a[0] <= b[0] && b[1] <= a[1];
+}
+
+/* Whether every packet that passes match @bm passes @am (same name). */
+static bool match_covers(const struct xt_entry_match *am,
+			 const struct xt_entry_match *bm)
+{
+	const char *name = am->u.user.name;
+
+	if (am->u.match_size != bm->u.match_size ||
+	    am->u.user.revision != bm->u.user.revision)
+		return false;
+	if (strcmp(name, "tcp") == 0) {
+		const struct xt_tcp *a = (const void *)am->data;
+		const struct xt_tcp *b = (const void *)bm->data;
+
+		return range_covers(a->spts, b->spts,
+				    a->invflags & XT_TCP_INV_SRCPT,
+				    b->invflags & XT_TCP_INV_SRCPT) &&
+		       range_covers(a->dpts, b->dpts,
+				    a->invflags & XT_TCP_INV_DSTPT,
+				    b->invflags & XT_TCP_INV_DSTPT) &&
+		       !a->option &&
+		       (a->flg_mask == 0 ||
+			(a->flg_mask == b->flg_mask &&
+			 a->flg_cmp == b->flg_cmp &&
+			 (a->invflags & XT_TCP_INV_FLAGS) ==
+				 (b->invflags & XT_TCP_INV_FLAGS)));
+	}
+	if (strcmp(name, "udp") == 0) {
+		const struct xt_udp *a = (const void *)am->data;
+		const struct xt_udp *b = (const void *)bm->data;
+
+		return range_covers(a->spts, b->spts,
+				    a->invflags & XT_UDP_INV_SRCPT,
+				    b->invflags & XT_UDP_INV_SRCPT) &&
+		       range_covers(a->dpts, b->dpts,
+				    a->invflags & XT_UDP_INV_DSTPT,
+				    b->invflags & XT_UDP_INV_DSTPT);
+	}
+	if (strcmp(name, "conntrack") == 0 && am->u.user.revision >= 2) {
+		const struct xt_conntrack_mtinfo2 *a = (const void *)am->data;
+		const struct xt_conntrack_mtinfo2 *b = (const void *)bm->data;
+
+		if (a->match_flags == XT_CONNTRACK_STATE &&
+		    b->match_flags == XT_CONNTRACK_STATE && !a->invert_flags &&
+		    !b->invert_flags)
+			return (b->state_mask & ~a->state_mask) == 0;
+	}
+	/* limit, hashlimit, recent: the same bytes are two counters. */
+	if (strcmp(name, "limit") == 0 || strcmp(name, "hashlimit") == 0 ||
+	    strcmp(name, "recent") == 0 || strcmp(name, "statistic") == 0 ||
+	    strcmp(name, "quota") == 0 || strcmp(name, "connlimit") == 0)
+		return false;
+	return memcmp(am->data, bm->data,
+		      am->u.match_size - sizeof(struct xt_entry_match)) == 0;
+}
+
+/* Whether rule @a matches every packet rule @b matches. */
+static bool rule_covers(const struct ipt_entry *a, const struct ipt_entry *b)
+{
+	const struct xt_entry_match *am, *bm;
+	size_t aoff = 0;
+
+	if (!ip_covers(&a->ip, &b->ip))
+		return false;
+	while ((am = entry_match_at(a, &aoff))) {
+		size_t boff = 0;
+		bool found = false;
+
+		if (strcmp(am->u.user.name, "comment") == 0)
+			continue;
+		while (!found && (bm = entry_match_at(b, &boff)))
+			found = strcmp(am->u.user.name, bm->u.user.name) == 0 &&
+				match_covers(am, bm);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Whether @e ends the walk of its table for every packet it matches. */
+static bool ends_walk(const struct table *t, const struct ipt_entry *e)
+{
+	static const char *const names[] = {
+		"ACCEPT", "DROP", "REJECT",	"QUEUE",    "RETURN",
+		"DNAT",	  "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
+	};
+	const char *name = rule_target_name(e);
+
+	if ((e->ip.flags & IPT_F_GOTO) && rule_jump_chain(t, e))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a rule between @from and @to of @c may change what a match
+ * sees (a mark, a connmark, conntrack, or anything in a called chain). */
+static bool changes_between(const struct table *t, const struct chain *c,
+			    size_t from, size_t to)
+{
+	static const char *const names[] = {
+		"MARK", "CONNMARK", "CT", "NOTRACK", "DNAT", "REDIRECT"
+	};
+
+	for (size_t k = from + 1; k < to; k++) {
+		const struct ipt_entry *e = c->rules[k].entry;
+
+		if (rule_jump_chain(t, e))
+			return true;
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (target_is(e, names[i]))
+				return true;
+	}
+	return false;
+}
+
+/* The words of a packet that matches @e (for a shadowed rule). */
+static void witness_of_rule(struct witness *w, const struct chain *c,
+			    const struct ipt_entry *e,
+			    const struct in_addr *src)
+{
+	const struct ipt_ip *ip = &e->ip;
+	const struct xt_entry_match *m;
+	char in[IFNAMSIZ], out[IFNAMSIZ];
+	int hook = c->hook;
+	bool want_in, want_out;
+
+	memset(w, 0, sizeof(*w));
+	if (hook < 0) {
+		/* A user chain: pretend a forwarded packet, unless its rules
+		 * name only one interface side. */
+		hook = NF_INET_FORWARD;
+	}
+	want_in = hook != NF_INET_LOCAL_OUT;
+	want_out = hook != NF_INET_PRE_ROUTING && hook != NF_INET_LOCAL_IN;
+	iface_for(in, ip->iniface, ip->iniface_mask,
+		  ip->invflags & IPT_INV_VIA_IN, "eth0");
+	iface_for(out, ip->outiface, ip->outiface_mask,
+		  ip->invflags & IPT_INV_VIA_OUT, "eth1");
+	if (strcmp(in, out) == 0 && (ip->invflags & IPT_INV_VIA_OUT))
+		snprintf(out, sizeof(out), "eth2");
+	if (want_in)
+		add_word(w, "-i %s", in);
+	if (want_out)
+		add_word(w, "-o %s", out);
+	add_addr(w, "-s",
+		 src			      ? *src :
+		 ip->invflags & IPT_INV_SRCIP ? host_out(ip->src, ip->smsk) :
+						host_in(ip->src, ip->smsk));
+	add_addr(w, "-d",
+		 ip->invflags & IPT_INV_DSTIP ? host_out(ip->dst, ip->dmsk) :
+						host_in(ip->dst, ip->dmsk));
+	if (ip->proto == IPPROTO_TCP && !(ip->invflags & IPT_INV_PROTO))
+		add_word(w, "-p tcp");
+	else if (ip->proto == IPPROTO_UDP && !(ip->invflags & IPT_INV_PROTO))
+		add_word(w, "-p udp");
+	else if (ip->proto && !(ip->invflags & IPT_INV_PROTO))
+		add_word(w, "-p %u", ip->proto);
+	if ((m = find_match(e, "tcp"))) {
+		const struct xt_tcp *i = (const void *)m->data;
+
+		add_word(w, "--sport %u --dport %u", i->spts[0], i->dpts[0]);
+	} else if ((m = find_match(e, "udp"))) {
+		const struct xt_udp *i = (const void *)m->data;
+
+		add_word(w, "--sport %u --dport %u", i->spts[0], i->dpts[0]);
+	}
+}
+
+static void lint_shadowed_chain(struct lint *l, const struct table *t,
+				const struct chain *c)
+{
+	for (size_t j = 1; j < c->nrules; j++) {
+		const struct rule *b = &c->rules[j];
+
+		for (size_t i = 0; i < j; i++) {
+			const struct rule *a = &c->rules[i];
+			struct witness w;
+
+			if (!ends_walk(t, a->entry) ||
+			    !rule_covers(a->entry, b->entry))
+				continue;
+			if (changes_between(t, c, i, j))
+				break;
+			if (rule_ignores(b, "shadowed"))
+				break;
+			witness_of_rule(&w, c, b->entry, NULL);
+			diag_warning(l->dl, &b->loc, 1,
+				     "no packet reaches this rule: rule %zu of "
+				     "%s %s (line %u) takes every packet it "
+				     "would match [shadowed]",
+				     i + 1, t->name, c->name, a->loc.line);
+			diag_hint(l->dl,
+				  "witness: iptload trace %s %s; to silence: "
+				  "'# lint-ignore:shadowed' on the rule's line",
+				  l->file, w.words);
+			break;
+		}
+	}
+}
+
+static void lint_shadowed(struct lint *l)
+{
+	for (int id = 0; id < TABLE_COUNT; id++) {
+		const struct table *t = &l->rs->tables[id];
+
+		if (!t->named)
+			continue;
+		for (size_t i = 0; i < t->nchains; i++)
+			lint_shadowed_chain(l, t, t->chains[i]);
+	}
+}
+
+/* ---- the IPsec picture of the ruleset --------------------------------- */
+
+/* What the policy-matched rules say about the VPN. */
+struct vpn {
+	/* The remote side: sources of --dir in rules, destinations of
+	 * --dir out rules. */
+	struct in_addr net[16], mask[16];
+	size_t nnets;
+	/* Our tunnel end, when a rule names it (--tunnel-dst of --dir in,
+	 * --tunnel-src of --dir out). */
+	struct in_addr local;
+	bool has_local;
+	char ext[IFNAMSIZ];	    /* the interface the tunnel comes in by */
+	const struct rule *in_rule; /* a --dir in --pol ipsec rule */
+	const struct rule *out_rule;
+};
+
+static void vpn_add_net(struct vpn *v, struct in_addr a, struct in_addr m)
+{
+	for (size_t i = 0; i < v->nnets; i++)
+		if (v->net[i].s_addr == a.s_addr &&
+		    v->mask[i].s_addr == m.s_addr)
+			return;
+	if (v->nnets < ARRAY_SIZE(v->net) && m.s_addr) {
+		v->net[v->nnets] = a;
+		v->mask[v->nnets++] = m;
+	}
+}
+
+static void vpn_note(struct vpn *v, const struct rule *r)
+{
+	const struct ipt_entry *e = r->entry;
+	const struct xt_policy_info *pi = policy_of(e);
+	const struct xt_policy_elem *pe = pi ? &pi->pol[0] : NULL;
+
+	if (requires_ipsec(e, XT_POLICY_MATCH_IN)) {
+		if (!(e->ip.invflags & IPT_INV_SRCIP))
+			vpn_add_net(v, e->ip.src, e->ip.smsk);
+		if (pe->match.daddr && pe->dmask.a4.s_addr == 0xFFFFFFFFu &&
+		    !v->has_local) {
+			v->local = pe->daddr.a4;
+			v->has_local = true;
+		}
+		if (!v->ext[0] && e->ip.iniface[0] &&
+		    !(e->ip.invflags & IPT_INV_VIA_IN))
+			iface_for(v->ext, e->ip.iniface, e->ip.iniface_mask,
+				  false, "");
+		if (!v->in_rule)
+			v->in_rule = r;
+	} else if (requires_ipsec(e, XT_POLICY_MATCH_OUT)) {
+		if (!(e->ip.invflags & IPT_INV_DSTIP))
+			vpn_add_net(v, e->ip.dst, e->ip.dmsk);
+		if (pe->match.saddr && pe->smask.a4.s_addr == 0xFFFFFFFFu &&
+		    !v->has_local) {
+			v->local = pe->saddr.a4;
+			v->has_local = true;
+		}
+		if (!v->ext[0] && e->ip.outiface[0] &&
+		    !(e->ip.invflags & IPT_INV_VIA_OUT))
+			iface_for(v->ext, e->ip.outiface, e->ip.outiface_mask,
+				  false, "");
+		if (!v->out_rule)
+			v->out_rule = r;
+	}
+}
+
+static void vpn_scan(const struct ruleset *rs, struct vpn *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (int id = 0; id < TABLE_COUNT; id++) {
+		const struct table *t = &rs->tables[id];
+
+		if (!t->named)
+			continue;
+		for (size_t i = 0; i < t->nchains; i++)
+			for (size_t j = 0; j < t->chains[i]->nrules; j++)
+				vpn_note(v, &t->chains[i]->rules[j]);
+	}
+}
+
+/* The SA words of a tunnel between a client and our end. */
+static void add_sa(struct witness *w, const struct vpn *v, bool in)
+{
+	char local[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &v->local, local, sizeof(local));
+	if (in)
+		add_word(w,
+			 "--ipsec-in mode=tunnel,proto=esp,src=%s,dst=%s "
+			 "--ipsec-leg inner",
+			 ANY_REMOTE, local);
+	else
+		add_word(w, "--ipsec-out mode=tunnel,proto=esp,src=%s,dst=%s",
+			 local, ANY_REMOTE);
+}
+
+/* Whether @e's source overlaps VPN network @k. */
+static bool src_overlaps(const struct ipt_entry *e, const struct vpn *v,
+			 size_t k)
+{
+	uint32_t m = ntohl(e->ip.smsk.s_addr) & ntohl(v->mask[k].s_addr);
+
+	if (!e->ip.smsk.s_addr || (e->ip.invflags & IPT_INV_SRCIP))
+		return false;
+	return (ntohl(e->ip.src.s_addr) & m) == (ntohl(v->net[k].s_addr) & m);
+}
+
+/*
+ * spoofable: a rule of filter INPUT or FORWARD that accepts NEW packets
+ * from a VPN network without requiring that they came out of a tunnel:
+ * anyone outside can send them.  Confirmed by tracing such a packet with
+ * no SA: it must be accepted by that rule.
+ */
+static void lint_spoofable(struct lint *l, const struct vpn *v)
+{
+	const struct table *t = &l->rs->tables[TABLE_FILTER];
+
+	for (size_t i = 0; t->named && i < t->nchains; i++) {
+		const struct chain *c = t->chains[i];
+
+		if (c->hook != NF_INET_LOCAL_IN && c->hook != NF_INET_FORWARD)
+			continue;
+		for (size_t j = 0; j < c->nrules; j++) {
+			const struct rule *r = &c->rules[j];
+			const struct ipt_entry *e = r->entry;
+
+			if (!target_is(e, "ACCEPT") ||
+			    requires_ipsec(e, XT_POLICY_MATCH_IN) ||
+			    !admits_new(e))
+				continue;
+			for (size_t k = 0; k < v->nnets; k++) {
+				struct witness w;
+				struct in_addr s;
+				char net[INET_ADDRSTRLEN];
+
+				if (!src_overlaps(e, v, k) ||
+				    rule_ignores(r, "spoofable"))
+					continue;
+				/* The source: in both the rule's and the
+				 * VPN's network. */
+				s = ntohl(e->ip.smsk.s_addr) >=
+						    ntohl(v->mask[k].s_addr) ?
+					    host_in(e->ip.src, e->ip.smsk) :
+					    host_in(v->net[k], v->mask[k]);
+				witness_of_rule(&w, c, e, &s);
+				if (!witness_parse(&w))
+					continue;
+				lint_trace(l, &w);
+				if (!trace_hits(l, r, "ACCEPT"))
+					continue;
+				inet_ntop(AF_INET, &v->net[k], net,
+					  sizeof(net));
+				warn(l, r, "spoofable", &w,
+				     "accepts packets from the VPN network "
+				     "%s/%d without -m policy --dir in --pol "
+				     "ipsec: anyone can send them from outside "
+				     "the tunnel",
+				     net,
+				     __builtin_popcount(v->mask[k].s_addr));
+				break;
+			}
+		}
+	}
+}
+
+/* The words of an IKE or ESP packet to our tunnel end. */
+static void ike_witness(struct witness *w, const struct vpn *v,
+			const char *what)
+{
+	memset(w, 0, sizeof(w->words));
+	add_word(w, "-i %s -s %s", v->ext, ANY_REMOTE);
+	add_addr(w, "-d", v->local);
+	add_word(w, "%s", what);
+}
+
+/*
+ * ike: the tunnel rules name our end and its interface, but IKE (udp
+ * 500) is not accepted there, or neither ESP nor udp 4500 (NAT-T) is: no
+ * tunnel can come up, or none can carry anything.
+ */
+static void lint_ike(struct lint *l, const struct vpn *v)
+{
+	static const char *const ike = "-p udp --sport 500 --dport 500";
+	static const char *const natt = "-p udp --sport 4500 --dport 4500";
+	static const char *const esp = "-p esp";
+	const struct rule *r = v->in_rule ? v->in_rule : v->out_rule;
+	struct witness w;
+
+	if (!r || !v->has_local || !v->ext[0] || rule_ignores(r, "ike"))
+		return;
+	ike_witness(&w, v, ike);
+	if (witness_parse(&w)) {
+		lint_trace(l, &w);
+		if (!some_verdict(l, "ACCEPT")) {
+			warn(l, r, "ike", &w,
+			     "this tunnel rule needs IKE, but udp port 500 "
+			     "to its address on %s is not accepted",
+			     v->ext);
+			return;
+		}
+	}
+	ike_witness(&w, v, natt);
+	if (!witness_parse(&w))
+		return;
+	lint_trace(l, &w);
+	if (some_verdict(l, "ACCEPT"))
+		return;
+	ike_witness(&w, v, esp);
+	if (!witness_parse(&w))
+		return;
+	lint_trace(l, &w);
+	if (some_verdict(l, "ACCEPT"))
+		return;
+	warn(l, r, "ike", &w,
+	     "this tunnel rule needs ESP or udp 4500 (NAT traversal) to its "
+	     "address on %s, and neither is accepted",
+	     v->ext);
+}
+
+/*
+ * return-path: a FORWARD rule accepts traffic out of the tunnel, but
+ * the answers back into it are not accepted (no --dir out rule, no
+ * ESTABLISHED accept).  Traced: the answer, ESTABLISHED, into an SA.
+ */
+static void lint_return_path(struct lint *l, const struct vpn *v)
+{
+	const struct table *t = &l->rs->tables[TABLE_FILTER];
+	const struct chain *c = t->named ? table_find_chain(t, "FORWARD") :
+					   NULL;
+
+	for (size_t j = 0; c && j < c->nrules && v->has_local; j++) {
+		const struct rule *r = &c->rules[j];
+		const struct ipt_entry *e = r->entry;
+		struct witness w;
+		char in[IFNAMSIZ], out[IFNAMSIZ];
+
+		if (!target_is(e, "ACCEPT") ||
+		    !requires_ipsec(e, XT_POLICY_MATCH_IN) ||
+		    rule_ignores(r, "return-path"))
+			continue;
+		iface_for(in, e->ip.iniface, e->ip.iniface_mask,
+			  e->ip.invflags & IPT_INV_VIA_IN, v->ext);
+		iface_for(out, e->ip.outiface, e->ip.outiface_mask,
+			  e->ip.invflags & IPT_INV_VIA_OUT, in);
+		memset(&w, 0, sizeof(w));
+		add_word(&w, "-i %s -o %s", out, in);
+		if (e->ip.dmsk.s_addr && !(e->ip.invflags & IPT_INV_DSTIP))
+			add_addr(&w, "-s", host_in(e->ip.dst, e->ip.dmsk));
+		else
+			add_word(&w, "-s %s", ANY_REMOTE);
+		add_addr(&w, "-d", host_in(e->ip.src, e->ip.smsk));
+		add_word(&w, "-p udp --sport 53 --dport 40000 --ctstate "
+			     "ESTABLISHED");
+		add_sa(&w, v, false);
+		if (!witness_parse(&w))
+			continue;
+		lint_trace(l, &w);
+		if (some_verdict(l, "ACCEPT"))
+			continue;
+		warn(l, r, "return-path", &w,
+		     "traffic out of the tunnel is forwarded, but the answers "
+		     "back into it are not accepted (no -m policy --dir out "
+		     "rule and no ESTABLISHED accept)");
+	}
+}
+
+/* The LAN side of a tunnel-bound packet: the interface and source of
+ * the --dir out rule that lets it into the tunnel, else of the NAT rule
+ * @e, else a private address. */
+static void lan_side(const struct vpn *v, const struct ipt_entry *e, char *in,
+		     struct in_addr *src)
+{
+	const struct ipt_entry *o = v->out_rule ? v->out_rule->entry : NULL;
+
+	iface_for(in, o ? o->ip.iniface : "", o ? o->ip.iniface_mask : NULL,
+		  o ? o->ip.invflags & IPT_INV_VIA_IN : true, "lan0");
+	if (o && o->ip.smsk.s_addr && !(o->ip.invflags & IPT_INV_SRCIP))
+		*src = host_in(o->ip.src, o->ip.smsk);
+	else if (e->ip.smsk.s_addr && !(e->ip.invflags & IPT_INV_SRCIP))
+		*src = host_in(e->ip.src, e->ip.smsk);
+	else
+		inet_pton(AF_INET, "192.168.77.7", src);
+}
+
+/*
+ * masquerade: a MASQUERADE or SNAT in nat POSTROUTING catches a packet
+ * that is bound for the tunnel: its source changes before the policy
+ * lookup, and the tunnel's policy no longer matches it.  Traced: a
+ * packet to the VPN network, routed into an SA.
+ */
+static void lint_masquerade(struct lint *l, const struct vpn *v)
+{
+	const struct table *t = &l->rs->tables[TABLE_NAT];
+	const struct chain *c = t->named ? table_find_chain(t, "POSTROUTING") :
+					   NULL;
+
+	for (size_t j = 0; c && v->has_local && j < c->nrules; j++) {
+		const struct rule *r = &c->rules[j];
+		const struct ipt_entry *e = r->entry;
+
+		if (!target_is(e, "MASQUERADE") && !target_is(e, "SNAT"))
+			continue;
+		for (size_t k = 0; k < v->nnets; k++) {
+			struct witness w;
+			char in[IFNAMSIZ], out[IFNAMSIZ];
+			struct in_addr src;
+
+			if (rule_ignores(r, "masquerade"))
+				break;
+			iface_for(out, e->ip.outiface, e->ip.outiface_mask,
+				  e->ip.invflags & IPT_INV_VIA_OUT, v->ext);
+			lan_side(v, e, in, &src);
+			memset(&w, 0, sizeof(w));
+			add_word(&w, "-i %s -o %s", in, out);
+			add_addr(&w, "-s", src);
+			add_addr(&w, "-d", host_in(v->net[k], v->mask[k]));
+			add_word(&w, "-p udp --sport 40000 --dport 53");
+			add_sa(&w, v, false);
+			if (!witness_parse(&w))
+				continue;
+			lint_trace(l, &w);
+			if (!trace_hits(l, r, NULL))
+				continue;
+			warn(l, r, "masquerade", &w,
+			     "%s catches traffic bound for the IPsec tunnel: "
+			     "put an exemption before it (-m policy --dir out "
+			     "--pol ipsec -j ACCEPT) or add -m policy --dir "
+			     "out --pol none to it",
+			     rule_target_name(e));
+			break;
+		}
+	}
+}
+
+void lint_ruleset(const struct ruleset *rs, const char *file,
+		  struct diag_list *dl)
+{
+	struct lint l = { .rs = rs, .file = file, .dl = dl };
+	struct vpn v;
+
+	l.tr = tracer_new(rs);
+	l.res = calloc(1, sizeof(*l.res));
+	if (!l.res)
+		abort();
+	lint_shadowed(&l);
+	vpn_scan(rs, &v);
+	if (v.nnets || v.has_local) {
+		lint_spoofable(&l, &v);
+		lint_ike(&l, &v);
+		lint_return_path(&l, &v);
+		lint_masquerade(&l, &v);
+	}
+	free(l.res);
+	tracer_free(l.tr);
+}
