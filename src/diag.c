@@ -8,6 +8,7 @@
  *     hint: write 0.0.0.0/0 for any address
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +362,102 @@ static char *untrusted(const struct stat *st)
 	return NULL;
 }
 
+/*
+ * The same for @name, an entry on the way to a config: a directory or a
+ * symlink that someone else owns, or a directory that someone else may
+ * write, lets them put another file in the config's place.  A directory
+ * writable by all but sticky and owned by root or us (as /tmp) is safe:
+ * nobody else can rename or remove what is in it, and the next entry
+ * down is checked for its own owner.  A symlink's mode means nothing.
+ */
+static char *untrusted_entry(const char *name, const struct stat *st)
+{
+	const char *what = S_ISDIR(st->st_mode) ? "the directory" :
+						  "the symlink";
+
+	/* The file itself: checked once open, on what was opened. */
+	if (!S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode))
+		return NULL;
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return reason("%s %s is owned by uid %u, not by root", what,
+			      name, (unsigned)st->st_uid);
+	if (S_ISLNK(st->st_mode) || !(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return NULL;
+	if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))
+		return NULL;
+	return reason("%s %s is writable by %s (mode %04o); run chmod go-w "
+		      "on it",
+		      what, name,
+		      st->st_mode & S_IWOTH ? "everyone" : "its group",
+		      (unsigned)(st->st_mode & 07777));
+}
+
+/* Check every entry of @path from its first component down to the last,
+ * without following a symlink at the end of each. */
+static char *untrusted_walk(const char *path)
+{
+	char *copy = strdup(path), *why = NULL;
+	struct stat st;
+
+	if (!copy)
+		abort();
+	for (char *p = copy;; p++) {
+		bool end = *p == '\0';
+
+		/* Each prefix that ends before a '/', then the whole path. */
+		if (!end && (*p != '/' || p == copy))
+			continue;
+		*p = '\0';
+		if (lstat(copy, &st) < 0)
+			why = reason("%s: %s", copy, strerror(errno));
+		else
+			why = untrusted_entry(copy, &st);
+		if (why || end)
+			break;
+		*p = '/';
+	}
+	free(copy);
+	return why;
+}
+
+/*
+ * Open @path for reading, refusing what could hang or be swapped: every
+ * entry on the path as written and as resolved is checked (a symlinked
+ * config is fine, a symlink or directory others control is not), and the
+ * resolved file is opened with O_NOFOLLOW and O_NONBLOCK (a FIFO must not
+ * block), then checked to be a regular file we trust.
+ */
+static FILE *open_trusted(const char *path, struct stat *st, char **why)
+{
+	char *real = realpath(path, NULL);
+	int fd;
+
+	if (!real) {
+		*why = reason("%s", strerror(errno));
+		return NULL;
+	}
+	*why = untrusted_walk(path);
+	if (!*why && strcmp(real, path) != 0)
+		*why = untrusted_walk(real);
+	fd = *why ? -1 :
+		    open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (!*why && fd < 0)
+		*why = reason("%s", strerror(errno));
+	free(real);
+	if (fd >= 0 && fstat(fd, st) < 0)
+		*why = reason("%s", strerror(errno));
+	else if (fd >= 0 && !S_ISREG(st->st_mode))
+		*why = reason("it is not a regular file");
+	else if (fd >= 0)
+		*why = untrusted(st);
+	if (*why) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return fdopen(fd, "r");
+}
+
 /* Double the room for @src's text (a file that grew since fstat, or
  * standard input), in a plain buffer. */
 static void source_grow(struct source *src, size_t *cap)
@@ -382,25 +479,17 @@ static void source_grow(struct source *src, size_t *cap)
 struct source *source_read(const char *path, char **why)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "r");
-	struct source *src;
 	struct stat st = { 0 };
+	FILE *f;
+	struct source *src;
 	size_t cap = 4096, n;
 
 	*why = NULL;
+	f = is_stdin ? stdin : open_trusted(path, &st, why);
 	if (!f) {
-		*why = reason("%s", strerror(errno));
+		if (!*why)
+			*why = reason("%s", strerror(errno));
 		return NULL;
-	}
-	if (!is_stdin && fstat(fileno(f), &st) == 0) {
-		if (!S_ISREG(st.st_mode))
-			*why = reason("it is not a regular file");
-		else
-			*why = untrusted(&st);
-		if (*why) {
-			fclose(f);
-			return NULL;
-		}
 	}
 	src = calloc(1, sizeof(*src));
 	if (!src)

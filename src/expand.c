@@ -901,6 +901,28 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	return rc;
 }
 
+/*
+ * glob(3)'s error callback has no argument of its own: the first error
+ * other than a missing directory, as errno and path, is kept here for
+ * the expand_include() that runs glob.  glob runs in one thread.
+ */
+static struct {
+	int err;
+	char path[PATH_MAX];
+} glob_failure;
+
+/* A directory of the pattern that does not exist matches nothing; any
+ * other error (EACCES, EIO, ELOOP) stops the glob: it must not pass for
+ * a pattern that matches nothing. */
+static int glob_error(const char *path, int err)
+{
+	if (err == ENOENT || err == ENOTDIR)
+		return 0;
+	glob_failure.err = err;
+	snprintf(glob_failure.path, sizeof(glob_failure.path), "%s", path);
+	return 1;
+}
+
 static int expand_include(struct expander *ex, const struct stmt *s,
 			  const struct cmd_sink *out, struct diag_list *dl)
 {
@@ -925,16 +947,27 @@ static int expand_include(struct expander *ex, const struct stmt *s,
 	dir = pattern[0] == '/' ? strdup("") : dir_of(from);
 	if (!dir || asprintf(&full, "%s%s", dir, pattern) < 0)
 		abort();
-	rc = glob(full, GLOB_ERR, NULL, &g);
-	if (rc == GLOB_NOMATCH && strpbrk(pattern, "*?[") == NULL) {
+	glob_failure.err = 0;
+	rc = glob(full, 0, glob_error, &g);
+	if (rc == GLOB_ABORTED) {
+		struct src_loc at = here(ex, &s->words[0].loc);
+
+		rc = diag_error(
+			dl, &at, s->words[0].width, "cannot include %s: %s: %s",
+			full, glob_failure.path,
+			strerror(glob_failure.err ? glob_failure.err : EIO));
+		globfree(&g);
+	} else if (rc == GLOB_NOMATCH && strpbrk(pattern, "*?[") == NULL) {
 		rc = include_file(ex, s, full, out, dl); /* says why */
 	} else if (rc == 0) {
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			if (include_file(ex, s, g.gl_pathv[i], out, dl) < 0)
 				rc = -1;
 		globfree(&g);
-	} else {
+	} else if (rc == GLOB_NOMATCH) {
 		rc = 0; /* a pattern that matches nothing includes nothing */
+	} else {
+		abort(); /* GLOB_NOSPACE: out of memory */
 	}
 	free(full);
 	free(dir);
