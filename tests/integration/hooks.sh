@@ -65,6 +65,19 @@ if [ -e "$FAKE_BLOCK" ]; then
 	read -r _ <"$FAKE_IN"
 fi
 echo "fake iptload: $*" >&2
+[ -z "${FAKE_MESSAGE:-}" ] || printf '%s\n' "$FAKE_MESSAGE" >&2
+# FAKE_STATUSES="8 4 0": the status of the first apply, the second, ...
+if [ -n "${FAKE_STATUSES:-}" ]; then
+	set -f
+	# shellcheck disable=SC2086
+	set -- $FAKE_STATUSES
+	i=$(wc -l <"$FAKE_APPLIES")
+	while [ "$i" -gt 1 ] && [ $# -gt 0 ]; do
+		shift
+		i=$((i - 1))
+	done
+	exit "${1:-0}"
+fi
 exit "${FAKE_STATUS:-0}"
 FAKE
 cat >"$root/bin/sleep" <<'FAKE'
@@ -94,7 +107,8 @@ CONF
 	export FAKE_APPLIES="$T/applies" FAKE_BLOCK="$T/block"
 	export FAKE_OUT="$T/fake-out" FAKE_IN="$T/fake-in"
 	export SLEEP_OUT="$T/sleep-out" SLEEP_IN="$T/sleep-in"
-	unset FAKE_INTERFACES FAKE_STATUS IPTLOAD_REAPPLY
+	unset FAKE_INTERFACES FAKE_STATUS FAKE_STATUSES FAKE_MESSAGE
+	unset IPTLOAD_REAPPLY IPTLOAD_RETRY_SECONDS
 }
 ORIG_PATH=$PATH
 
@@ -124,7 +138,7 @@ finish() {
 	exit 1
 }
 
-echo "1..17"
+echo "1..23"
 
 # 1. A burst of 5 events during the settle time: one apply.
 setup burst
@@ -363,4 +377,101 @@ if [ $rc -eq 64 ]; then
 	ok "no interface: usage error 64"
 else
 	not_ok "usage (rc=$rc)"
+fi
+
+# 18. A confirm pending (exit 8), then the lock busy (exit 4): the event
+# stays queued and is applied again after a wait, until it goes through.
+setup retry
+export FAKE_STATUSES="8 4 0"
+event extif
+wait1=$(await "$T/sleep-out")
+n1=$(applies)
+release "$T/sleep-in"
+wait2=$(await "$T/sleep-out")
+n2=$(applies)
+release "$T/sleep-in"
+finish
+if [ "$n1" -eq 1 ] && [ "$n2" -eq 2 ] && [ "$(applies)" -eq 3 ] &&
+	[ "$wait1" = 5 ] && [ "$wait2" = 10 ] && [ ! -e "$T/run/pending" ] &&
+	grep -q "exit 8.*retrying in 5 s" "$T/log" &&
+	grep -q "exit 4.*retrying in 10 s" "$T/log" &&
+	grep -q "applied $T/iptload.conf" "$T/log"; then
+	ok "refused for a pending confirm, then a busy lock: retried until applied"
+else
+	not_ok "retry: $n1, $n2, $(applies) applies; waits '$wait1' '$wait2'"
+fi
+
+# 19. A config error (exit 2) is not retried: the rules loaded before stay.
+setup no-retry
+export FAKE_STATUSES="2 0"
+event extif
+finish
+if [ "$(applies)" -eq 1 ] && [ ! -e "$T/run/pending" ]; then
+	ok "a config error is not retried"
+else
+	not_ok "no retry on exit 2 ($(applies) applies)"
+fi
+
+# 20. /etc/default/iptload is read as systemd's EnvironmentFile= (the
+# unit's) reads it: assignments only, never run as shell code; quotes
+# taken off.
+setup defaults
+cat >"$T/defaults" <<DEFAULTS
+# a comment
+; another
+IPTLOAD_OPTS="-D EXT=ext0 -D NET=10.*"
+  IPTLOAD_SETTLE_MS = 0
+IPTLOAD_CONFIG='$T/iptload.conf'
+touch $T/ran-as-shell
+\$(touch $T/ran-as-shell)
+PATH=/nonexistent
+DEFAULTS
+export IPTLOAD_DEFAULTS="$T/defaults" FAKE_INTERFACES=extif
+mkdir "$T/cwd"
+touch "$T/cwd/NET=10.glob"
+(cd "$T/cwd" && event extif)
+finish
+if [ ! -e "$T/ran-as-shell" ] &&
+	[ "$(cat "$T/applies")" = "-D EXT=ext0 -D NET=10.* apply $T/iptload.conf" ]; then
+	ok "the defaults file is read as assignments, not run as shell code"
+else
+	not_ok "defaults: $(cat "$T/applies")"
+fi
+
+# 21. IPTLOAD_OPTS and iptload's messages are never globbed, nor split
+# otherwise than at blanks.
+setup glob
+export IPTLOAD_OPTS="-D NET=10.*" FAKE_INTERFACES=extif
+export FAKE_MESSAGE="error: * not  allowed"
+mkdir "$T/cwd"
+touch "$T/cwd/NET=10.glob" "$T/cwd/error:"
+(cd "$T/cwd" && event extif)
+finish
+if [ "$(cat "$T/applies")" = "-D NET=10.* apply $T/iptload.conf" ] &&
+	grep -qxF "iptload-reapply: error: * not  allowed" "$T/log"; then
+	ok "options and messages are not globbed"
+else
+	not_ok "glob: $(cat "$T/applies")"
+fi
+
+# 22-23. Interfaces named like options.
+setup dash-iface
+export FAKE_INTERFACES="-x --sync"
+export IPTLOAD_REAPPLY=$reapply
+IFACE=-x MODE=start PHASE=post-up "$hook_ifupdown"
+finish
+n_x=$(applies)
+"$hook_nm" --sync up
+finish
+if [ "$n_x" -eq 1 ] && [ "$(applies)" -eq 2 ]; then
+	ok "an interface named -x or --sync is an interface, not an option"
+else
+	not_ok "dash interfaces ($n_x, $(applies))"
+fi
+rc=0
+"$reapply" -x >/dev/null 2>&1 || rc=$?
+if [ $rc -eq 64 ]; then
+	ok "without --, -x is still a usage error"
+else
+	not_ok "-x without -- (rc=$rc)"
 fi
