@@ -536,21 +536,23 @@ static bool ttl_loaded(void)
 /* "-m ttl --ttl-eq 5" as an entry's match. */
 static int save_ttl(void)
 {
-	struct {
-		struct xt_entry_match m;
-		struct ipt_ttl_info info;
-		char pad[8];
-	} ttl = { .m.u.match_size = XT_ALIGN(sizeof(struct xt_entry_match)) +
-				    XT_ALIGN(sizeof(struct ipt_ttl_info)),
-		  .info = { .mode = IPT_TTL_EQ, .ttl = 5 } };
+	/* A byte buffer, not a struct: xt_entry_match ends in a flexible
+	 * array, which clang refuses in the middle of a struct. */
+	_Alignas(8) unsigned char buf[XT_ALIGN(sizeof(struct xt_entry_match)) +
+				      XT_ALIGN(sizeof(struct ipt_ttl_info))] = { 0 };
+	struct xt_entry_match *m = (struct xt_entry_match *)buf;
+	struct ipt_ttl_info *info = (struct ipt_ttl_info *)m->data;
 	struct ipt_ip ip = { 0 };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	int rc;
 
-	strcpy(ttl.m.u.user.name, "ttl");
-	rc = xtadapter_save_match(&ip, &ttl.m, out);
+	m->u.match_size = sizeof(buf);
+	strcpy(m->u.user.name, "ttl");
+	info->mode = IPT_TTL_EQ;
+	info->ttl = 5;
+	rc = xtadapter_save_match(&ip, m, out);
 	fclose(out);
 	free(text);
 	return rc;
