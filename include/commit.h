@@ -39,6 +39,14 @@ struct commit_options {
 	 */
 	int (*before_commit)(const struct table *before, void *arg);
 	void *before_commit_arg;
+	/*
+	 * If set, called once the lock is taken, before anything is read.
+	 * Returning true stops the commit before it starts (COMMIT_VETOED):
+	 * a plain apply checks for a pending apply --confirm here, so that
+	 * none can start between that check and the commit.
+	 */
+	bool (*veto)(void *arg);
+	void *veto_arg;
 };
 
 /*
@@ -53,6 +61,8 @@ enum commit_status {
 	COMMIT_PARTIAL,	    /* refused, and putting back a table already
 			       committed failed too: the kernel holds a mix
 			       of the old and the new ruleset */
+	COMMIT_VETOED,	    /* the veto hook said no: nothing was read or
+			       changed */
 };
 
 /* What happened to one named table. */

@@ -1705,6 +1705,13 @@ static int commit_pass(const struct ruleset *rs,
 		return -1;
 	}
 	stop_signals_hold(&old_mask);
+	if (x.opt->veto && x.opt->veto(x.opt->veto_arg)) {
+		x.report->status = COMMIT_VETOED;
+		close(lock_fd);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		plan_unseal();
+		return -1;
+	}
 	ruleset_init(&x.before);
 	ruleset_init(&x.merged);
 	for (size_t i = 0; i < x.count; i++) {

@@ -15,7 +15,12 @@
  *
  * The confirm socket speaks one line each way: "confirm" -> "kept", or
  * "status" -> "pending SECONDS".  Both ends check the other's uid
- * (SO_PEERCRED): root or the user who ran apply.
+ * (SO_PEERCRED): root or the user who ran apply.  Until apply says how it
+ * ended, the watchdog answers at once, "confirm" -> "not yet" and
+ * "status" -> "starting": a confirmation sent before the new tables are
+ * committed is refused, never queued and honoured later.
+ *
+ * The deadline is on CLOCK_BOOTTIME: a suspend does not stretch it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +69,7 @@ static int64_t now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -354,6 +359,19 @@ static int int_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Make the watchdog the last process the OOM killer picks: a roll-back
+ * lost to memory pressure would leave an unconfirmed ruleset for good. */
+static void oom_last(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "-1000", 5) < 0) /* without CAP_SYS_RESOURCE */
+		(void)!write(fd, "0", 1);
+	close(fd);
+}
+
 /* In the new watchdog: leave the session, the terminal and the
  * descriptors of apply behind, then say ready. */
 static void watchdog_detach(struct confirm_watchdog *w)
@@ -363,6 +381,7 @@ static void watchdog_detach(struct confirm_watchdog *w)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	setsid();
+	oom_last();
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = on_stop; /* no SA_RESTART: poll returns EINTR */
@@ -454,6 +473,53 @@ int confirm_finish(struct confirm_watchdog *w, bool changed)
 
 /* ---- the watchdog ---- */
 
+static int client_line(int fd, char *buf, size_t size);
+static uid_t peer_uid(int fd);
+
+/* Answer the clients that connected before the new tables were
+ * committed: nothing can be confirmed yet. */
+static void answer_early(struct confirm_watchdog *w)
+{
+	for (;;) {
+		struct pollfd p = { .fd = w->listen_fd, .events = POLLIN };
+		char line[64];
+		uid_t uid;
+		int fd;
+
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		uid = peer_uid(fd);
+		if (uid != 0 && uid != w->uid)
+			send_all(fd, "denied\n", 7);
+		else if (client_line(fd, line, sizeof(line)) == 0)
+			send_all(fd,
+				 strcmp(line, "status") == 0 ? "starting\n" :
+							       "not yet\n",
+				 strcmp(line, "status") == 0 ? 9 : 8);
+		close(fd);
+	}
+}
+
+/* The next byte from apply, answering early clients meanwhile. */
+static int recv_kind(struct confirm_watchdog *w, char *kind)
+{
+	for (;;) {
+		struct pollfd p[2] = { { .fd = w->ctl, .events = POLLIN },
+				       { .fd = w->listen_fd,
+					 .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return -1;
+		if (p[1].revents & POLLIN)
+			answer_early(w);
+		if (p[0].revents)
+			return recv_all(w->ctl, kind, 1);
+	}
+}
+
 /* Receive the tables from apply until it says how it ended.  Returns
  * true when there is something to roll back. */
 static bool receive_tables(struct confirm_watchdog *w, struct ruleset *before)
@@ -464,7 +530,7 @@ static bool receive_tables(struct confirm_watchdog *w, struct ruleset *before)
 		uint32_t len;
 		char kind, *buf;
 
-		if (recv_all(w->ctl, &kind, 1) < 0)
+		if (recv_kind(w, &kind) < 0)
 			return any; /* apply died: assume it committed */
 		if (kind == 'C')
 			return any;
@@ -633,6 +699,8 @@ int confirm_watchdog_run(struct confirm_watchdog *w,
 	}
 	close(w->ctl);
 	w->ctl = -1;
+	/* Who connected before this point did so before the commit. */
+	answer_early(w);
 	notify(w, "armed %ld\n", (long)getpid());
 	if (wait_for_confirm(w, file)) {
 		notify(w, "kept\n");
@@ -715,6 +783,11 @@ int confirm_send(const char **why)
 		return 0;
 	if (rc == 0 && strcmp(reply, "denied") == 0) {
 		*why = "only root or the user who ran apply may confirm";
+		return -1;
+	}
+	if (rc == 0 && strcmp(reply, "not yet") == 0) {
+		*why = "the apply --confirm has not committed its tables yet; "
+		       "confirm once it says so";
 		return -1;
 	}
 	/* The time ran out while we asked: it is rolling back. */

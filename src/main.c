@@ -602,13 +602,27 @@ static bool refuse_pending(void)
 
 	if (!confirm_pending(&left))
 		return false;
-	fprintf(stderr,
-		"iptload: an apply --confirm is waiting for its confirmation "
-		"(%d s left); nothing was changed\n"
-		"  hint: run 'iptload confirm' to keep that ruleset, or wait "
-		"until it is rolled back\n",
-		left);
+	if (left >= 0)
+		fprintf(stderr,
+			"iptload: an apply --confirm is waiting for its "
+			"confirmation (%d s left); nothing was changed\n",
+			left);
+	else
+		fprintf(stderr, "iptload: an apply --confirm is being "
+				"committed or rolled back; nothing was "
+				"changed\n");
+	fprintf(stderr, "  hint: run 'iptload confirm' to keep that ruleset, "
+			"or wait until it is rolled back\n");
 	return true;
+}
+
+/* The veto of a plain apply, under the xtables lock (commit_options). */
+static bool veto_pending(void *arg)
+{
+	bool *refused = arg;
+
+	*refused = refuse_pending();
+	return *refused;
 }
 
 /* After apply --confirm: tell the watchdog, and the user what to do. */
@@ -649,6 +663,7 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 	struct commit_options copt = { .wait_seconds = o->wait_seconds };
 	struct commit_report report = { 0 };
 	struct confirm_watchdog w;
+	bool refused = false;
 	int rc;
 
 	if (refuse_pending())
@@ -669,8 +684,15 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 			copt.before_commit_arg = &w;
 			break;
 		}
+	} else {
+		/* Again under the lock: an apply --confirm may have started
+		 * since (it holds the confirm socket before the lock). */
+		copt.veto = veto_pending;
+		copt.veto_arg = &refused;
 	}
 	rc = commit_ruleset(rs, &copt, &report, dl);
+	if (refused)
+		return EXIT_PENDING;
 	if (rc == 0)
 		oplog_apply(o->file, &report, o->confirm_seconds);
 	if (o->confirm_seconds)
