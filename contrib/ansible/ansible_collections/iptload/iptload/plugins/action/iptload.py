@@ -146,6 +146,43 @@ class ActionModule(ActionBase):
 
     # -- the steps --------------------------------------------------------
 
+    def _stage(self, upload):
+        """Copy the uploaded candidate into a new directory of the become
+        user (root) under /tmp.
+
+        iptload reads a config only if it and every directory on its path
+        belong to root (or the user running it) and nobody else may write
+        them, as sshd's StrictModes; the upload sits in the login user's
+        remote tmp dir, which need not be root's.
+        """
+        script = ('set -e; umask 077; d=$(mktemp -d /tmp/iptload-ansible.XXXXXX); '
+                  'cat "$1" > "$d/candidate.conf"; printf "%s\\n" "$d"')
+        res = self._low_level_execute_command(
+            'sh -c %s sh %s' % (shlex.quote(script), shlex.quote(upload)),
+            sudoable=True)
+        lines = res.get('stdout', '').replace('\r', '').strip().splitlines()
+        if res['rc'] != 0 or not lines or \
+                not lines[-1].startswith('/tmp/iptload-ansible.'):
+            raise _Failed(dict(msg='could not stage the candidate on the '
+                                   'host: %s' % (res.get('stderr', '') or
+                                                 res.get('stdout', '')).strip(),
+                               rc=res['rc'], step='stage'))
+        join = self._connection._shell.join_path
+        self._tmpdir = lines[-1]
+        self._staged = lines[-1]
+        self._candidate = join(self._staged, 'candidate.conf')
+        self._previous = join(self._staged, 'previous.conf')
+
+    def _cleanup(self):
+        """Remove the staged directory and Ansible's remote tmp dir."""
+        try:
+            if self._staged:
+                self._low_level_execute_command(
+                    'rm -rf -- %s' % shlex.quote(self._staged), sudoable=True)
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        except AnsibleError:
+            pass
+
     def _check(self):
         rc, out, err = self._iptload('check', self._candidate)
         if rc != EXIT_OK:
@@ -312,6 +349,8 @@ class ActionModule(ActionBase):
         self._diffs = []
         self._display_warnings = []
         self._candidate = None
+        self._previous = None
+        self._staged = None
         self._tmpdir = None
         self._name = None
         self._args = self.validate_argument_spec(
@@ -326,13 +365,11 @@ class ActionModule(ActionBase):
         text, self._name = self._render(task_vars)
         tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
         self._tmpdir = tmpdir
-        self._candidate = self._connection._shell.join_path(
-            tmpdir, 'candidate.conf')
-        self._previous = self._connection._shell.join_path(
-            tmpdir, 'previous.conf')
+        upload = self._connection._shell.join_path(tmpdir, 'candidate.conf')
         try:
-            self._transfer_data(self._candidate, text)
-            self._fixup_perms2((tmpdir, self._candidate))
+            self._transfer_data(upload, text)
+            self._fixup_perms2((tmpdir, upload))
+            self._stage(upload)
             self._check()
             kernel = self._diff()
             files = self._file_differs()
@@ -349,10 +386,7 @@ class ActionModule(ActionBase):
                 result['failed'] = True
         finally:
             if not result.get('unreachable'):
-                try:
-                    self._remove_tmp_path(self._connection._shell.tmpdir)
-                except AnsibleError:
-                    pass
+                self._cleanup()
         if self._diffs:
             result['diff'] = self._diffs
         if self._display_warnings:

@@ -17,7 +17,8 @@ description:
   - Loads an IPv4 iptables ruleset on the host with C(iptload), atomically,
     from a template on the controller (I(src)) or from I(content).
   - The candidate goes to a temporary file on the host, never straight to
-    I(dest). C(iptload check) validates it; on errors the task fails with
+    I(dest), in a new directory of the become user under C(/tmp) (iptload
+    reads a config only from a path that root owns). C(iptload check) validates it; on errors the task fails with
     I(errors), each naming the template, line and column, and nothing
     changes.
   - C(iptload diff) decides whether anything happens. When the kernel holds

@@ -18,9 +18,11 @@ from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.iptload.iptload.plugins.action import iptload as act
 
-TMPDIR = '/root/.ansible/tmp/ansible-tmp-42'
-CANDIDATE = TMPDIR + '/candidate.conf'
-PREVIOUS = TMPDIR + '/previous.conf'
+TMPDIR = '/home/admin/.ansible/tmp/ansible-tmp-42'
+UPLOAD = TMPDIR + '/candidate.conf'
+STAGED = '/tmp/iptload-ansible.Ab12Cd'
+CANDIDATE = STAGED + '/candidate.conf'
+PREVIOUS = STAGED + '/previous.conf'
 CONFIG = '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n'
 MARKER = re.compile(r'--iptload-stderr-[0-9a-f]+--')
 COMMANDS = ('check', 'diff', 'print', 'save', 'apply', 'confirm')
@@ -61,6 +63,13 @@ class FakeHost:
         raise AssertionError('unexpected command: %s' % cmd)
 
     def __call__(self, cmd, sudoable=True, **kwargs):
+        if 'mktemp -d /tmp/iptload-ansible.' in cmd:
+            self.log.append(('stage', cmd))
+            answer = self.outcome.get('stage', (0, STAGED + '\r\n', ''))
+            return dict(rc=answer[0], stdout=answer[1], stderr=answer[2])
+        if cmd.startswith('rm -rf -- '):
+            self.log.append(('cleanup', cmd))
+            return dict(rc=0, stdout='', stderr='')
         marker = MARKER.search(cmd).group(0)
         inner = cmd.split(' 2>')[0]
         step = self.step_of(inner)
@@ -75,7 +84,10 @@ class FakeHost:
         return dict(rc=rc, stdout=text.replace('\n', '\r\n'), stderr='')
 
     def steps(self):
-        return [step for step, cmd in self.log]
+        """The iptload (and cmp, install) steps, without staging and
+        clean-up (see test_staged_in_a_root_directory)."""
+        return [step for step, cmd in self.log
+                if step not in ('stage', 'cleanup')]
 
     def command(self, step):
         return [c for s, c in self.log if s == step]
@@ -242,7 +254,7 @@ def test_template_errors_name_the_template(clock, tmp_path):
     action._find_needle = lambda kind, name: name
     result = action.run(task_vars={'proto': 'tcpx',
                                    'inventory_hostname': 'r1'})
-    assert sent == {CANDIDATE: '*filter\n-A INPUT -p tcpx -j DROP\nCOMMIT\n'}
+    assert sent == {UPLOAD: '*filter\n-A INPUT -p tcpx -j DROP\nCOMMIT\n'}
     assert result['errors'][0]['file'] == str(tmpl)
     assert result['errors'][0]['line'] == 3
 
@@ -372,3 +384,23 @@ def test_src_and_content_are_exclusive(clock):
     host = FakeHost()
     with pytest.raises(Exception):
         run(host, src='fw.j2')
+
+
+def test_staged_in_a_root_directory(clock):
+    host = FakeHost()
+    result, dummy = run(host)
+    assert not result.get('failed')
+    stage, cleanup = host.log[0], host.log[-1]
+    assert stage[0] == 'stage' and UPLOAD in stage[1]
+    assert cleanup == ('cleanup', 'rm -rf -- ' + STAGED)
+    assert all(CANDIDATE in c for s, c in host.log
+               if s in ('check', 'diff', 'apply'))
+    assert all(UPLOAD not in c for s, c in host.log[1:])
+
+
+def test_staging_failure(clock):
+    host = FakeHost(stage=(1, 'mktemp: failed\r\n', ''))
+    result, dummy = run(host)
+    assert result['failed'] is True and result['step'] == 'stage'
+    assert 'mktemp: failed' in result['msg']
+    assert host.steps() == []
