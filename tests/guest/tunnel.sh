@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 #
 # tests/guest/tunnel.sh - namespaces for the VPN router of
 # conf/vpn-router.conf, joined by veth pairs, with a real ESP tunnel (static
@@ -37,8 +38,8 @@ TUN_CLIENT=${TUN_CLIENT:-client}
 TUN_LAN=${TUN_LAN:-lan}
 TUN_EXTIF=extif
 TUN_LANIF=wirif
-TUN_CLIENT_IF=c-wan
-TUN_LAN_IF=l-lan
+TUN_CLIENT_IF="c-wan"
+TUN_LAN_IF="l-lan"
 TUN_PUBLIC_IP=203.0.113.7
 TUN_CLIENT_OUTER=203.0.113.50
 TUN_VPN_ADDR=10.0.2.5
@@ -61,6 +62,7 @@ tunnel_defines()
 }
 
 # tunnel_sa NS: the two SAs, the same in both namespaces.
+# shellcheck disable=SC2086 # $encap is several words
 tunnel_sa()
 {
 	local encap="encap espinudp $TUN_NATT_PORT $TUN_NATT_PORT 0.0.0.0"
@@ -80,6 +82,7 @@ tunnel_sa()
 # tunnel_up: make the three namespaces, their links, addresses, routes,
 # SAs and policies.  Fails (status 1, the failing command on stderr) when
 # any step fails, e.g. on a kernel without ESP.
+# shellcheck disable=SC2086 # $up and $down are several words
 tunnel_up()
 {
 	local c=$TUN_CLIENT r=$TUN_ROUTER l=$TUN_LAN
