@@ -3,9 +3,10 @@
 #
 # noop.sh IPTLOAD CASE... - applying what the kernel already holds commits
 # nothing.  For every good oracle case (tests/kernel/cases): apply it in a
-# fresh namespace, then `diff` says identical (exit 0, no output) and a
-# second apply makes no IPT_SO_SET_REPLACE at all (strace) and changes no
-# byte.  Also: diff and save instantiate no table; a change to one table
+# fresh namespace (with -6 for an IPv6 case), then `diff` says identical
+# (exit 0, no output) and a second apply makes no IPT_SO_SET_REPLACE nor
+# IP6T_SO_SET_REPLACE at all (strace) and changes no byte of either
+# family.  Also: diff and save instantiate no table; a change to one table
 # commits that table only.  Prints TAP.
 set -u
 
@@ -16,16 +17,20 @@ shift
 
 # One case: load, diff, reload.
 noop_case() {
-	local name=${1##*/} n
-	if ! "$IPTLOAD" apply "$1" >/dev/null 2>"$work/why"; then
+	local name=${1##*/} n fam
+	fam=$(iptload_family "$1")
+	# shellcheck disable=SC2086 # one word or none
+	if ! "$IPTLOAD" $fam apply "$1" >/dev/null 2>"$work/why"; then
 		echo "not ok - $name: the first apply failed"
 		sed 's/^/# /' "$work/why"
 		return
 	fi
 	state >"$work/before"
-	"$IPTLOAD" diff "$1" >"$work/diff" 2>"$work/why"
+	# shellcheck disable=SC2086
+	"$IPTLOAD" $fam diff "$1" >"$work/diff" 2>"$work/why"
 	local drc=$?
-	n=$(replaces "$IPTLOAD" apply "$1")
+	# shellcheck disable=SC2086
+	n=$(replaces "$IPTLOAD" $fam apply "$1")
 	state >"$work/after"
 	if [ "$drc" = 0 ] && [ ! -s "$work/diff" ] && [ "$n" = 0 ] &&
 		[ "$(cat "$work/rc")" = 0 ] && cmp -s "$work/before" "$work/after"; then

@@ -51,17 +51,26 @@ conf() {
 }
 
 # state: every table the kernel holds, with counters, sorted by table name,
-# without the dated comments; never instantiates a table.
+# without the dated comments, the IPv4 ones then the IPv6 ones; never
+# instantiates a table.
 state() {
 	local t
-	[ -r /proc/net/ip_tables_names ] || return 0
-	for t in $(sort /proc/net/ip_tables_names); do
-		iptables-legacy-save -c -t "$t" | grep -v '^#'
-	done
+	if [ -r /proc/net/ip_tables_names ]; then
+		for t in $(sort /proc/net/ip_tables_names); do
+			iptables-legacy-save -c -t "$t" | grep -v '^#'
+		done
+	fi
+	if [ -s /proc/net/ip6_tables_names ]; then
+		echo '# --- ipv6 ---'
+		for t in $(sort /proc/net/ip6_tables_names); do
+			ip6tables-legacy-save -c -t "$t" | grep -v '^#'
+		done
+	fi
 }
 
 # replaces COMMAND...: run COMMAND under strace and print how many
-# IPT_SO_SET_REPLACE calls (table commits) it made; its exit status is in
+# IPT_SO_SET_REPLACE and IP6T_SO_SET_REPLACE calls (table commits, of
+# either family) it made; its exit status is in
 # $work/rc, its stdout and stderr in $work/out and $work/err.
 # LeakSanitizer cannot run under ptrace: an ASan build checks leaks
 # everywhere but here.
@@ -71,7 +80,7 @@ replaces() {
 		strace -f -qq -e trace=setsockopt -o "$work/strace" -- "$@" \
 		>"$work/out" 2>"$work/err" || rc=$?
 	echo "$rc" >"$work/rc"
-	grep -c 'IPT_SO_SET_REPLACE' "$work/strace" || true
+	grep -cE 'IP6?T_SO_SET_REPLACE' "$work/strace" || true
 }
 
 # same FILE1 FILE2: true when equal; the diff goes to $work/why.
