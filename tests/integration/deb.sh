@@ -80,7 +80,8 @@ for want in /usr/sbin/iptload /lib/systemd/system/iptload.service \
 	/usr/lib/NetworkManager/dispatcher.d/90-iptload \
 	/usr/share/netfilter-persistent/plugins.d/35-iptload \
 	/usr/share/bash-completion/completions/iptload \
-	/usr/share/doc/iptload/examples/vpn-router.conf; do
+	/usr/share/doc/iptload/examples/vpn-router.conf \
+	/etc/iptload/iptload.conf.example; do
 	grep -qx -- "$want" "$work/files" || echo "missing: $want" >>"$work/err"
 done
 if [ ! -s "$work/err" ]; then
@@ -91,8 +92,10 @@ fi
 
 dpkg-deb -e "$deb" "$work/control"
 if grep -qx /etc/network/if-up.d/iptload "$work/control/conffiles" &&
-	grep -qx /etc/network/if-post-down.d/iptload "$work/control/conffiles"; then
-	ok "the ifupdown hooks are conffiles"
+	grep -qx /etc/network/if-post-down.d/iptload "$work/control/conffiles" &&
+	grep -qx /etc/iptload/iptload.conf.example "$work/control/conffiles" &&
+	! grep -qx /etc/iptload/iptload.conf "$work/control/conffiles"; then
+	ok "the ifupdown hooks and the example config are conffiles; no active config"
 else
 	cp "$work/control/conffiles" "$work/err" 2>/dev/null
 	not_ok "conffiles"
