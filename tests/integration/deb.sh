@@ -8,18 +8,18 @@
 # iptables and on libip4tc (through shlibs); the unit is neither enabled
 # nor started by the maintainer scripts.
 #
-# Slow (a whole build): suite 'slow'.  Exit 77 when debhelper or another
-# build dependency is missing (apt-get install debhelper dpkg-dev).
+# Slow (a whole build): suite 'slow'.  Skipped (tests/tap.sh) when
+# debhelper or another build dependency is missing (scripts/bootstrap
+# installs them).
 set -u
+. "$(dirname "$0")/../tap.sh"
 
 src=${IPTLOAD_SOURCE_ROOT:?}
 if [ -n "${IPTLOAD_IN_DEB_BUILD:-}" ]; then
-	echo "1..0 # SKIP inside a package build"
-	exit 77
+	tap_skip "inside a package build"
 fi
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
-	echo "1..0 # SKIP dpkg-buildpackage or dh not found (install dpkg-dev and debhelper)"
-	exit 77
+	tap_skip "dpkg-buildpackage or dh not found (install dpkg-dev and debhelper)"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -39,8 +39,7 @@ else
 fi
 
 if ! (cd "$tree" && dpkg-checkbuilddeps) >"$work/err" 2>&1; then
-	echo "1..0 # SKIP $(tr '\n' ' ' <"$work/err")"
-	exit 77
+	tap_skip "$(tr '\n' ' ' <"$work/err")(scripts/bootstrap installs the build dependencies)"
 fi
 
 echo "1..6"

@@ -8,12 +8,12 @@
 #  - iptload.conf(5): every option of iptables and of each native match
 #    that src/encode.c accepts, every ICMP type name and every keyword of
 #    the language.
-# Exit 77 when groff is missing (package: groff-base).
+# Skipped (tests/tap.sh) when groff is missing (package: groff-base).
 set -u
+. "$(dirname "$0")/../tap.sh"
 
 if ! command -v groff >/dev/null; then
-	echo "1..0 # SKIP groff not found (install groff-base)"
-	exit 77
+	tap_skip "groff not found (install groff-base)"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-man.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -7,16 +7,13 @@
 # and is plain apply after it, save touches nothing unless asked to (then
 # it writes "iptload save" to the config), stop does nothing, flush
 # empties every table.  The kernel's own iptables-legacy-save is the
-# judge.  Exit 77 where namespaces cannot be made.
+# judge.  Skipped where namespaces cannot be made.
 set -u
+. "$(dirname "$0")/../tap.sh"
 
-if ! unshare -n true 2>/dev/null; then
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n needs root)"
-	exit 77
-fi
+skip_unless_netns
 if ! command -v iptables-legacy-save >/dev/null; then
-	echo "1..0 # SKIP iptables-legacy-save not found (install iptables)"
-	exit 77
+	tap_skip "iptables-legacy-save not found (install iptables)"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-plugin.XXXXXX")
 trap 'rm -rf "$work"' EXIT

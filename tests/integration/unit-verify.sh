@@ -7,16 +7,16 @@
 # The unit names the installed binary, which a build tree does not have:
 # the copy verified here runs $IPTLOAD instead.  The man pages are put on
 # a private MANPATH so that verify's check of Documentation= finds them.
-# Exit 77 when systemd-analyze is missing (package: systemd).
+# Skipped (tests/tap.sh) when systemd-analyze is missing (package: systemd).
 # Single quotes are meant: the bash -c scripts take the file as $1.
 # shellcheck disable=SC2016
 set -u
+. "$(dirname "$0")/../tap.sh"
 
 unit=$1
 shift
 if ! command -v systemd-analyze >/dev/null; then
-	echo "1..0 # SKIP systemd-analyze not found (install systemd)"
-	exit 77
+	tap_skip "systemd-analyze not found (install systemd)"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-unit.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -20,10 +20,7 @@ if [ $# -lt 1 ]; then
 	echo "usage: $0 IPTLOAD [BLOG_CONF]" >&2
 	exit 64
 fi
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
+skip_unless_netns
 IPTLOAD=$(realpath "$1")
 export IPTLOAD
 CONF=${2:-$KERNEL_TESTS_DIR/cases/blog-verbatim.conf}

@@ -21,10 +21,7 @@ if [ $# -lt 3 ]; then
 	echo "usage: $0 IPTLOAD SHIM [both=]CONFIG..." >&2
 	exit 64
 fi
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
+skip_unless_netns
 IPTLOAD=$(realpath "$1")
 SHIM=$(realpath "$2")
 shift 2

@@ -41,7 +41,8 @@
 # check the cases themselves before iptload exists.
 #
 # Environment: DUMP_TABLE, the dump_table program (meson sets it).
-# Exit: 0 all ok, 1 something failed, 77 network namespaces unavailable.
+# Exit: 0 all ok (or skipped: "1..0 # SKIP" where network namespaces are
+# unavailable), 1 something failed.
 set -u
 
 . "$(dirname "$0")/lib.sh"
@@ -51,14 +52,11 @@ if [ "${1:-}" = -O ]; then
 	oracle_only=1
 	shift
 fi
-if [ $# -lt 1 ]; then
+if [ $# -lt 2 ]; then
 	echo "usage: $0 [-O] IPTLOAD CASE..." >&2
 	exit 64
 fi
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
+skip_unless_netns
 IPTLOAD=$(realpath "$1")
 export IPTLOAD
 shift

@@ -6,7 +6,7 @@
 # the cases use before anything is loaded, since the extension looks the
 # set up by name (in that namespace) while it parses the rule.  A case
 # named *.bad.* must be refused by both, iptload with exit 2 and an error;
-# any other must load the same state.  Prints TAP; skips (77) without
+# any other must load the same state.  Prints TAP; skips (a TAP plan) without
 # network namespaces or without the ipset tool.
 set -u
 
@@ -16,13 +16,9 @@ if [ $# -lt 2 ]; then
 	echo "usage: $0 IPTLOAD CASE..." >&2
 	exit 64
 fi
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
+skip_unless_netns
 command -v ipset >/dev/null || {
-	echo "1..0 # SKIP the ipset tool is not installed"
-	exit 77
+	tap_skip "the ipset tool is not installed"
 }
 IPTLOAD=$(realpath "$1")
 export IPTLOAD

@@ -8,6 +8,8 @@
 # the host's firewall.
 
 KERNEL_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# tap_skip, skip_unless_netns, skip_unless_mountns.
+. "$KERNEL_TESTS_DIR/../tap.sh"
 # The ruleset bad cases are loaded over, to prove a refusal changes nothing.
 # It names filter and nat, with a user chain, a jump and a policy, so that
 # "unchanged" covers more than empty tables.
@@ -33,26 +35,18 @@ wrap_iptload() {
 	echo "$2/iptload-wrapped"
 }
 
-# test_setup NAME IPTLOAD: what every TAP script does first: skip (exit 77)
-# where namespaces cannot be made, make $work (removed at exit) with a
+# test_setup NAME IPTLOAD: what every TAP script does first: skip (a TAP
+# plan, tap.sh) where namespaces cannot be made, make $work (removed at exit) with a
 # private xtables lock in it, and set and export IPTLOAD (wrapped under
 # valgrind when asked) and work.
 test_setup() {
-	netns_available || {
-		echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-		exit 77
-	}
+	skip_unless_netns
 	IPTLOAD=$(realpath "$2")
 	work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-$1.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 	private_lock "$work"
 	IPTLOAD=$(wrap_iptload "$IPTLOAD" "$work")
 	export IPTLOAD work
-}
-
-# netns_available: true when this process may create network namespaces.
-netns_available() {
-	unshare -n true 2>/dev/null
 }
 
 # find_dump_table IPTLOAD: set DUMP_TABLE (from the environment, which meson

@@ -13,10 +13,7 @@ if [ $# -lt 1 ]; then
 	echo "usage: $0 IPTLOAD [CONFIG]" >&2
 	exit 64
 fi
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
+skip_unless_netns
 IPTLOAD=$(realpath "$1")
 CONFIG=${2:-$KERNEL_TESTS_DIR/cases/seed-vpn-router.cmds}
 

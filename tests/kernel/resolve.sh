@@ -14,10 +14,9 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 IPTLOAD" >&2; exit 64; }
-netns_available || {
-	echo "1..0 # SKIP cannot create network namespaces (unshare -n)"
-	exit 77
-}
+skip_unless_netns
+# /etc/hosts is bind-mounted in a private mount namespace.
+skip_unless_mountns
 IPTLOAD=$(realpath "$1")
 DIR=$(cd "$(dirname "$0")/resolve" && pwd)
 export IPTLOAD DIR

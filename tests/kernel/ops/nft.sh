@@ -11,8 +11,7 @@ set -u
 . "$(dirname "$0")/ops-lib.sh"
 ops_init "$1"
 if ! command -v nft >/dev/null; then
-	echo "1..0 # SKIP nft is not installed"
-	exit 77
+	tap_skip "nft is not installed"
 fi
 
 nft_warns() {

@@ -14,6 +14,8 @@ set -u
 
 . "$(dirname "$0")/ops-lib.sh"
 ops_init "$1"
+# /dev is a private tmpfs in a mount namespace of its own.
+skip_unless_mountns
 LOGSINK="$OPS_BUILD/logsink"
 export LOGSINK
 
