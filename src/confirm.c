@@ -20,6 +20,10 @@
  * "status" -> "starting": a confirmation sent before the new tables are
  * committed is refused, never queued and honoured later.
  *
+ * When the time is up the watchdog keeps the socket until its roll-back
+ * is done, answering "rolling back" to everything, and tries the
+ * roll-back again (the lock may be busy) for as long as it takes.
+ *
  * The deadline is on CLOCK_BOOTTIME: a suspend does not stretch it.
  */
 #include <errno.h>
@@ -44,8 +48,11 @@
 #define CONFIRM_SOCKET_NAME "iptload-confirm"
 /* How long a client may take to send its line, in milliseconds. */
 #define CLIENT_TIMEOUT_MS 2000
-/* How long the roll-back waits for the xtables lock, in seconds. */
-#define ROLLBACK_LOCK_WAIT 300
+/* How long one roll-back attempt waits for the xtables lock, in seconds;
+ * between attempts the watchdog answers its socket ("rolling back"). */
+#define ROLLBACK_LOCK_WAIT 1
+/* The longest pause between two roll-back attempts, in milliseconds. */
+#define ROLLBACK_PAUSE_MAX_MS 60000
 
 /* Set by SIGTERM/SIGINT: roll back now. */
 static volatile sig_atomic_t stop_requested;
@@ -644,7 +651,35 @@ static bool wait_for_confirm(struct confirm_watchdog *w, const char *file)
 	return false;
 }
 
-/* The previous tables, with the preserve globs of the config, back. */
+/* Answer every client for @ms milliseconds: the time is up, the
+ * previous tables are being put back. */
+static void answer_rolling_back(struct confirm_watchdog *w, int ms)
+{
+	int64_t end = now_ms() + ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = w->listen_fd, .events = POLLIN };
+		int64_t left = end - now_ms();
+		char line[64];
+		int fd;
+
+		if (poll(&p, 1, left > 0 ? (int)left : 0) <= 0) {
+			if (now_ms() >= end)
+				return;
+			continue;
+		}
+		fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (client_line(fd, line, sizeof(line)) == 0)
+			send_all(fd, "rolling back\n", 13);
+		close(fd);
+	}
+}
+
+/* The previous tables, with the preserve globs of the config, back:
+ * tried again and again until it is done, the socket answered meanwhile
+ * (it keeps the name, so no other apply starts under the roll-back). */
 static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 		     const struct ruleset *config,
 		     const struct commit_options *opt, const char *file)
@@ -652,8 +687,9 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 	struct commit_options ropt = *opt;
 	struct commit_report report;
 	struct diag_list dl;
+	int pause_ms = 1000, rc;
+	bool told = false;
 	char what[512];
-	int rc;
 
 	for (int id = 0; id < TABLE_COUNT; id++) {
 		memcpy(before->tables[id].preserve, config->tables[id].preserve,
@@ -663,8 +699,31 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 	ropt.restore = true;
 	ropt.before_commit = NULL;
 	ropt.wait_seconds = ROLLBACK_LOCK_WAIT;
-	diag_list_init(&dl);
-	rc = commit_ruleset(before, &ropt, &report, &dl);
+	for (;;) {
+		diag_list_init(&dl);
+		rc = commit_ruleset(before, &ropt, &report, &dl);
+		if (rc == 0 || report.status == COMMIT_PARTIAL)
+			break;
+		if (!told) {
+			const char *msg = dl.count ? dl.items[0].message :
+						     "unknown";
+
+			oplog_message(LOG_ERR,
+				      "the roll-back of the ruleset applied "
+				      "from %s must wait (%s); retrying",
+				      file, msg);
+			notify(w, "roll-back waits: %s\n", msg);
+			told = true;
+		}
+		diag_list_free(&dl);
+		if (report.status == COMMIT_LOCK_FAILED) {
+			answer_rolling_back(w, 0);
+			continue;
+		}
+		answer_rolling_back(w, pause_ms);
+		if (pause_ms < ROLLBACK_PAUSE_MAX_MS)
+			pause_ms *= 2;
+	}
 	if (rc == 0) {
 		oplog_describe(&report, what, sizeof(what));
 		oplog_message(LOG_WARNING,
@@ -706,9 +765,8 @@ int confirm_watchdog_run(struct confirm_watchdog *w,
 		notify(w, "kept\n");
 		goto out;
 	}
-	/* From here on a confirmation is refused: the name is gone. */
-	close(w->listen_fd);
-	w->listen_fd = -1;
+	/* From here on a confirmation is refused ("rolling back"); the name
+	 * stays until the roll-back is done. */
 	status = roll_back(w, &before, config, opt, file);
 out:
 	ruleset_free(&before);
@@ -783,6 +841,11 @@ int confirm_send(const char **why)
 		return 0;
 	if (rc == 0 && strcmp(reply, "denied") == 0) {
 		*why = "only root or the user who ran apply may confirm";
+		return -1;
+	}
+	if (rc == 0 && strcmp(reply, "rolling back") == 0) {
+		*why = "too late: the time ran out, and the previous tables "
+		       "are being put back";
 		return -1;
 	}
 	if (rc == 0 && strcmp(reply, "not yet") == 0) {

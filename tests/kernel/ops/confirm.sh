@@ -268,6 +268,48 @@ plain_apply_checks_under_lock() {
 }
 export -f plain_apply_checks_under_lock
 
+# The roll-back must wait for the xtables lock (another program holds
+# it): the watchdog keeps its socket, answers "rolling back", so that
+# neither a late confirm nor a plain apply gets in, and tries again until
+# it is done.
+rollback_waits_for_lock() {
+	local line pid rc holder progress
+	confirm_setup
+	rm -f "$work/held" "$work/hold"
+	mkfifo "$work/held" "$work/hold"
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 60 \
+		"$work/new.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	pid=$(awk '{print $2}' <<<"$line")
+	flock -x "$XTABLES_LOCKFILE" sh -c 'echo held >"$1"; cat "$2" >/dev/null' \
+		_ "$work/held" "$work/hold" &
+	holder=$!
+	read -r line <"$work/held"
+	kill -TERM "$pid"
+	# A guard against a hang, not a timing assertion.
+	line=
+	read -r -t 60 line <&4
+	check "the roll-back waits for the lock, and says so ($line)" \
+		bash -c "[[ '$line' == 'roll-back waits: '*'xtables lock'* ]]"
+	rc=0
+	"$IPTLOAD" confirm >/dev/null 2>"$work/cerr" || rc=$?
+	check "a confirm now is too late (exit $rc)" \
+		bash -c "[ $rc = 1 ] && grep -q 'too late' '$work/cerr'"
+	rc=0
+	"$IPTLOAD" -w 0 apply "$work/old.conf" >/dev/null 2>"$work/perr" || rc=$?
+	check "a plain apply is refused while it rolls back (exit $rc)" \
+		test "$rc" = 8
+	echo go >"$work/hold"
+	wait "$holder"
+	progress=$(cat <&4)
+	exec 4<&-
+	check "then it rolls back ($progress)" test "$progress" = "rolled back"
+	state >"$work/after"
+	check "the previous tables are back after the wait" \
+		same "$work/before" "$work/after"
+}
+export -f rollback_waits_for_lock
+
 {
 	in_fresh_netns squatter
 	in_fresh_netns timeout_rolls_back
@@ -277,4 +319,5 @@ export -f plain_apply_checks_under_lock
 	in_fresh_netns nothing_to_confirm
 	in_fresh_netns early_confirm_refused
 	in_fresh_netns plain_apply_checks_under_lock
+	in_fresh_netns rollback_waits_for_lock
 } | ops_finish
