@@ -12,6 +12,16 @@
 #include "ruleset.h"
 
 /*
+ * The rules a config may make (each -A/-I/-R, once per source and
+ * destination address), and the bytes of their kernel entries: far above
+ * real configs, so that a mistaken address list is an error at its line,
+ * not a boot that runs out of memory; the bytes also keep every table far
+ * below the 4 GiB its 32-bit size can say.
+ */
+#define BUILD_MAX_RULES 1000000u
+#define BUILD_MAX_ENTRY_BYTES (1u << 30)
+
+/*
  * Replay every command of @cl against @rs, in order.  Each table starts
  * empty the first time a command names it.  Errors go to @dl and the
  * replay goes on with the next command; returns 0 or -1.

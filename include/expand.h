@@ -11,6 +11,16 @@
 #include "diag.h"
 #include "reader.h"
 
+/*
+ * The expansion budget: far above any real config (the benchmarks load
+ * 100 000 rules), so that a hostile or mistaken one is an error at the
+ * statement that goes past it, not a boot that runs out of memory.
+ * Macro calls and includes nest at most 64 deep (expand.c).
+ */
+#define EXPAND_MAX_COMMANDS 1000000u  /* commands, lists expanded */
+#define EXPAND_MAX_LIST 1000000u      /* elements of one list value */
+#define EXPAND_MAX_BYTES (256u << 20) /* text of every value and command */
+
 /* One concrete argument, with the location of the word it came from. */
 struct arg {
 	char *text;

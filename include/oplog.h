@@ -16,7 +16,8 @@
  * tables of @r that changed; "no change" when none did. */
 void oplog_describe(const struct commit_report *r, char *buf, size_t size);
 
-/* "uid 0 (sudo from alice)": who runs this process. */
+/* "uid 0 (sudo from alice)": who runs this process; SUDO_USER is
+ * believed only when the real uid is 0, as under sudo. */
 void oplog_who(char *buf, size_t size);
 
 /* True when @r changed something in the kernel. */

@@ -10,6 +10,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,9 @@ struct builder {
 	struct src_loc block_loc;
 	bool skipping;	       /* inside a block whose table is unknown */
 	unsigned encode_flags; /* ENCODE_* */
+	size_t rules_made;     /* of BUILD_MAX_RULES */
+	uint64_t bytes_made;   /* of BUILD_MAX_ENTRY_BYTES */
+	bool over_budget;      /* said once */
 };
 
 static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
@@ -363,6 +368,49 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 	return -1;
 }
 
+/* Count the rules @pc makes (one per address pair) against the budget
+ * of a config, or refuse them. */
+static int spend_rules(struct builder *b, const struct parsed_cmd *pc,
+		       const struct src_loc *loc)
+{
+	size_t ns = pc->nsrcs ? pc->nsrcs : 1, nd = pc->ndsts ? pc->ndsts : 1;
+	size_t n = SIZE_MAX;
+	uint64_t bytes = UINT64_MAX;
+
+	/* No product past the limits, whatever size_t is. */
+	if (ns <= BUILD_MAX_RULES && nd <= BUILD_MAX_RULES / ns)
+		n = ns * nd;
+	if (n <= BUILD_MAX_RULES)
+		bytes = (uint64_t)n * XT_ALIGN(encode_entry_size(pc));
+	if (n <= BUILD_MAX_RULES - b->rules_made &&
+	    bytes <= BUILD_MAX_ENTRY_BYTES - b->bytes_made) {
+		b->rules_made += n;
+		b->bytes_made += bytes;
+		return 0;
+	}
+	if (b->over_budget)
+		return -1;
+	b->over_budget = true;
+	if (n > BUILD_MAX_RULES - b->rules_made)
+		diag_error(b->dl, loc, 1,
+			   "the config makes more than %u rules (%zu before "
+			   "this line, which makes %s%zu)",
+			   BUILD_MAX_RULES, b->rules_made,
+			   n == SIZE_MAX ? "more than " : "",
+			   n == SIZE_MAX ? (size_t)BUILD_MAX_RULES : n);
+	else
+		diag_error(b->dl, loc, 1,
+			   "the config's rules take more than %u MiB in the "
+			   "kernel (%" PRIu64
+			   " bytes before this line, which makes "
+			   "%zu rules of %zu bytes)",
+			   BUILD_MAX_ENTRY_BYTES >> 20, b->bytes_made, n,
+			   (size_t)(bytes / n));
+	diag_hint(b->dl, "-s and -d with address lists make one rule per "
+			 "source and destination pair");
+	return -1;
+}
+
 /* The rule for source @si and destination @di, with its locations. */
 static struct rule make_rule(struct table *t, const struct parsed_cmd *pc,
 			     size_t si, size_t di, const struct src_loc *loc)
@@ -439,7 +487,7 @@ static int rule_command(struct builder *b, struct table *t,
 		chain_delete_rule(t, c, n - 1);
 		return 0;
 	}
-	if (check_rule(b, t, c, pc) < 0)
+	if (check_rule(b, t, c, pc) < 0 || spend_rules(b, pc, loc) < 0)
 		return -1;
 	switch (pc->op) {
 	case OP_APPEND:

@@ -83,6 +83,11 @@ struct expander {
 	size_t nifaces;
 	bool boot;	 /* leave out what waits for a value */
 	size_t left_out; /* commands left out for that reason */
+	/* Spent of the budget (EXPAND_MAX_*).  What would go past it is
+	 * refused; the error is said once. */
+	size_t commands;
+	size_t bytes;
+	bool over_budget;
 };
 
 static size_t var_hash(const char *name)
@@ -459,6 +464,63 @@ static bool bindings_empty(const struct bindings *b)
 	return false;
 }
 
+/* The number of combinations of @b's lists, or @cap + 1 when more. */
+static size_t bindings_count(const struct bindings *b, size_t cap)
+{
+	size_t n = 1;
+
+	if (bindings_empty(b))
+		return 0;
+	for (size_t k = 0; k < b->count; k++) {
+		n *= b->vars[k]->nvalues; /* both factors <= 1 000 000 */
+		if (n > cap)
+			return cap + 1;
+	}
+	return n;
+}
+
+/*
+ * Spend @commands commands and @bytes bytes of text at @loc, or refuse
+ * them: the config goes past the expansion budget (said once; what comes
+ * later and fits is still expanded, so that a COMMIT is not missed).
+ * Returns 0 or -1.
+ */
+static int budget_spend(struct expander *ex, const struct src_loc *loc,
+			size_t commands, size_t bytes, struct diag_list *dl)
+{
+	struct src_loc at;
+
+	if (commands <= EXPAND_MAX_COMMANDS - ex->commands &&
+	    bytes <= EXPAND_MAX_BYTES - ex->bytes) {
+		ex->commands += commands;
+		ex->bytes += bytes;
+		return 0;
+	}
+	if (ex->over_budget)
+		return -1;
+	ex->over_budget = true;
+	at = here(ex, loc);
+	if (commands > EXPAND_MAX_COMMANDS - ex->commands)
+		diag_error(dl, &at, 1,
+			   "the config expands to more than %u commands "
+			   "(%zu before this statement, which makes %s%zu)",
+			   EXPAND_MAX_COMMANDS, ex->commands,
+			   commands > EXPAND_MAX_COMMANDS ? "more than " : "",
+			   commands > EXPAND_MAX_COMMANDS ?
+				   EXPAND_MAX_COMMANDS :
+				   commands);
+	else
+		diag_error(dl, &at, 1,
+			   "the config expands to more than %u MiB of text",
+			   EXPAND_MAX_BYTES >> 20);
+	diag_hint(dl, commands ? "a statement is made once per element of "
+				 "every list it uses: look for lists "
+				 "multiplied together" :
+				 "look for values that grow by using "
+				 "themselves, or lists multiplied together");
+	return -1;
+}
+
 /* Grow *@buf to hold @need elements of @size bytes, by doubling. */
 static void *grow(void *buf, size_t *cap, size_t need, size_t size)
 {
@@ -474,8 +536,9 @@ static void *grow(void *buf, size_t *cap, size_t need, size_t size)
 
 /* Hand one combination of @s's words to @out, in the expander's reused
  * buffers: the sink copies what it keeps. */
-static void emit_command(struct expander *ex, const struct stmt *s,
-			 const struct bindings *b, const struct cmd_sink *out)
+static int emit_command(struct expander *ex, const struct stmt *s,
+			const struct bindings *b, const struct cmd_sink *out,
+			struct diag_list *dl)
 {
 	struct cmd c = { .loc = here(ex, &s->loc), .argc = s->nwords };
 	size_t len = 0;
@@ -483,6 +546,8 @@ static void emit_command(struct expander *ex, const struct stmt *s,
 
 	for (size_t i = 0; i < s->nwords; i++)
 		len += word_len(ex, b, &s->words[i]) + 1;
+	if (budget_spend(ex, &s->loc, 0, len, dl) < 0)
+		return -1;
 	ex->args =
 		grow(ex->args, &ex->args_cap, s->nwords + 1, sizeof(*ex->args));
 	ex->text = grow(ex->text, &ex->text_cap, len + 1, 1);
@@ -495,6 +560,7 @@ static void emit_command(struct expander *ex, const struct stmt *s,
 	}
 	c.args = ex->args;
 	out->emit(&c, out->arg);
+	return 0;
 }
 
 static int expand_command(struct expander *ex, const struct stmt *s,
@@ -515,11 +581,15 @@ static int expand_command(struct expander *ex, const struct stmt *s,
 		bindings_free(&b);
 		return rc < 0 ? -1 : 0;
 	}
-	do
-		emit_command(ex, s, &b, out);
-	while (bindings_next(&b));
+	rc = budget_spend(ex, &s->loc, bindings_count(&b, EXPAND_MAX_COMMANDS),
+			  0, dl);
+	while (rc == 0) {
+		rc = emit_command(ex, s, &b, out, dl);
+		if (!bindings_next(&b))
+			break;
+	}
 	bindings_free(&b);
-	return 0;
+	return rc;
 }
 
 /* The value(s) of an assignment's words, evaluated now. */
@@ -579,6 +649,26 @@ static void resolve_runtime(struct expander *ex, const struct word *w,
 	out->pending = why ? why : strdup("its value is unknown");
 }
 
+/* Whether a value of @have elements and @more to come would be longer
+ * than a list may be; says so once. */
+static bool list_too_long(struct expander *ex, const struct word *w,
+			  size_t have, size_t more, struct diag_list *dl)
+{
+	struct src_loc at;
+
+	if (more <= EXPAND_MAX_LIST - have)
+		return false;
+	if (ex->over_budget)
+		return true;
+	ex->over_budget = true;
+	at = here(ex, &w->loc);
+	diag_error(dl, &at, w->width, "this value has more than %u elements",
+		   EXPAND_MAX_LIST);
+	diag_hint(dl, "a word is made once per element of every list it "
+		      "uses: look for lists multiplied together");
+	return true;
+}
+
 static int eval_words(struct expander *ex, const struct word *words,
 		      size_t nwords, bool is_list, struct value *out,
 		      struct diag_list *dl)
@@ -606,13 +696,26 @@ static int eval_words(struct expander *ex, const struct word *words,
 		}
 		if (b.count > 0)
 			out->is_list = true;
-		if (!bindings_empty(&b)) {
-			do {
-				push_value(&out->values, &out->nvalues,
-					   word_text(ex, &b, &words[i]));
-			} while (bindings_next(&b));
+		if (list_too_long(ex, &words[i], out->nvalues,
+				  bindings_count(&b, EXPAND_MAX_LIST), dl))
+			status = -1;
+		while (status == 0 && !bindings_empty(&b)) {
+			if (budget_spend(ex, &words[i].loc, 0,
+					 word_len(ex, &b, &words[i]) + 1,
+					 dl) < 0) {
+				status = -1;
+				break;
+			}
+			push_value(&out->values, &out->nvalues,
+				   word_text(ex, &b, &words[i]));
+			if (!bindings_next(&b))
+				break;
 		}
 		bindings_free(&b);
+		if (status < 0) {
+			out->poisoned = true;
+			return -1;
+		}
 	}
 	return status;
 }
@@ -713,18 +816,30 @@ static void frame_pop(struct expander *ex)
 	ex->via = ex->via->via;
 }
 
-/* "a(1) -> b(2) -> a": the chain of calls that would recurse. */
+/* "a(1) -> b(2) -> a": the chain of calls that would recurse, cut with
+ * "..." where it does not fit (names may be long: snprintf's return
+ * value is what it wanted to write, not what it wrote). */
 static void hint_chain(const struct expander *ex, const char *name,
 		       struct diag_list *dl)
 {
 	char chain[512] = "";
 	size_t len = 0;
+	int n = 0;
 
-	for (size_t i = 0; i < ex->depth && len < sizeof(chain) - 80; i++)
-		len += (size_t)snprintf(chain + len, sizeof(chain) - len,
-					"%s (line %u) -> ", ex->stack[i].what,
-					ex->stack[i].at.line);
-	snprintf(chain + len, sizeof(chain) - len, "%s", name);
+	for (size_t i = 0; i <= ex->depth; i++) {
+		size_t room = sizeof(chain) - len;
+
+		if (i < ex->depth)
+			n = snprintf(chain + len, room, "%s (line %u) -> ",
+				     ex->stack[i].what, ex->stack[i].at.line);
+		else
+			n = snprintf(chain + len, room, "%s", name);
+		if (n < 0 || (size_t)n >= room) {
+			memcpy(chain + sizeof(chain) - 4, "...", 4);
+			break;
+		}
+		len += (size_t)n;
+	}
 	diag_hint(dl, "the chain is %s", chain);
 }
 

@@ -83,7 +83,9 @@ void oplog_describe(const struct commit_report *r, char *buf, size_t size)
 
 void oplog_who(char *buf, size_t size)
 {
-	const char *sudo = getenv("SUDO_USER");
+	/* Anyone can set SUDO_USER; sudo runs its command with a real uid
+	 * of 0, so only then can it have been sudo that set it. */
+	const char *sudo = getuid() == 0 ? getenv("SUDO_USER") : NULL;
 
 	if (sudo && sudo[0])
 		snprintf(buf, size, "uid %u (sudo from %s)", (unsigned)getuid(),
@@ -95,11 +97,40 @@ void oplog_who(char *buf, size_t size)
 static void oplog_vlog(int priority, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* @text with control bytes and backslashes as \xNN and \\: a file name
+ * or SUDO_USER holding a newline must not forge a second log line. */
+static char *escape_controls(const char *text)
+{
+	char *out = malloc(strlen(text) * 4 + 1), *to = out;
+
+	if (!out)
+		abort();
+	for (const char *p = text; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			to += sprintf(to, "\\x%02x", c);
+		else if (c == '\\')
+			to += sprintf(to, "\\\\");
+		else
+			*to++ = (char)c;
+	}
+	*to = '\0';
+	return out;
+}
+
 static void oplog_vlog(int priority, const char *fmt, va_list ap)
 {
+	char *text, *clean;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	clean = escape_controls(text);
 	openlog("iptload", LOG_PID, LOG_AUTH);
-	vsyslog(priority, fmt, ap);
+	syslog(priority, "%s", clean);
 	closelog();
+	free(clean);
+	free(text);
 }
 
 void oplog_message(int priority, const char *fmt, ...)

@@ -9,6 +9,7 @@
 # Runs in a new mount and network namespace whose /dev is a private tmpfs
 # (the real device nodes bound back in), where logsink binds /dev/log and
 # collects what syslog(3) sends.  The host's /dev/log is never touched.
+# Control bytes in the fields (a file name, SUDO_USER) are escaped.
 # Prints TAP.
 set -u
 
@@ -53,10 +54,14 @@ COMMIT
 -A POSTROUTING -s 10.0.0.0/8 -j RETURN
 COMMIT
 CONF
+	# A file name and a SUDO_USER with a newline: one line each, escaped.
+	cp -p "$work/b.conf" "$work/"$'c\nforged: x.conf'
 	"$IPTLOAD" apply "$work/a.conf"
 	"$IPTLOAD" apply "$work/a.conf"
 	SUDO_USER=alice "$IPTLOAD" apply "$work/b.conf"
 	"$IPTLOAD" apply "$work/b.conf"
+	"$IPTLOAD" apply "$work/a.conf"
+	SUDO_USER=$'eve\nforged' "$IPTLOAD" apply "$work/"$'c\nforged: x.conf'
 	# Wait for the watchdog: its descriptor closes when it is done.
 	IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 "$work/a.conf" \
 		3>&1 >/dev/null | cat >/dev/null
@@ -75,8 +80,13 @@ logs() {
 	fi
 	"$LOGSINK" /dev/log bash -c applies >"$work/log" 2>"$work/why"
 	local a=$work/a.conf b=$work/b.conf
-	check "four lines for three changing applies and one roll-back" \
-		test "$(grep -c 'iptload\[[0-9]*\]: ' "$work/log")" = 4
+	check "six lines for five changing applies and one roll-back" \
+		test "$(grep -c 'iptload\[[0-9]*\]: ' "$work/log")" = 6
+	check "no line forged by a newline in a file name or SUDO_USER" \
+		test "$(grep -c 'forged' "$work/log")" = 1
+	check "control bytes escaped as \\xNN" \
+		grep -qF "applied $work/c\\x0aforged: x.conf: filter: +2 -1 rules; by uid 0 (sudo from eve\\x0aforged)" \
+		"$work/log"
 	sed 's/^/# /' "$work/log"
 	check "the first apply: table, rules, file, uid" \
 		grep -qE "^<37>.* iptload\[[0-9]+\]: applied $a: filter: not loaded before, \+2 -0 rules, 1 policy changed; by uid 0$" \
