@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "config.h"
 
@@ -38,8 +39,9 @@ enum {
 	EXIT_LOCK = 4,	   /* the xtables lock was not free in time */
 	EXIT_PARTIAL = 5,  /* --boot: loaded, but some rules wait for a
 			      value (an interface's address) */
-	EXIT_LOCKDOWN = 6, /* --boot: the config is unusable; the built-in
-			      lockdown ruleset was loaded instead */
+	EXIT_LOCKDOWN = 6, /* --boot: the ruleset could not be applied
+			      (config, kernel, lock, mixed); the
+			      built-in lockdown was loaded instead */
 	EXIT_MIXED = 7,	   /* a table was refused and putting back the
 			      tables already committed failed: the
 			      kernel holds a mix of old and new */
@@ -49,8 +51,11 @@ enum {
 };
 
 /*
- * What --boot loads when the config cannot be read or has errors: fail
- * closed, but keep the machine talking to itself.
+ * What --boot loads when the config cannot be applied, whatever the
+ * reason (boot_fail_closed): fail closed, but keep the machine talking to
+ * itself.  Every family's tables go here, loaded together by
+ * boot_lockdown().  conf/lockdown.rules is the same ruleset for
+ * iptload-lockdown.service, which takes over when iptload itself fails.
  */
 static const char lockdown_ruleset[] = "*filter\n"
 				       ":INPUT DROP [0:0]\n"
@@ -142,8 +147,9 @@ static void usage(FILE *out)
 		"                           whose values are not known yet, "
 		"and load a\n"
 		"                           lockdown (DROP, loopback only) if "
-		"the config\n"
-		"                           cannot be used\n"
+		"the ruleset\n"
+		"                           cannot be applied, whatever the "
+		"reason\n"
 		"      --kernel             check: a trial load in a scratch "
 		"network\n"
 		"                           namespace; the live tables are "
@@ -745,29 +751,78 @@ static int run(const struct options *o, struct ruleset *rs,
 	}
 }
 
-/* --boot with an unusable config: load the lockdown ruleset instead. */
-static int apply_lockdown(const struct options *o, struct diag_list *dl)
+/*
+ * Load the lockdown ruleset because @why.  It waits for the xtables lock
+ * as long as it takes, even when the config's apply ran out of time
+ * waiting for it: a boot that cannot take the lock must not go on open
+ * (iptload-lockdown.service takes over if systemd gives up on it).
+ */
+static int boot_lockdown(const struct options *o, const char *why)
 {
 	struct options lo = { .command = CMD_APPLY,
 			      .file = "lockdown",
-			      .wait_seconds = o->wait_seconds };
+			      .wait_seconds = -1 };
 	struct source *src = source_from_string("<lockdown>", lockdown_ruleset);
 	struct expander *ex = expander_new();
+	struct diag_list dl;
 	struct ruleset rs;
 	int status, unused;
 
+	diag_list_init(&dl);
 	ruleset_init(&rs);
-	status = load_config(&lo, src, ex, &rs, dl) < 0 ?
+	status = load_config(&lo, src, ex, &rs, &dl) < 0 ?
 			 EXIT_CONFIG :
-			 run(&lo, &rs, dl, &unused);
-	fprintf(stderr, "iptload: %s: the config cannot be used; %s\n", o->file,
+			 run(&lo, &rs, &dl, &unused);
+	diag_list_print(&dl, stderr);
+	fprintf(stderr, "iptload: %s: %s; %s\n", o->file, why,
 		status == EXIT_OK ? "loaded the lockdown ruleset (policies "
 				    "DROP, loopback allowed)" :
 				    "loading the lockdown ruleset failed too");
+	oplog_message(LOG_ERR, "boot: %s: %s; %s", o->file, why,
+		      status == EXIT_OK ?
+			      "loaded the lockdown ruleset" :
+			      "loading the lockdown ruleset failed");
 	ruleset_free(&rs);
+	diag_list_free(&dl);
 	expander_free(ex);
 	source_free(src);
 	return status == EXIT_OK ? EXIT_LOCKDOWN : status;
+}
+
+/*
+ * The end of apply --boot, whatever happened before: fail closed.  Any
+ * outcome but a load (complete, or partial: EXIT_PARTIAL) ends with the
+ * lockdown ruleset loaded, and the message and syslog say which outcome
+ * it was.  A pending apply --confirm (possible on a restart only: a
+ * reboot ends its watchdog) is left to that watchdog.
+ */
+static int boot_fail_closed(const struct options *o, int status)
+{
+	const char *why;
+
+	switch (status) {
+	case EXIT_OK:
+	case EXIT_PARTIAL:
+	case EXIT_PENDING:
+		return status;
+	case EXIT_CONFIG:
+		why = "the config cannot be used";
+		break;
+	case EXIT_KERNEL:
+		why = "the kernel refused the ruleset";
+		break;
+	case EXIT_LOCK:
+		why = "the xtables lock was not free in time";
+		break;
+	case EXIT_MIXED:
+		why = "the kernel refused a table and putting back the "
+		      "others failed";
+		break;
+	default:
+		why = "the apply failed";
+		break;
+	}
+	return boot_lockdown(o, why);
 }
 
 /* The commands that read no config: save and confirm. */
@@ -806,9 +861,9 @@ int main(int argc, char **argv)
 	if (!src) {
 		fprintf(stderr, "iptload: cannot read %s: %s\n", o.file, why);
 		free(why);
-		status = o.boot ? apply_lockdown(&o, &dl) : EXIT_CONFIG;
-		diag_list_print(&dl, stderr);
 		diag_list_free(&dl);
+		status = o.boot ? boot_fail_closed(&o, EXIT_CONFIG) :
+				  EXIT_CONFIG;
 		free(o.defines);
 		return status;
 	}
@@ -843,12 +898,7 @@ int main(int argc, char **argv)
 			"iptload: %zu error%s in %s; nothing was "
 			"changed\n",
 			dl.errors, dl.errors == 1 ? "" : "s", o.file);
-	if (status == EXIT_CONFIG && o.boot) {
-		diag_list_free(&dl);
-		diag_list_init(&dl);
-		status = apply_lockdown(&o, &dl);
-		diag_list_print(&dl, stderr);
-	} else if (status == EXIT_OK && expander_left_out(ex) > 0) {
+	if (status == EXIT_OK && expander_left_out(ex) > 0) {
 		fprintf(stderr,
 			"iptload: %s: loaded, but %zu rule%s for "
 			"values not known yet (see above)\n",
@@ -856,6 +906,8 @@ int main(int argc, char **argv)
 			expander_left_out(ex) == 1 ? " waits" : "s wait");
 		status = EXIT_PARTIAL;
 	}
+	if (o.boot)
+		status = boot_fail_closed(&o, status);
 out:
 	ruleset_free(&rs);
 	diag_list_free(&dl);

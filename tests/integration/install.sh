@@ -36,6 +36,7 @@ system_paths()
 {
 	cat <<EOF
 $1/iptload.service
+$1/iptload-lockdown.service
 /etc/network/if-up.d/iptload
 /etc/network/if-post-down.d/iptload
 /usr/lib/networkd-dispatcher/routable.d/iptload
@@ -53,6 +54,7 @@ prefix_paths()
 	cat <<EOF
 $1/sbin/iptload
 $1/libexec/iptload/iptload-reapply
+$1/share/iptload/lockdown.rules
 $1/share/man/man8/iptload.8
 $1/share/man/man5/iptload.conf.5
 $1/share/doc/iptload/examples/vpn-router.conf

@@ -15,6 +15,11 @@ set -u
 
 unit=$1
 shift
+# More units (the fallback iptload-lockdown.service) among the pages.
+extra_units=()
+for a in "$@"; do
+	case $a in *.service) extra_units+=("$a") ;; esac
+done
 if ! command -v systemd-analyze >/dev/null; then
 	tap_skip "systemd-analyze not found (install systemd)"
 fi
@@ -30,9 +35,12 @@ check() { # check DESCRIPTION COMMAND...
 	if "$@" >"$work/err" 2>&1; then ok "$what"; else not_ok "$what"; fi
 }
 
-echo "1..11"
+echo "1..$((11 + 3 * ${#extra_units[@]}))"
 
 sed -E "s|^(Exec[A-Za-z]*=)[^ ]*/iptload |\1$IPTLOAD |" "$unit" >"$work/iptload.service"
+for u in "${extra_units[@]}"; do
+	cp "$u" "$work/"
+done
 mkdir -p "$work/man/man8" "$work/man/man5"
 for page in "$@"; do
 	case $page in
@@ -70,3 +78,19 @@ check "no ExecStop: stopping never opens the firewall" \
 	bash -c '! grep -q ^ExecStop "$1"' _ "$unit"
 check "RuntimeDirectory=iptload (the hooks act while it exists)" \
 	key 'RuntimeDirectory=iptload'
+
+# The fallback unit: iptload.service starts it when it fails, and it loads
+# the shipped lockdown with iptables-legacy-restore, waiting for the lock.
+for u in "${extra_units[@]}"; do
+	name=${u##*/}
+	if (cd "$work" && MANPATH="$work/man" systemd-analyze verify "$man_opt" \
+		"./$name") >"$work/err" 2>&1 && [ ! -s "$work/err" ]; then
+		ok "systemd-analyze verify $name: no complaint"
+	else
+		not_ok "systemd-analyze verify $name"
+	fi
+	check "iptload.service starts $name when it fails" \
+		grep -qx "OnFailure=$name" "$unit"
+	check "$name loads the lockdown with iptables-legacy-restore --wait" \
+		grep -qE '^ExecStart=/[^ ]*/iptables-legacy-restore --wait /[^ ]*/lockdown\.rules$' "$u"
+done
