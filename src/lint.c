@@ -210,12 +210,17 @@ struct witness {
 	struct trace_packet p;
 };
 
-/* An address inside @a/@mask: the network's first host. */
+/* An address inside @a/@mask: host 10 of the network (host 1 is often
+ * the router itself), or host 1 of a small one. */
 static struct in_addr host_in(struct in_addr a, struct in_addr mask)
 {
 	uint32_t m = ntohl(mask.s_addr), h = ntohl(a.s_addr) & m;
 
-	if (m != 0xFFFFFFFFu && m != 0xFFFFFFFEu)
+	if (m == 0)
+		h = 1; /* any address: add_addr writes ANY_REMOTE */
+	else if (~m >= 15)
+		h |= 10;
+	else if (m != 0xFFFFFFFFu && m != 0xFFFFFFFEu)
 		h |= 1;
 	a.s_addr = htonl(h);
 	return a;

@@ -1952,6 +1952,46 @@ void trace_print_json(const struct trace_result *res, FILE *out)
 	fputs("}\n", out);
 }
 
+/* Split @line at blanks into at most @max words (in place). */
+static int split_words(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *save;
+
+	for (char *w = strtok_r(line, " \t\n", &save); w && argc < max;
+	     w = strtok_r(NULL, " \t\n", &save))
+		argv[argc++] = w;
+	return argc;
+}
+
+/* --batch: one packet a line on @in, one JSON object a line on @out;
+ * a bad line prints {"error": "..."}. */
+static int trace_batch(struct tracer *tr, struct trace_result *res, FILE *in,
+		       FILE *out)
+{
+	char *line = NULL, why[256], *argv[128];
+	size_t cap = 0;
+	struct trace_packet p;
+
+	while (getline(&line, &cap, in) > 0) {
+		int argc = split_words(line, argv, 128);
+
+		if (argc == 0)
+			continue;
+		if (trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0) {
+			fputs("{\"error\": ", out);
+			json_string(why, out);
+			fputs("}\n", out);
+			continue;
+		}
+		tracer_run(tr, &p, res);
+		trace_print_json(res, out);
+		fflush(out);
+	}
+	free(line);
+	return 0;
+}
+
 int trace_command(const struct ruleset *rs, int argc, char **argv, FILE *out,
 		  FILE *err)
 {
@@ -1959,18 +1999,24 @@ int trace_command(const struct ruleset *rs, int argc, char **argv, FILE *out,
 	struct trace_result *res;
 	struct tracer *tr;
 	char why[256];
+	bool batch = argc == 1 && strcmp(argv[0], "--batch") == 0;
 
-	if (trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0) {
+	if (!batch &&
+	    trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0) {
 		fprintf(err, "iptload: trace: %s\n", why);
 		return -1;
 	}
 	res = xcalloc(1, sizeof(*res));
 	tr = tracer_new(rs);
-	tracer_run(tr, &p, res);
-	if (p.json)
-		trace_print_json(res, out);
-	else
-		trace_print_text(res, out);
+	if (batch) {
+		trace_batch(tr, res, stdin, out);
+	} else {
+		tracer_run(tr, &p, res);
+		if (p.json)
+			trace_print_json(res, out);
+		else
+			trace_print_text(res, out);
+	}
 	tracer_free(tr);
 	free(res);
 	return 0;
