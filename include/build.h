@@ -39,6 +39,9 @@ struct builder;
 
 struct builder *builder_new(struct ruleset *rs, struct diag_list *dl);
 int builder_add(struct builder *b, const struct cmd *c);
+/* The family of statements that do not say theirs ("ip6tables ...",
+ * "-6 ..."): FAMILY_IPV4 unless set (iptload -6). */
+void builder_set_family(struct builder *b, enum family f);
 /* --resolve: host names in addresses are looked up (once, now) instead of
  * refused. */
 void builder_resolve_names(struct builder *b);

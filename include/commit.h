@@ -86,7 +86,7 @@ struct commit_report {
 	unsigned retries;	   /* re-reads after EAGAIN, all tables */
 	const char *failed_table;  /* the table that was refused, or NULL */
 	/* The named tables in commit order (valid when status is COMMIT_OK). */
-	struct commit_table_report tables[TABLE_COUNT];
+	struct commit_table_report tables[RULESET_TABLES];
 	unsigned ntables;
 };
 
@@ -105,16 +105,21 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
 
 /*
  * Read the tables the kernel holds into @live (from ruleset_init): every
- * table /proc/net/ip_tables_names lists, or only @only when it is not
- * NULL.  Each table read is marked named; the others stay empty and
+ * table /proc/net/ip_tables_names (ip6_tables_names) lists, of each
+ * family whose COMMIT_FAMILY bit @families has, or only @only when it is
+ * not NULL.  Each table read is marked named; the others stay empty and
  * unnamed.  Never instantiates a table and takes no lock (as
  * iptables-save).  Counters are read too.  Returns 0, or -1 with an error
  * in @dl.
  */
-int commit_read_live(struct ruleset *live, const char *only,
+int commit_read_live(struct ruleset *live, unsigned families, const char *only,
 		     struct diag_list *dl);
 
-/* True when the kernel holds table @name in this network namespace. */
-bool commit_table_loaded(const char *name);
+/* The bit of family @f in commit_read_live's @families. */
+#define COMMIT_FAMILY(f) (1u << (f))
+
+/* True when the kernel holds table @name of family @f in this network
+ * namespace. */
+bool commit_table_loaded(enum family f, const char *name);
 
 #endif

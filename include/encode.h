@@ -50,12 +50,19 @@ struct addr_item {
 	struct in_addr mask;
 };
 
+/* The same in an IPv6 rule. */
+struct addr6_item {
+	struct in6_addr addr;
+	struct in6_addr mask;
+};
+
 /*
  * A parsed command.  @chain/@arg2 are the command's operands, @rulenum is
  * 1-based (0: none given).  The rule part is kept unexpanded in the
  * address lists so that -s a,b -d c,d makes one entry per pair.
  */
 struct parsed_cmd {
+	enum family family; /* of the rule: which head it is encoded with */
 	enum cmd_op op;
 	const struct arg *op_arg;
 	const char *table;
@@ -66,11 +73,17 @@ struct parsed_cmd {
 	const struct arg *arg2;
 	unsigned rulenum;
 	bool has_rule; /* any rule option given */
+	/* The IP part as iptables builds it; in an IPv6 rule the fields
+	 * ip6t_ip6 shares with it (interfaces, proto, invflags: same bits),
+	 * and the addresses in @srcs6/@dsts6. */
 	struct ipt_ip ip;
+	bool proto_given; /* -p was given (IPv6: IP6T_F_PROTO) */
 	struct addr_item *srcs;
 	size_t nsrcs;
 	struct addr_item *dsts;
 	size_t ndsts;
+	struct addr6_item *srcs6; /* IPv6: @nsrcs of them */
+	struct addr6_item *dsts6; /* IPv6: @ndsts of them */
 	struct encoded_match *matches;
 	size_t nmatches;
 	const struct arg *target;
@@ -99,11 +112,11 @@ struct parsed_cmd {
 
 /*
  * Parse @c (args after an optional leading "iptables", and after a leading
- * "[pkts:bytes]") into @pc, with the ENCODE_* @flags.  Errors go to @dl;
- * returns 0 or -1.
+ * "[pkts:bytes]") into @pc, a rule of family @f, with the ENCODE_* @flags.
+ * Errors go to @dl; returns 0 or -1.
  */
-int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
-		 unsigned flags, struct diag_list *dl);
+int encode_parse(const struct cmd *c, size_t first, enum family f,
+		 struct parsed_cmd *pc, unsigned flags, struct diag_list *dl);
 void parsed_cmd_free(struct parsed_cmd *pc);
 
 /* Encode the rule of @pc for source @si and destination @di, targeting
@@ -112,10 +125,9 @@ void parsed_cmd_free(struct parsed_cmd *pc);
  * encode_entry_size bytes). */
 size_t encode_entry_size(const struct parsed_cmd *pc);
 void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
-		       struct ipt_entry *e);
+		       struct entry *e);
 
-struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
-			       size_t di);
+struct entry *encode_entry(const struct parsed_cmd *pc, size_t si, size_t di);
 
 /* Kernel-side checks of one match against the IP part (e.g. -m udp needs
  * -p udp), made once the whole rule is known.  Returns 0 or -1. */

@@ -67,6 +67,7 @@ struct chain_plan {
 
 /* What happens to one table, with the numbers `diff` and syslog report. */
 struct table_plan {
+	enum family family;	   /* of both tables */
 	struct chain_plan *chains; /* the target's chains in its order, then
 				      the chains that go */
 	size_t nchains;

@@ -16,7 +16,7 @@
 void print_ruleset(const struct ruleset *rs, FILE *out);
 void print_table(const struct table *t, FILE *out);
 /* Print one rule as "-A CHAIN ..." without the newline. */
-void print_rule(const struct table *t, const char *chain,
-		const struct ipt_entry *e, FILE *out);
+void print_rule(const struct table *t, const char *chain, const struct entry *e,
+		FILE *out);
 
 #endif

@@ -11,10 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/netfilter/x_tables.h>
-#include <linux/netfilter_ipv4/ip_tables.h>
-
 #include "diag.h"
+#include "entry.h"
 
 /* iptables refuses chain names of XT_EXTENSION_MAXNAMELEN (29) or more
  * bytes; the kernel would truncate them silently. */
@@ -37,16 +35,18 @@ enum chain_policy {
 };
 
 /*
- * One rule.  @entry is a malloc'd ipt_entry of entry->next_offset bytes:
- * the IP header part, the matches in order, then the target.  A standard
+ * One rule.  @entry is a malloc'd ipt_entry or ip6t_entry (the table's
+ * family; entry.h) of next_offset bytes: the IP header part, the matches
+ * in order, then the target.  A standard
  * target (struct xt_standard_target, 40 bytes) names its verdict or chain in
  * t->u.user.name: "ACCEPT", "DROP", "QUEUE", "RETURN", a user chain, or ""
- * for no target; a goto sets IPT_F_GOTO in entry->ip.flags.  This is the
- * form iptc_append_entry() takes.
+ * for no target; a goto sets IPT_F_GOTO (IP6T_F_GOTO) in the IP part's
+ * flags.  This is the form iptc_append_entry() (ip6tc_append_entry())
+ * takes.
  */
 struct rule {
 	struct src_loc loc;
-	struct ipt_entry *entry;
+	struct entry *entry;
 	/* Where the policy match's --dir was written (line 0: none), for
 	 * the validator's message about directions and hooks. */
 	struct src_loc dir_loc;
@@ -78,6 +78,7 @@ struct chain {
  */
 struct table {
 	enum table_id id;
+	enum family family;
 	const char *name;
 	unsigned valid_hooks; /* bit NF_INET_x set for each built-in chain */
 	bool named;
@@ -95,16 +96,34 @@ struct table {
 	unsigned npreserve;
 };
 
-/* All tables.  Tables the config never names stay unnamed and untouched. */
+/* The tables of both families: the IPv4 ones in commit order, then the
+ * IPv6 ones (ruleset_table_of). */
+#define RULESET_TABLES (FAMILY_COUNT * TABLE_COUNT)
+
+/* All tables.  Tables the config never names stay unnamed and untouched;
+ * a config that names no IPv6 table never touches ip6_tables. */
 struct ruleset {
-	struct table tables[TABLE_COUNT];
+	struct table tables[RULESET_TABLES];
 };
 
 void ruleset_init(struct ruleset *rs);
 void ruleset_free(struct ruleset *rs);
 
-/* The table called @name, or NULL when iptables knows no such table. */
+/* The IPv4 table called @name, or NULL when iptables knows no such table. */
 struct table *ruleset_table(struct ruleset *rs, const char *name);
+/* The same in family @f. */
+struct table *ruleset_table_in(struct ruleset *rs, enum family f,
+			       const char *name);
+
+/* Table @id of family @f. */
+static inline struct table *ruleset_table_of(struct ruleset *rs, enum family f,
+					     enum table_id id)
+{
+	return &rs->tables[f * TABLE_COUNT + id];
+}
+
+/* True when some table of family @f is named. */
+bool ruleset_names_family(const struct ruleset *rs, enum family f);
 
 /* Empty @t: built-in chains with policy ACCEPT and no rules, no user
  * chains.  This is what a table is when the config starts naming it. */
@@ -122,9 +141,9 @@ void table_rename_chain(struct table *t, struct chain *c, const char *name);
 /* The user chain the rule jumps or goes to, or NULL. */
 /* A zeroed entry of @size bytes that lives as long as the table's rules
  * (until table_reset or ruleset_free); the rule that holds it is pooled. */
-struct ipt_entry *table_entry_new(struct table *t, size_t size);
+struct entry *table_entry_new(struct table *t, size_t size);
 
-struct chain *rule_jump_chain(const struct table *t, const struct ipt_entry *e);
+struct chain *rule_jump_chain(const struct table *t, const struct entry *e);
 
 /* Insert @r at 0-based @pos (pos == nrules appends); takes the entry. */
 void chain_insert_rule(struct table *t, struct chain *c, size_t pos,
@@ -136,12 +155,13 @@ void chain_delete_rule(struct table *t, struct chain *c, size_t pos);
 void chain_flush(struct table *t, struct chain *c);
 
 /* The name in a rule's target: verdict, chain, extension target or "". */
-const char *rule_target_name(const struct ipt_entry *e);
+const char *rule_target_name(enum family f, const struct entry *e);
 /* True when the rule's target is a standard target (verdict or jump). */
-bool rule_is_standard(const struct ipt_entry *e);
-/* Compare two entries as iptables -D does: everything but the counters,
- * comefrom and nfcache. */
-bool rule_entries_equal(const struct ipt_entry *a, const struct ipt_entry *b);
+bool rule_is_standard(enum family f, const struct entry *e);
+/* Compare two entries of family @f as iptables -D does: everything but
+ * the counters, comefrom and nfcache. */
+bool rule_entries_equal(enum family f, const struct entry *a,
+			const struct entry *b);
 
 /* Built-in chain name for hook @hook ("INPUT", ...). */
 const char *hook_chain_name(int hook);

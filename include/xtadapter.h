@@ -32,7 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <linux/netfilter_ipv4/ip_tables.h>
+#include "entry.h"
 
 /* The libxtables side of one rule being parsed; opaque. */
 struct xtrule;
@@ -51,11 +51,12 @@ struct xtopt {
 };
 
 /*
- * Start a rule: reset the per-rule state of every loaded extension, as
+ * Start a rule of family @f (libxtables then serves that family's
+ * extensions: libip6t_*.so for IPv6): reset the per-rule state of every loaded extension, as
  * iptables does before each command.  Loads libxtables on first use.
  * Never returns NULL (aborts when out of memory, like the rest of iptload).
  */
-struct xtrule *xtadapter_rule_new(void);
+struct xtrule *xtadapter_rule_new(enum family f);
 /* Free everything the rule holds: extension data, scratch areas, clones. */
 void xtadapter_rule_free(struct xtrule *r);
 
@@ -88,7 +89,7 @@ struct xtext *xtadapter_add_target(struct xtrule *r, const char *name,
 /* Whether a target extension called @name exists (iptables -N refuses
  * such chain names); the verdicts are not extensions.  Not while a rule
  * is being parsed. */
-bool xtadapter_is_target(const char *name);
+bool xtadapter_is_target(enum family f, const char *name);
 
 /* --resolve: extensions' address options may name hosts; libxtables looks
  * them up (by default they are refused, as -s and -d are). */
@@ -132,13 +133,13 @@ const struct xt_entry_target *xtadapter_target_blob(const struct xtext *x);
 
 /*
  * Print match @m (" -m NAME options") or target @t (" -j NAME options") of
- * a rule with IP part @ip to @out as iptables-legacy-save does, through the
+ * a rule of family @f with IP part @ip (struct ipt_ip or ip6t_ip6) to @out as iptables-legacy-save does, through the
  * extension's own save function.  Returns -1, printing nothing, when no
  * extension knows the name or the data has not the size it expects.
  */
-int xtadapter_save_match(const struct ipt_ip *ip,
+int xtadapter_save_match(enum family f, const void *ip,
 			 const struct xt_entry_match *m, FILE *out);
-int xtadapter_save_target(const struct ipt_ip *ip,
+int xtadapter_save_target(enum family f, const void *ip,
 			  const struct xt_entry_target *t, FILE *out);
 
 /*
@@ -162,8 +163,8 @@ void xtadapter_load_missed(void);
  * *@which set to the 0-based index of the offending match, or -1 for the
  * target.
  */
-int xtadapter_check_entry(const char *table, unsigned hooks,
-			  const struct ipt_entry *e, char *why, size_t len,
+int xtadapter_check_entry(const char *table, unsigned hooks, enum family f,
+			  const struct entry *e, char *why, size_t len,
 			  int *which);
 
 #endif

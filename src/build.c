@@ -33,6 +33,8 @@ struct builder {
 	size_t rules_made;     /* of BUILD_MAX_RULES */
 	uint64_t bytes_made;   /* of BUILD_MAX_ENTRY_BYTES */
 	bool over_budget;      /* said once */
+	enum family family;    /* of statements with no family of their own */
+	enum family cmd;       /* of the statement being built */
 };
 
 static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
@@ -55,7 +57,7 @@ static void use_table(struct table *t, const struct src_loc *loc)
 
 static struct table *find_table(struct builder *b, const struct arg *a)
 {
-	struct table *t = ruleset_table(b->rs, a->text);
+	struct table *t = ruleset_table_in(b->rs, b->cmd, a->text);
 
 	static const char *const names[] = { "filter", "nat", "mangle", "raw",
 					     "security" };
@@ -270,7 +272,7 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
 static int check_extensions(struct builder *b, const struct table *t,
 			    const struct chain *c, const struct parsed_cmd *pc)
 {
-	struct ipt_entry *e;
+	struct entry *e;
 	char why[256];
 	bool any = pc->ext_target != NULL;
 	int which, rc;
@@ -280,8 +282,8 @@ static int check_extensions(struct builder *b, const struct table *t,
 	if (!any)
 		return 0;
 	e = encode_entry(pc, 0, 0);
-	rc = xtadapter_check_entry(t->name, c->hook >= 0 ? 1u << c->hook : 0, e,
-				   why, sizeof(why), &which);
+	rc = xtadapter_check_entry(t->name, c->hook >= 0 ? 1u << c->hook : 0,
+				   t->family, e, why, sizeof(why), &which);
 	free(e);
 	if (rc == 0)
 		return 0;
@@ -450,11 +452,12 @@ static int delete_rule_spec(struct builder *b, struct table *t, struct chain *c,
 
 	for (size_t si = 0; si < ns; si++)
 		for (size_t di = 0; di < nd; di++) {
-			struct ipt_entry *e = encode_entry(pc, si, di);
+			struct entry *e = encode_entry(pc, si, di);
 			size_t i;
 
 			for (i = 0; i < c->nrules; i++)
-				if (rule_entries_equal(c->rules[i].entry, e))
+				if (rule_entries_equal(t->family,
+						       c->rules[i].entry, e))
 					break;
 			free(e);
 			if (i == c->nrules)
@@ -572,7 +575,7 @@ static int chain_command(struct builder *b, struct table *t,
 	case OP_NEW_CHAIN:
 		/* iptables -N: a chain may not take a target's name (a
 		 * ":LOG - [0:0]" line may). */
-		if (xtadapter_is_target(pc->chain->text))
+		if (xtadapter_is_target(t->family, pc->chain->text))
 			return diag_error(b->dl, &pc->chain->loc,
 					  pc->chain->width,
 					  "chain name '%s' is the name of a "
@@ -615,11 +618,19 @@ static int chain_command(struct builder *b, struct table *t,
 	}
 }
 
+/* The open block's table in the statement's family: a "-6" line inside
+ * *filter goes to the IPv6 filter table. */
+static struct table *block_table(struct builder *b)
+{
+	return ruleset_table_of(b->rs, b->cmd, b->block->id);
+}
+
 static struct table *command_table(struct builder *b,
 				   const struct parsed_cmd *pc)
 {
 	if (!pc->table)
-		return b->block ? b->block : &b->rs->tables[TABLE_FILTER];
+		return b->block ? block_table(b) :
+				  ruleset_table_of(b->rs, b->cmd, TABLE_FILTER);
 	if (b->block && strcmp(pc->table, b->block->name) != 0) {
 		diag_error(b->dl, &pc->table_arg->loc, pc->table_arg->width,
 			   "-t %s inside the *%s block", pc->table,
@@ -646,7 +657,7 @@ static int rule_line(struct builder *b, const struct cmd *c, size_t first)
 
 	if (first < c->argc && is_counter_prefix(c->args[first].text))
 		first++;
-	if (encode_parse(c, first, &pc, b->encode_flags, b->dl) < 0)
+	if (encode_parse(c, first, b->family, &pc, b->encode_flags, b->dl) < 0)
 		goto out;
 	if (pc.op == OP_NONE) {
 		diag_error(b->dl, &c->loc, 1, "no command in this line");
@@ -715,18 +726,46 @@ static int preserve_line(struct builder *b, const struct cmd *c, size_t first)
 	return 0;
 }
 
+/*
+ * The family of statement @c, into b->cmd, and where its command starts:
+ * after "iptables" (IPv4) or "ip6tables" (IPv6), or after a first word
+ * "-4" or "-6" as iptables-restore honours it; else the builder's family.
+ */
+static size_t command_family(struct builder *b, const struct cmd *c)
+{
+	static const struct {
+		const char *word;
+		enum family family;
+	} prefixes[] = {
+		{ "iptables", FAMILY_IPV4 },
+		{ "iptables-legacy", FAMILY_IPV4 },
+		{ "ip6tables", FAMILY_IPV6 },
+		{ "ip6tables-legacy", FAMILY_IPV6 },
+		{ "-4", FAMILY_IPV4 },
+		{ "-6", FAMILY_IPV6 },
+		{ "--ipv4", FAMILY_IPV4 },
+		{ "--ipv6", FAMILY_IPV6 },
+	};
+
+	b->cmd = b->family;
+	if (c->argc == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (strcmp(c->args[0].text, prefixes[i].word) == 0) {
+			b->cmd = prefixes[i].family;
+			return 1;
+		}
+	return 0;
+}
+
 static int build_command(struct builder *b, const struct cmd *c)
 {
-	size_t first = 0;
+	size_t first = command_family(b, c);
 	const char *a0;
 
-	if (c->argc > 0 && (strcmp(c->args[0].text, "iptables") == 0 ||
-			    strcmp(c->args[0].text, "iptables-legacy") == 0))
-		first = 1;
 	if (first >= c->argc)
-		return diag_error(b->dl, &c->loc, 1,
-				  "iptables without a "
-				  "command");
+		return diag_error(b->dl, &c->loc, 1, "%s without a command",
+				  c->args[0].text);
 	a0 = c->args[first].text;
 	if (b->skipping) {
 		b->skipping = strcmp(a0, "COMMIT") != 0;
@@ -758,6 +797,11 @@ struct builder *builder_new(struct ruleset *rs, struct diag_list *dl)
 	b->rs = rs;
 	b->dl = dl;
 	return b;
+}
+
+void builder_set_family(struct builder *b, enum family f)
+{
+	b->family = f;
 }
 
 void builder_resolve_names(struct builder *b)

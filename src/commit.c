@@ -42,16 +42,204 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
 
 #include "commit.h"
 #include "plan.h"
 
 #define LOCK_DEFAULT_PATH "/run/xtables.lock"
-#define TABLE_NAMES_PATH "/proc/net/ip_tables_names"
 #define NSEC_PER_SEC 1000000000LL
 /* Lock polling starts at 1 ms and doubles up to this pause. */
 #define LOCK_POLL_MAX_NS (20 * 1000 * 1000LL)
+
+/* ---- the two libraries: libip4tc (IPv4) and libip6tc (IPv6) ---- */
+
+/*
+ * libip4tc and libip6tc have the same API over the family's entry type;
+ * the functions that take or give entries are wrapped so that both fit
+ * one table of operations.  A handle remembers which library made it
+ * (tc_init), so that the rest of this file calls tc_*(..., h) and never
+ * asks which family it holds.
+ */
+struct tc_ops {
+	const char *names_path;	     /* the tables the kernel holds */
+	int sock_family, sock_level; /* for the raw read */
+	struct xtc_handle *(*init)(const char *table);
+	void (*free)(struct xtc_handle *h);
+	const char *(*strerror)(int err);
+	const char *(*first_chain)(struct xtc_handle *h);
+	const char *(*next_chain)(struct xtc_handle *h);
+	const struct entry *(*first_rule)(const char *chain,
+					  struct xtc_handle *h);
+	const struct entry *(*next_rule)(const struct entry *prev,
+					 struct xtc_handle *h);
+	const char *(*get_target)(const struct entry *e, struct xtc_handle *h);
+	const char *(*get_policy)(const char *chain, struct xt_counters *c,
+				  struct xtc_handle *h);
+	int (*builtin)(const char *chain, struct xtc_handle *const h);
+	int (*create_chain)(const xt_chainlabel chain, struct xtc_handle *h);
+	int (*flush_entries)(const xt_chainlabel chain, struct xtc_handle *h);
+	int (*delete_num_entry)(const xt_chainlabel chain, unsigned int n,
+				struct xtc_handle *h);
+	int (*delete_chain)(const xt_chainlabel chain, struct xtc_handle *h);
+	int (*insert_entry)(const xt_chainlabel chain, const struct entry *e,
+			    unsigned int n, struct xtc_handle *h);
+	int (*set_counter)(const xt_chainlabel chain, unsigned int n,
+			   struct xt_counters *c, struct xtc_handle *h);
+	int (*set_policy)(const xt_chainlabel chain, const xt_chainlabel policy,
+			  struct xt_counters *c, struct xtc_handle *h);
+	int (*commit)(struct xtc_handle *h);
+};
+
+static const struct entry *v4_first_rule(const char *chain,
+					 struct xtc_handle *h)
+{
+	return (const struct entry *)iptc_first_rule(chain, h);
+}
+
+static const struct entry *v4_next_rule(const struct entry *prev,
+					struct xtc_handle *h)
+{
+	return (const struct entry *)iptc_next_rule(entry_v4(prev), h);
+}
+
+static const char *v4_get_target(const struct entry *e, struct xtc_handle *h)
+{
+	return iptc_get_target(entry_v4(e), h);
+}
+
+static int v4_insert_entry(const xt_chainlabel chain, const struct entry *e,
+			   unsigned int n, struct xtc_handle *h)
+{
+	return iptc_insert_entry(chain, entry_v4(e), n, h);
+}
+
+static const struct entry *v6_first_rule(const char *chain,
+					 struct xtc_handle *h)
+{
+	return (const struct entry *)ip6tc_first_rule(chain, h);
+}
+
+static const struct entry *v6_next_rule(const struct entry *prev,
+					struct xtc_handle *h)
+{
+	return (const struct entry *)ip6tc_next_rule(entry_v6(prev), h);
+}
+
+static const char *v6_get_target(const struct entry *e, struct xtc_handle *h)
+{
+	return ip6tc_get_target(entry_v6(e), h);
+}
+
+static int v6_insert_entry(const xt_chainlabel chain, const struct entry *e,
+			   unsigned int n, struct xtc_handle *h)
+{
+	return ip6tc_insert_entry(chain, entry_v6(e), n, h);
+}
+
+static const struct tc_ops tc_ops[FAMILY_COUNT] = {
+	[FAMILY_IPV4] = {
+		.names_path = "/proc/net/ip_tables_names",
+		.sock_family = AF_INET,
+		.sock_level = IPPROTO_IP,
+		.init = iptc_init,
+		.free = iptc_free,
+		.strerror = iptc_strerror,
+		.first_chain = iptc_first_chain,
+		.next_chain = iptc_next_chain,
+		.first_rule = v4_first_rule,
+		.next_rule = v4_next_rule,
+		.get_target = v4_get_target,
+		.get_policy = iptc_get_policy,
+		.builtin = iptc_builtin,
+		.create_chain = iptc_create_chain,
+		.flush_entries = iptc_flush_entries,
+		.delete_num_entry = iptc_delete_num_entry,
+		.delete_chain = iptc_delete_chain,
+		.insert_entry = v4_insert_entry,
+		.set_counter = iptc_set_counter,
+		.set_policy = iptc_set_policy,
+		.commit = iptc_commit,
+	},
+	[FAMILY_IPV6] = {
+		.names_path = "/proc/net/ip6_tables_names",
+		.sock_family = AF_INET6,
+		.sock_level = IPPROTO_IPV6,
+		.init = ip6tc_init,
+		.free = ip6tc_free,
+		.strerror = ip6tc_strerror,
+		.first_chain = ip6tc_first_chain,
+		.next_chain = ip6tc_next_chain,
+		.first_rule = v6_first_rule,
+		.next_rule = v6_next_rule,
+		.get_target = v6_get_target,
+		.get_policy = ip6tc_get_policy,
+		.builtin = ip6tc_builtin,
+		.create_chain = ip6tc_create_chain,
+		.flush_entries = ip6tc_flush_entries,
+		.delete_num_entry = ip6tc_delete_num_entry,
+		.delete_chain = ip6tc_delete_chain,
+		.insert_entry = v6_insert_entry,
+		.set_counter = ip6tc_set_counter,
+		.set_policy = ip6tc_set_policy,
+		.commit = ip6tc_commit,
+	},
+};
+
+/* Live handles and the family of each: at most every table of both
+ * families, plus the few a roll-back or a check opens beside them. */
+static struct {
+	struct xtc_handle *h;
+	enum family family;
+} tc_handles[4 * RULESET_TABLES];
+/* The family of the last library called: each has its own idea of the
+ * last function called, which its strerror reads. */
+static enum family tc_last;
+
+static const struct tc_ops *tc_of(struct xtc_handle *h)
+{
+	for (size_t i = 0; i < sizeof(tc_handles) / sizeof(*tc_handles); i++)
+		if (tc_handles[i].h == h) {
+			tc_last = tc_handles[i].family;
+			return &tc_ops[tc_last];
+		}
+	abort(); /* a handle tc_init did not make */
+}
+
+static struct xtc_handle *tc_init(enum family f, const char *table)
+{
+	struct xtc_handle *h;
+
+	tc_last = f;
+	h = tc_ops[f].init(table);
+	if (!h)
+		return NULL;
+	for (size_t i = 0; i < sizeof(tc_handles) / sizeof(*tc_handles); i++)
+		if (!tc_handles[i].h) {
+			tc_handles[i].h = h;
+			tc_handles[i].family = f;
+			return h;
+		}
+	abort(); /* more handles than tables: a leak of ours */
+}
+
+static void tc_free(struct xtc_handle *h)
+{
+	const struct tc_ops *ops = tc_of(h);
+
+	for (size_t i = 0; i < sizeof(tc_handles) / sizeof(*tc_handles); i++)
+		if (tc_handles[i].h == h)
+			tc_handles[i].h = NULL;
+	ops->free(h);
+}
+
+static const char *tc_strerror(int err)
+{
+	return tc_ops[tc_last].strerror(err);
+}
+
+#define TC(h) tc_of(h)
 
 /* Which step failed; selects the wording of the error. */
 enum fail_step {
@@ -95,7 +283,7 @@ struct table_txn {
 
 /* The whole transaction: the named tables in commit order. */
 struct txn {
-	struct table_txn tables[TABLE_COUNT];
+	struct table_txn tables[RULESET_TABLES];
 	size_t count;
 	struct ruleset before, merged; /* hold the tables the txns point to */
 	const struct commit_options *opt;
@@ -249,7 +437,7 @@ static void failure_take(struct iptc_failure *f, enum fail_step step,
 			 const char *chain, const struct src_loc *loc)
 {
 	f->err = errno;
-	snprintf(f->reason, sizeof(f->reason), "%s", iptc_strerror(f->err));
+	snprintf(f->reason, sizeof(f->reason), "%s", tc_strerror(f->err));
 	f->step = step;
 	snprintf(f->chain, sizeof(f->chain), "%s", chain ? chain : "");
 	f->loc = loc && loc->src ? loc : NULL;
@@ -287,9 +475,9 @@ static const char *policy_name(enum chain_policy p)
  * instantiate a missing table (and register its hooks), which reading
  * must not do.
  */
-bool commit_table_loaded(const char *name)
+bool commit_table_loaded(enum family fam, const char *name)
 {
-	FILE *f = fopen(TABLE_NAMES_PATH, "re");
+	FILE *f = fopen(tc_ops[fam].names_path, "re");
 	char line[64];
 	bool found = false;
 
@@ -313,7 +501,7 @@ static xt_chainlabel *handle_chain_names(struct xtc_handle *h, size_t *n)
 	const char *name;
 
 	*n = 0;
-	for (name = iptc_first_chain(h); name; name = iptc_next_chain(h)) {
+	for (name = TC(h)->first_chain(h); name; name = TC(h)->next_chain(h)) {
 		more = realloc(names, (*n + 1) * sizeof(*names));
 		if (!more) {
 			free(names);
@@ -345,27 +533,29 @@ static void name_zero_tail(char *name, size_t size)
  * names the verdict or chain again (iptc_get_target; "" for a
  * fall-through) and zeroes the number, as encode.c leaves it.
  */
-static struct ipt_entry *entry_copy(const struct ipt_entry *e,
-				    struct xtc_handle *h)
+static struct entry *entry_copy(enum family fam, const struct entry *e,
+				struct xtc_handle *h)
 {
-	struct ipt_entry *copy = malloc(e->next_offset);
+	size_t size = entry_next_offset(fam, e);
+	struct entry *copy = malloc(size);
 	struct xt_entry_target *t;
 
 	if (!copy)
 		return NULL;
-	memcpy(copy, e, e->next_offset);
-	for (size_t off = sizeof(*copy); off < copy->target_offset;) {
-		struct xt_entry_match *m = (void *)((char *)copy + off);
+	memcpy(copy, e, size);
+	for (size_t off = entry_head_size(fam);
+	     off < entry_target_offset(fam, copy);) {
+		struct xt_entry_match *m = entry_match_at(copy, off);
 
 		if (m->u.match_size < sizeof(*m))
 			break; /* malformed: the planner will see it differ */
 		name_zero_tail(m->u.user.name, sizeof(m->u.user.name));
 		off += m->u.match_size;
 	}
-	t = (struct xt_entry_target *)((char *)copy + copy->target_offset);
+	t = entry_target(fam, copy);
 	name_zero_tail(t->u.user.name, sizeof(t->u.user.name));
 	if (t->u.user.name[0] == '\0') {
-		const char *name = iptc_get_target(e, h);
+		const char *name = TC(h)->get_target(e, h);
 
 		memset(t->u.user.name, 0, sizeof(t->u.user.name));
 		snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", name);
@@ -380,7 +570,7 @@ static struct ipt_entry *entry_copy(const struct ipt_entry *e,
 static int read_policy(struct xtc_handle *h, const char *name, struct chain *c,
 		       struct iptc_failure *f)
 {
-	const char *policy = iptc_get_policy(name, &c->policy_counters, h);
+	const char *policy = TC(h)->get_policy(name, &c->policy_counters, h);
 
 	if (policy && strcmp(policy, IPTC_LABEL_ACCEPT) == 0) {
 		c->policy = POLICY_ACCEPT;
@@ -404,7 +594,7 @@ static int read_chains(struct xtc_handle *h, xt_chainlabel *names, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		struct chain *c;
 
-		if (!iptc_builtin(names[i], h)) {
+		if (!TC(h)->builtin(names[i], h)) {
 			table_add_chain(t, names[i], NULL);
 			continue;
 		}
@@ -430,7 +620,7 @@ static int read_chains(struct xtc_handle *h, xt_chainlabel *names, size_t n,
 static int handle_read(struct xtc_handle *h, struct table *t,
 		       struct iptc_failure *f)
 {
-	const struct ipt_entry *e;
+	const struct entry *e;
 	xt_chainlabel *names;
 	size_t n;
 	int rc = -1;
@@ -446,9 +636,10 @@ static int handle_read(struct xtc_handle *h, struct table *t,
 	for (size_t i = 0; i < n; i++) {
 		struct chain *c = table_find_chain(t, names[i]);
 
-		for (e = iptc_first_rule(names[i], h); e;
-		     e = iptc_next_rule(e, h)) {
-			struct rule r = { .entry = entry_copy(e, h) };
+		for (e = TC(h)->first_rule(names[i], h); e;
+		     e = TC(h)->next_rule(e, h)) {
+			struct rule r = { .entry =
+						  entry_copy(t->family, e, h) };
 
 			if (!r.entry) {
 				failure_set(f, FAIL_SNAPSHOT, ENOMEM, NULL,
@@ -464,19 +655,20 @@ out:
 	return rc;
 }
 
-int commit_read_live(struct ruleset *live, const char *only,
+int commit_read_live(struct ruleset *live, unsigned families, const char *only,
 		     struct diag_list *dl)
 {
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		struct table *t = &live->tables[id];
 		struct iptc_failure f;
 		struct xtc_handle *h;
 		int rc;
 
-		if ((only && strcmp(only, t->name) != 0) ||
-		    !commit_table_loaded(t->name))
+		if (!(families & 1u << t->family) ||
+		    (only && strcmp(only, t->name) != 0) ||
+		    !commit_table_loaded(t->family, t->name))
 			continue;
-		h = iptc_init(t->name);
+		h = tc_init(t->family, t->name);
 		if (!h) {
 			failure_take(&f, FAIL_INIT, NULL, NULL);
 			return diag_error(dl, NULL, 1,
@@ -485,7 +677,7 @@ int commit_read_live(struct ruleset *live, const char *only,
 					  t->name, f.reason);
 		}
 		rc = handle_read(h, t, &f);
-		iptc_free(h);
+		tc_free(h);
 		if (rc < 0)
 			return diag_error(dl, NULL, 1,
 					  "cannot read table '%s' from the "
@@ -513,7 +705,7 @@ static int edit_create_chains(struct xtc_handle *h, const struct table_plan *p,
 		if (p->chains[i].live)
 			continue;
 		label_set(label, c->name);
-		if (!iptc_create_chain(label, h)) {
+		if (!TC(h)->create_chain(label, h)) {
 			failure_take(f, FAIL_CREATE, c->name, &c->loc);
 			return -1;
 		}
@@ -536,12 +728,12 @@ static int edit_delete(struct xtc_handle *h, const struct table_plan *p,
 			continue;
 		label_set(label, cp->live->name);
 		if (!cp->target && cp->ndeleted) {
-			if (!iptc_flush_entries(label, h))
+			if (!TC(h)->flush_entries(label, h))
 				goto fail;
 			continue;
 		}
 		for (size_t k = cp->ndeleted; k-- > 0;)
-			if (!iptc_delete_num_entry(label, cp->deleted[k], h))
+			if (!TC(h)->delete_num_entry(label, cp->deleted[k], h))
 				goto fail;
 		continue;
 fail:
@@ -554,7 +746,7 @@ fail:
 		if (cp->target)
 			continue;
 		label_set(label, cp->live->name);
-		if (!iptc_delete_chain(label, h)) {
+		if (!TC(h)->delete_chain(label, h)) {
 			failure_take(f, FAIL_CLEAR, cp->live->name, NULL);
 			return -1;
 		}
@@ -566,17 +758,17 @@ fail:
  * entry's head. */
 static size_t plan_largest_insert(const struct table_plan *p)
 {
-	size_t largest = sizeof(struct ipt_entry);
+	size_t largest = entry_head_size(p->family);
 
 	for (size_t i = 0; i < p->nchains; i++) {
 		const struct chain_plan *cp = &p->chains[i];
 
 		for (size_t k = 0; k < cp->ninserted; k++) {
-			const struct ipt_entry *e =
+			const struct entry *e =
 				cp->target->rules[cp->inserted[k].pos].entry;
 
-			if (e->next_offset > largest)
-				largest = e->next_offset;
+			if (entry_next_offset(p->family, e) > largest)
+				largest = entry_next_offset(p->family, e);
 		}
 	}
 	return largest;
@@ -588,8 +780,9 @@ static size_t plan_largest_insert(const struct table_plan *p)
  * caller's ruleset), so each goes through @buf, large enough for any of
  * them; libiptc copies it.
  */
-static int edit_insert(struct xtc_handle *h, const struct chain_plan *cp,
-		       struct ipt_entry *buf, struct iptc_failure *f)
+static int edit_insert(struct xtc_handle *h, enum family fam,
+		       const struct chain_plan *cp, struct entry *buf,
+		       struct iptc_failure *f)
 {
 	const struct chain *c = cp->target;
 	xt_chainlabel label;
@@ -599,10 +792,10 @@ static int edit_insert(struct xtc_handle *h, const struct chain_plan *cp,
 		const struct rule *r = &c->rules[cp->inserted[k].pos];
 		int ok;
 
-		memcpy(buf, r->entry, r->entry->next_offset);
-		buf->counters = cp->inserted[k].counters;
-		ok = iptc_insert_entry(label, buf,
-				       (unsigned)cp->inserted[k].pos, h);
+		memcpy(buf, r->entry, entry_next_offset(fam, r->entry));
+		*entry_counters(fam, buf) = cp->inserted[k].counters;
+		ok = TC(h)->insert_entry(label, buf,
+					 (unsigned)cp->inserted[k].pos, h);
 		if (!ok) {
 			failure_take(f, FAIL_APPEND, c->name, &r->loc);
 			return -1;
@@ -624,9 +817,9 @@ static int edit_counters(struct xtc_handle *h, const struct chain_plan *cp,
 	label_set(label, c->name);
 	for (size_t k = 0; k < cp->ncounter_sets; k++) {
 		counters = cp->counter_sets[k].counters;
-		if (!iptc_set_counter(label,
-				      (unsigned)cp->counter_sets[k].rulenum,
-				      &counters, h)) {
+		if (!TC(h)->set_counter(label,
+					(unsigned)cp->counter_sets[k].rulenum,
+					&counters, h)) {
 			failure_take(f, FAIL_COUNTERS, c->name, NULL);
 			return -1;
 		}
@@ -635,7 +828,7 @@ static int edit_counters(struct xtc_handle *h, const struct chain_plan *cp,
 		return 0;
 	label_set(policy, policy_name(c->policy));
 	counters = cp->policy_counters;
-	if (!iptc_set_policy(label, policy, &counters, h)) {
+	if (!TC(h)->set_policy(label, policy, &counters, h)) {
 		failure_take(f, FAIL_POLICY, c->name, &c->loc);
 		return -1;
 	}
@@ -646,7 +839,7 @@ static int edit_counters(struct xtc_handle *h, const struct chain_plan *cp,
 static int handle_edit(struct xtc_handle *h, const struct table_plan *p,
 		       struct iptc_failure *f)
 {
-	struct ipt_entry *buf;
+	struct entry *buf;
 	int rc = -1;
 
 	if (edit_create_chains(h, p, f) < 0 || edit_delete(h, p, f) < 0)
@@ -659,7 +852,7 @@ static int handle_edit(struct xtc_handle *h, const struct table_plan *p,
 	for (size_t i = 0; i < p->nchains; i++) {
 		const struct chain_plan *cp = &p->chains[i];
 
-		if (cp->target && (edit_insert(h, cp, buf, f) < 0 ||
+		if (cp->target && (edit_insert(h, p->family, cp, buf, f) < 0 ||
 				   edit_counters(h, cp, f) < 0))
 			goto out;
 	}
@@ -684,7 +877,7 @@ table_open(const char *name, const struct table *model, bool restore,
 	   struct table_plan *plan, struct diag_list *dl,
 	   struct iptc_failure *f)
 {
-	struct xtc_handle *h = iptc_init(name);
+	struct xtc_handle *h = tc_init(model->family, name);
 	const struct table *target;
 
 	if (!h) {
@@ -707,7 +900,7 @@ table_open(const char *name, const struct table *model, bool restore,
 		goto fail;
 	return h;
 fail:
-	iptc_free(h);
+	tc_free(h);
 	return NULL;
 }
 
@@ -728,13 +921,13 @@ static int handle_commit(struct xtc_handle **hp, struct reopen *reopen,
 			 unsigned *retries, struct iptc_failure *f)
 {
 	for (unsigned tries = 0;; tries++) {
-		if (iptc_commit(*hp))
+		if (TC(*hp)->commit(*hp))
 			return 0;
 		failure_take(f, FAIL_COMMIT, NULL, NULL);
 		if (f->err != EAGAIN || tries == COMMIT_MAX_RETRIES)
 			return -1;
 		(*retries)++;
-		iptc_free(*hp);
+		tc_free(*hp);
 		*hp = reopen->fn(reopen, f);
 		if (!*hp)
 			return -1;
@@ -1188,7 +1381,7 @@ static bool raw_chain_same(const struct raw_walk *w, const struct raw_chain *rc)
 		const struct ipt_entry *e = (const void *)(w->base + off);
 
 		if (k == c->nrules ||
-		    !raw_rule_same(w, off, e, c->rules[k].entry))
+		    !raw_rule_same(w, off, e, entry_v4(c->rules[k].entry)))
 			return false;
 		off += e->next_offset;
 	}
@@ -1319,12 +1512,21 @@ static bool txn_unchanged(const struct txn *x, const struct table_txn *tt)
 	struct raw_table rt;
 	bool same;
 
-	if (x->opt->restore || tt->model->npreserve > 0 || !tt->existed)
+	/* The raw walk knows IPv4's layout only; IPv6 takes libiptc's
+	 * way, which commits an unchanged table just as little. */
+	if (x->opt->restore || tt->model->npreserve > 0 || !tt->existed ||
+	    tt->model->family != FAMILY_IPV4)
 		return false;
 	same = raw_table_read(tt->model->name, &rt) == 0 &&
 	       raw_table_same(tt->model, &rt);
 	raw_table_free(&rt);
 	return same;
+}
+
+/* The bit of table @t in a set of tables of both families. */
+static unsigned table_bit(const struct table *t)
+{
+	return 1u << (t->family * TABLE_COUNT + t->id);
 }
 
 /* Read every named table and plan and build its new contents in memory.
@@ -1337,10 +1539,11 @@ static int txn_prepare(struct txn *x)
 	for (size_t i = 0; i < x->count; i++) {
 		struct table_txn *tt = &x->tables[i];
 
-		tt->existed = commit_table_loaded(tt->model->name) &&
-			      !(x->absent & (1u << tt->model->id));
+		tt->existed = commit_table_loaded(tt->model->family,
+						  tt->model->name) &&
+			      !(x->absent & table_bit(tt->model));
 		if (!tt->existed)
-			x->absent |= 1u << tt->model->id;
+			x->absent |= table_bit(tt->model);
 		if (txn_unchanged(x, tt))
 			continue; /* its plan stays empty: not committed */
 		tt->h = txn_open(x, tt, &f);
@@ -1369,15 +1572,15 @@ static bool table_matches(const char *name, const struct table *before)
 	bool same = false;
 
 	ruleset_init(&scratch);
-	now = ruleset_table(&scratch, name);
-	h = iptc_init(name);
+	now = ruleset_table_in(&scratch, before->family, name);
+	h = tc_init(before->family, name);
 	if (h && handle_read(h, now, &f) == 0) {
 		plan_table(now, before, PLAN_COUNTERS_IGNORE, false, &plan);
 		same = !plan.changed;
 		plan_free(&plan);
 	}
 	if (h)
-		iptc_free(h);
+		tc_free(h);
 	ruleset_free(&scratch);
 	return same;
 }
@@ -1423,15 +1626,16 @@ static int table_restore(struct txn *x, const struct table *before,
 	ruleset_init(&scratch_now);
 	ruleset_init(&scratch_merged);
 	diag_list_init(&r.scratch_dl);
-	r.now = ruleset_table(&scratch_now, before->name);
-	r.merged = ruleset_table(&scratch_merged, before->name);
+	r.now = ruleset_table_in(&scratch_now, before->family, before->name);
+	r.merged =
+		ruleset_table_in(&scratch_merged, before->family, before->name);
 	h = restore_open(&r.reopen, f);
 	if (!h)
 		rc = -1;
 	else if (r.plan.changed)
 		rc = handle_commit(&h, &r.reopen, &x->report->retries, f);
 	if (h)
-		iptc_free(h);
+		tc_free(h);
 	plan_free(&r.plan);
 	diag_list_free(&r.scratch_dl);
 	ruleset_free(&scratch_now);
@@ -1453,8 +1657,8 @@ struct roll_back {
 	char lost[96];	      /* tables that could not be */
 	char no_counters[96]; /* put back without their counters */
 	unsigned nrestored, nlost;
-	struct iptc_failure why[TABLE_COUNT]; /* per table, if lost */
-	bool failed[TABLE_COUNT];
+	struct iptc_failure why[RULESET_TABLES]; /* per table, if lost */
+	bool failed[RULESET_TABLES];
 };
 
 /* Put back the committed tables among 0..@last-1 of @x. */
@@ -1609,7 +1813,7 @@ static struct xtc_handle *txn_reopen_fn(struct reopen *ro,
 	struct xtc_handle *h = txn_open(r->x, r->tt, f);
 
 	if (h && txn_hand_over(r->x, r->tt, f) < 0) {
-		iptc_free(h);
+		tc_free(h);
 		return NULL;
 	}
 	return h;
@@ -1664,7 +1868,7 @@ static void txn_free(struct txn *x)
 {
 	for (size_t i = 0; i < x->count; i++) {
 		if (x->tables[i].h)
-			iptc_free(x->tables[i].h);
+			tc_free(x->tables[i].h);
 		plan_free(&x->tables[i].plan);
 	}
 	ruleset_free(&x->before);
@@ -1689,7 +1893,7 @@ static int commit_pass(const struct ruleset *rs,
 	x.dl = dl;
 	x.absent = *absent;
 	memset(x.report, 0, sizeof(*x.report));
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		if (rs->tables[id].named)
 			x.tables[x.count++].model = &rs->tables[id];
 	}
@@ -1715,8 +1919,12 @@ static int commit_pass(const struct ruleset *rs,
 	ruleset_init(&x.before);
 	ruleset_init(&x.merged);
 	for (size_t i = 0; i < x.count; i++) {
-		x.tables[i].before = &x.before.tables[x.tables[i].model->id];
-		x.tables[i].merged = &x.merged.tables[x.tables[i].model->id];
+		x.tables[i].before = ruleset_table_of(&x.before,
+						      x.tables[i].model->family,
+						      x.tables[i].model->id);
+		x.tables[i].merged = ruleset_table_of(&x.merged,
+						      x.tables[i].model->family,
+						      x.tables[i].model->id);
 	}
 	rc = txn_prepare(&x);
 	/* A plan wanted an extension's save text that libxtables had not

@@ -133,7 +133,8 @@ struct wire_chain {
 static int table_encode(const struct table *t, char **buf, size_t *len)
 {
 	FILE *f = open_memstream(buf, len);
-	uint32_t id = (uint32_t)t->id, n = (uint32_t)t->nchains;
+	uint32_t id = (uint32_t)(t->family * TABLE_COUNT + t->id),
+		 n = (uint32_t)t->nchains;
 
 	if (!f)
 		return -1;
@@ -152,9 +153,8 @@ static int table_encode(const struct table *t, char **buf, size_t *len)
 	}
 	for (size_t i = 0; i < t->nchains; i++)
 		for (size_t k = 0; k < t->chains[i]->nrules; k++) {
-			const struct ipt_entry *e =
-				t->chains[i]->rules[k].entry;
-			uint16_t size = e->next_offset;
+			const struct entry *e = t->chains[i]->rules[k].entry;
+			uint16_t size = entry_next_offset(t->family, e);
 
 			fwrite(&size, sizeof(size), 1, f);
 			fwrite(e, size, 1, f);
@@ -219,11 +219,11 @@ static int decode_rules(struct reader *r, struct table *t,
 			struct rule rule = { 0 };
 
 			if (take(r, &size, sizeof(size)) < 0 ||
-			    size < sizeof(struct ipt_entry))
+			    size < entry_head_size(t->family))
 				return -1;
 			rule.entry = malloc(size);
 			if (!rule.entry || take(r, rule.entry, size) < 0 ||
-			    rule.entry->next_offset != size) {
+			    entry_next_offset(t->family, rule.entry) != size) {
 				free(rule.entry);
 				return -1;
 			}
@@ -243,7 +243,7 @@ static int table_decode(const char *buf, size_t len, struct ruleset *rs)
 	struct table *t;
 	int rc;
 
-	if (take(&r, &id, sizeof(id)) < 0 || id >= TABLE_COUNT ||
+	if (take(&r, &id, sizeof(id)) < 0 || id >= RULESET_TABLES ||
 	    take(&r, &n, sizeof(n)) < 0 || n > len)
 		return -1;
 	t = &rs->tables[id];
@@ -691,7 +691,7 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 	bool told = false;
 	char what[512];
 
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		memcpy(before->tables[id].preserve, config->tables[id].preserve,
 		       sizeof(before->tables[id].preserve));
 		before->tables[id].npreserve = config->tables[id].npreserve;

@@ -1271,7 +1271,7 @@ static bool is_verdict(const char *name)
 static struct xtrule *ext_rule(struct cmdline *cl)
 {
 	if (!cl->xr)
-		cl->xr = xtadapter_rule_new();
+		cl->xr = xtadapter_rule_new(cl->pc->family);
 	return cl->xr;
 }
 
@@ -1930,7 +1930,7 @@ static int check_entry_size(const struct cmd *c, const struct parsed_cmd *pc,
 			    struct diag_list *dl)
 {
 	const size_t tsize = target_size(pc);
-	size_t size = sizeof(struct ipt_entry);
+	size_t size = entry_head_size(pc->family);
 	const struct arg *at = NULL;
 
 	for (size_t k = 0; k < pc->nmatches; k++) {
@@ -1955,13 +1955,14 @@ static int check_entry_size(const struct cmd *c, const struct parsed_cmd *pc,
 	return -1;
 }
 
-int encode_parse(const struct cmd *c, size_t first, struct parsed_cmd *pc,
-		 unsigned flags, struct diag_list *dl)
+int encode_parse(const struct cmd *c, size_t first, enum family f,
+		 struct parsed_cmd *pc, unsigned flags, struct diag_list *dl)
 {
 	struct cmdline cl = { .c = c, .i = first, .pc = pc, .dl = dl };
 	int status = 0;
 
 	memset(pc, 0, sizeof(*pc));
+	pc->family = f;
 	pc->resolve = flags & ENCODE_RESOLVE;
 	while (cl.i < c->argc) {
 		if (parse_one(&cl) < 0) {
@@ -1993,6 +1994,8 @@ void parsed_cmd_free(struct parsed_cmd *pc)
 {
 	free(pc->srcs);
 	free(pc->dsts);
+	free(pc->srcs6);
+	free(pc->dsts6);
 	for (size_t k = 0; k < pc->nmatches; k++)
 		free(pc->matches[k].blob);
 	free(pc->matches);
@@ -2035,13 +2038,12 @@ static size_t matches_size(const struct parsed_cmd *pc)
 
 size_t encode_entry_size(const struct parsed_cmd *pc)
 {
-	return sizeof(struct ipt_entry) + matches_size(pc) + target_size(pc);
+	return entry_head_size(pc->family) + matches_size(pc) + target_size(pc);
 }
 
-struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
-			       size_t di)
+struct entry *encode_entry(const struct parsed_cmd *pc, size_t si, size_t di)
 {
-	struct ipt_entry *e = calloc(1, encode_entry_size(pc));
+	struct entry *e = calloc(1, encode_entry_size(pc));
 
 	if (!e)
 		abort();
@@ -2049,14 +2051,39 @@ struct ipt_entry *encode_entry(const struct parsed_cmd *pc, size_t si,
 	return e;
 }
 
-void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
-		       struct ipt_entry *e)
+/* The IPv6 head: the parts ip6t_ip6 shares with ipt_ip, the addresses
+ * of source @si and destination @di, and ip6tables' flags: IP6T_F_PROTO
+ * whenever -p was given (even -p all). */
+static void encode_head6(const struct parsed_cmd *pc, size_t si, size_t di,
+			 struct ip6t_entry *e)
 {
-	const size_t size = sizeof(struct ipt_entry) + matches_size(pc);
-	const size_t tsize = target_size(pc);
-	struct xt_entry_target *tg;
-	size_t off;
+	struct ip6t_ip6 *ip = &e->ipv6;
 
+	memcpy(ip->iniface, pc->ip.iniface, sizeof(ip->iniface));
+	memcpy(ip->outiface, pc->ip.outiface, sizeof(ip->outiface));
+	memcpy(ip->iniface_mask, pc->ip.iniface_mask, sizeof(ip->iniface_mask));
+	memcpy(ip->outiface_mask, pc->ip.outiface_mask,
+	       sizeof(ip->outiface_mask));
+	ip->proto = pc->ip.proto;
+	ip->invflags = pc->ip.invflags;
+	if (pc->proto_given)
+		ip->flags |= IP6T_F_PROTO;
+	if (pc->is_goto)
+		ip->flags |= IP6T_F_GOTO;
+	if (pc->nsrcs) {
+		ip->src = pc->srcs6[si].addr;
+		ip->smsk = pc->srcs6[si].mask;
+	}
+	if (pc->ndsts) {
+		ip->dst = pc->dsts6[di].addr;
+		ip->dmsk = pc->dsts6[di].mask;
+	}
+}
+
+/* The IPv4 head: the IP part with source @si and destination @di. */
+static void encode_head4(const struct parsed_cmd *pc, size_t si, size_t di,
+			 struct ipt_entry *e)
+{
 	e->ip = pc->ip;
 	if (pc->nsrcs) {
 		e->ip.src = pc->srcs[si].addr;
@@ -2068,15 +2095,29 @@ void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
 	}
 	if (pc->is_goto)
 		e->ip.flags |= IPT_F_GOTO;
+}
+
+void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
+		       struct entry *e)
+{
+	const enum family f = pc->family;
+	const size_t size = entry_head_size(f) + matches_size(pc);
+	const size_t tsize = target_size(pc);
+	struct xt_entry_target *tg;
+	size_t off;
+
+	if (f == FAMILY_IPV6)
+		encode_head6(pc, si, di, entry_v6(e));
+	else
+		encode_head4(pc, si, di, entry_v4(e));
 	/* encode_parse() refused entries past ENCODE_ENTRY_MAX. */
-	e->target_offset = (uint16_t)size;
-	e->next_offset = (uint16_t)(size + tsize);
+	entry_set_offsets(f, e, size, size + tsize);
 	if (pc->has_counters)
-		e->counters = pc->counters;
-	off = sizeof(struct ipt_entry);
+		*entry_counters(f, e) = pc->counters;
+	off = entry_head_size(f);
 	for (size_t k = 0; k < pc->nmatches; k++) {
 		const struct encoded_match *m = &pc->matches[k];
-		struct xt_entry_match *em = (void *)((char *)e + off);
+		struct xt_entry_match *em = entry_match_at(e, off);
 		size_t msize;
 
 		if (m->blob) {
@@ -2090,7 +2131,7 @@ void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
 		memcpy(em->data, m->data, m->def->size);
 		off += msize;
 	}
-	tg = (void *)((char *)e + size);
+	tg = entry_target(f, e);
 	if (pc->ext_target) {
 		memcpy(tg, pc->ext_target, tsize);
 		return;

@@ -452,7 +452,7 @@ static size_t count_rules(const struct ruleset *rs, size_t *tables)
 	size_t n = 0;
 
 	*tables = 0;
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		const struct table *t = &rs->tables[id];
 
 		if (!t->named)
@@ -470,7 +470,7 @@ static unsigned named_hooks(const struct ruleset *rs)
 {
 	unsigned hooks = 0;
 
-	for (int id = 0; id < TABLE_COUNT; id++)
+	for (int id = 0; id < RULESET_TABLES; id++)
 		if (rs->tables[id].named)
 			hooks |= rs->tables[id].valid_hooks;
 	return hooks;
@@ -489,13 +489,14 @@ static int run_diff(const struct options *o, const struct ruleset *rs,
 
 	ruleset_init(&live);
 	ruleset_init(&target);
-	for (int id = 0; id < TABLE_COUNT && status == EXIT_OK; id++) {
+	for (int id = 0; id < RULESET_TABLES && status == EXIT_OK; id++) {
 		const struct table *t = &rs->tables[id];
 		struct table_plan plan;
 
 		if (!t->named)
 			continue;
-		if (commit_read_live(&live, t->name, dl) < 0) {
+		if (commit_read_live(&live, COMMIT_FAMILY(t->family), t->name,
+				     dl) < 0) {
 			status = EXIT_KERNEL;
 			break;
 		}
@@ -526,7 +527,8 @@ static int run_save(const struct options *o, struct diag_list *dl)
 	int status = EXIT_OK;
 
 	ruleset_init(&live);
-	if (commit_read_live(&live, o->table, dl) < 0) {
+	if (commit_read_live(&live, COMMIT_FAMILY(FAMILY_IPV4), o->table, dl) <
+	    0) {
 		status = EXIT_KERNEL;
 	} else {
 		if (o->table && !ruleset_table(&live, o->table)->named &&

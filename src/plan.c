@@ -57,26 +57,44 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len)
 	return h;
 }
 
+/* Room for either family's IP part. */
+union ip_part {
+	struct ipt_ip v4;
+	struct ip6t_ip6 v6;
+};
+
 /*
- * @ip with the name of an interface whose mask is empty cleared: "-i +"
- * (a name, no byte of it compared) matches every interface, saves as no
- * -i at all, and reads back without the name.
+ * The IP part of @e with the name of an interface whose mask is empty
+ * cleared: "-i +" (a name, no byte of it compared) matches every
+ * interface, saves as no -i at all, and reads back without the name.
+ * The bytes past the family's part are zero.
  */
-static struct ipt_ip ip_normalized(const struct ipt_ip *ip)
+static union ip_part ip_normalized(enum family f, const struct entry *e)
 {
 	static const unsigned char none[IFNAMSIZ];
-	struct ipt_ip n = *ip;
+	union ip_part n;
+	char *in, *out;
+	const unsigned char *in_mask, *out_mask;
 
-	if (memcmp(n.iniface_mask, none, IFNAMSIZ) == 0)
-		memset(n.iniface, 0, IFNAMSIZ);
-	if (memcmp(n.outiface_mask, none, IFNAMSIZ) == 0)
-		memset(n.outiface, 0, IFNAMSIZ);
+	memset(&n, 0, sizeof(n));
+	memcpy(&n, entry_ip(f, e), entry_ip_size(f));
+	if (f == FAMILY_IPV6) {
+		in = n.v6.iniface, out = n.v6.outiface;
+		in_mask = n.v6.iniface_mask, out_mask = n.v6.outiface_mask;
+	} else {
+		in = n.v4.iniface, out = n.v4.outiface;
+		in_mask = n.v4.iniface_mask, out_mask = n.v4.outiface_mask;
+	}
+	if (memcmp(in_mask, none, IFNAMSIZ) == 0)
+		memset(in, 0, IFNAMSIZ);
+	if (memcmp(out_mask, none, IFNAMSIZ) == 0)
+		memset(out, 0, IFNAMSIZ);
 	return n;
 }
 
-static bool ip_same(const struct ipt_ip *a, const struct ipt_ip *b)
+static bool ip_same(enum family f, const struct entry *a, const struct entry *b)
 {
-	struct ipt_ip na = ip_normalized(a), nb = ip_normalized(b);
+	union ip_part na = ip_normalized(f, a), nb = ip_normalized(f, b);
 
 	return memcmp(&na, &nb, sizeof(na)) == 0;
 }
@@ -87,18 +105,18 @@ static bool ip_same(const struct ipt_ip *a, const struct ipt_ip *b)
  * (their data may differ and still say the same), so that most unequal
  * pairs are told apart without a closer look.
  */
-static uint64_t entry_hash(const struct ipt_entry *e)
+static uint64_t entry_hash(enum family f, const struct entry *e)
 {
-	struct ipt_ip ip = ip_normalized(&e->ip);
-	uint64_t h = fnv(14695981039346656037ull, &ip, sizeof(ip));
+	union ip_part ip = ip_normalized(f, e);
+	uint64_t h = fnv(14695981039346656037ull, &ip, entry_ip_size(f));
+	uint16_t offsets[2] = { entry_target_offset(f, e),
+				entry_next_offset(f, e) };
 	size_t off;
 
-	h = fnv(h, &e->target_offset, sizeof(e->target_offset));
-	h = fnv(h, &e->next_offset, sizeof(e->next_offset));
-	for (off = sizeof(*e);
-	     off + sizeof(struct xt_entry_match) <= e->next_offset;) {
-		const struct xt_entry_match *m =
-			(const void *)((const char *)e + off);
+	h = fnv(h, offsets, sizeof(offsets));
+	for (off = entry_head_size(f);
+	     off + sizeof(struct xt_entry_match) <= offsets[1];) {
+		const struct xt_entry_match *m = entry_match_at(e, off);
 
 		h = fnv(h, &m->u.user, sizeof(m->u.user));
 		if (m->u.match_size < sizeof(*m))
@@ -110,8 +128,8 @@ static uint64_t entry_hash(const struct ipt_entry *e)
 
 /* Whether @a and @b print the same through their extension's own save
  * function (the way iptables-save shows them). */
-static bool saves_same(const struct ipt_ip *ip, const void *a, const void *b,
-		       bool target)
+static bool saves_same(enum family f, const void *ip, const void *a,
+		       const void *b, bool target)
 {
 	char *ta = NULL, *tb = NULL;
 	size_t la = 0, lb = 0;
@@ -121,10 +139,10 @@ static bool saves_same(const struct ipt_ip *ip, const void *a, const void *b,
 
 	if (!fa || !fb)
 		abort();
-	ra = target ? xtadapter_save_target(ip, a, fa) :
-		      xtadapter_save_match(ip, a, fa);
-	rb = target ? xtadapter_save_target(ip, b, fb) :
-		      xtadapter_save_match(ip, b, fb);
+	ra = target ? xtadapter_save_target(f, ip, a, fa) :
+		      xtadapter_save_match(f, ip, a, fa);
+	rb = target ? xtadapter_save_target(f, ip, b, fb) :
+		      xtadapter_save_match(f, ip, b, fb);
 	fclose(fa);
 	fclose(fb);
 	same = ra == 0 && rb == 0 && la == lb && memcmp(ta, tb, la) == 0;
@@ -154,7 +172,8 @@ void plan_load_missed(void)
 }
 
 /* Two extensions (header and data) of rules with the same IP part. */
-static bool ext_same(const struct ipt_ip *ip, const struct xt_entry_match *a,
+static bool ext_same(enum family f, const void *ip,
+		     const struct xt_entry_match *a,
 		     const struct xt_entry_match *b, bool target)
 {
 	size_t size = a->u.match_size;
@@ -167,7 +186,7 @@ static bool ext_same(const struct ipt_ip *ip, const struct xt_entry_match *a,
 	/* A standard target (no name) is ours to compare: bytes only. */
 	if (target && a->u.user.name[0] == '\0')
 		return false;
-	return saves_same(ip, a, b, target);
+	return saves_same(f, ip, a, b, target);
 }
 
 /*
@@ -180,32 +199,34 @@ static bool ext_same(const struct ipt_ip *ip, const struct xt_entry_match *a,
  * 255.255.255.255): iptables-save cannot tell them apart, and neither
  * should a reload.
  */
-static bool rules_same(const struct ipt_entry *a, const struct ipt_entry *b)
+static bool rules_same(enum family f, const struct entry *a,
+		       const struct entry *b)
 {
+	const void *ip = entry_ip(f, a);
+	unsigned toff = entry_target_offset(f, a);
 	size_t off;
 
-	if (rule_entries_equal(a, b))
+	if (rule_entries_equal(f, a, b))
 		return true;
-	if (!ip_same(&a->ip, &b->ip) || a->target_offset != b->target_offset ||
-	    a->next_offset != b->next_offset)
+	if (!ip_same(f, a, b) || toff != entry_target_offset(f, b) ||
+	    entry_next_offset(f, a) != entry_next_offset(f, b))
 		return false;
-	for (off = sizeof(*a); off < a->target_offset;) {
-		const struct xt_entry_match *ma =
-			(const void *)((const char *)a + off);
-		const struct xt_entry_match *mb =
-			(const void *)((const char *)b + off);
+	for (off = entry_head_size(f); off < toff;) {
+		const struct xt_entry_match *ma = entry_match_at(a, off);
+		const struct xt_entry_match *mb = entry_match_at(b, off);
 
-		if (!ext_same(&a->ip, ma, mb, false))
+		if (!ext_same(f, ip, ma, mb, false))
 			return false;
 		off += ma->u.match_size;
 	}
-	return ext_same(&a->ip, (const void *)((const char *)a + off),
-			(const void *)((const char *)b + off), true);
+	return ext_same(f, ip, entry_match_at(a, off), entry_match_at(b, off),
+			true);
 }
 
 /* Two lists of entries being matched, with their hashes. */
 struct match_job {
-	const struct ipt_entry *const *a, *const *b;
+	enum family family;
+	const struct entry *const *a, *const *b;
 	size_t n, m;
 	uint64_t *ha, *hb;
 	size_t *am, *bm; /* index of the partner, or NO_MATCH */
@@ -213,7 +234,7 @@ struct match_job {
 
 static bool job_equal(const struct match_job *j, size_t i, size_t k)
 {
-	return j->ha[i] == j->hb[k] && rules_same(j->a[i], j->b[k]);
+	return j->ha[i] == j->hb[k] && rules_same(j->family, j->a[i], j->b[k]);
 }
 
 static void job_link(struct match_job *j, size_t i, size_t k)
@@ -283,23 +304,23 @@ static void match_greedy(struct match_job *j, size_t a0, size_t na, size_t b0,
  * head and tail first (the usual edit touches a few rules), then the
  * middle.
  */
-static void match_entries(const struct ipt_entry *const *a, size_t n,
-			  const struct ipt_entry *const *b, size_t m,
-			  size_t *am, size_t *bm)
+static void match_entries(enum family f, const struct entry *const *a, size_t n,
+			  const struct entry *const *b, size_t m, size_t *am,
+			  size_t *bm)
 {
 	struct match_job j = {
-		.a = a, .b = b, .n = n, .m = m, .am = am, .bm = bm
+		.family = f, .a = a, .b = b, .n = n, .m = m, .am = am, .bm = bm
 	};
 	size_t head = 0, tail = 0, na, nb;
 
 	j.ha = xcalloc(n, sizeof(*j.ha));
 	j.hb = xcalloc(m, sizeof(*j.hb));
 	for (size_t i = 0; i < n; i++) {
-		j.ha[i] = entry_hash(a[i]);
+		j.ha[i] = entry_hash(f, a[i]);
 		am[i] = NO_MATCH;
 	}
 	for (size_t k = 0; k < m; k++) {
-		j.hb[k] = entry_hash(b[k]);
+		j.hb[k] = entry_hash(f, b[k]);
 		bm[k] = NO_MATCH;
 	}
 	while (head < n && head < m && job_equal(&j, head, head)) {
@@ -324,9 +345,9 @@ static void match_entries(const struct ipt_entry *const *a, size_t n,
 }
 
 /* The entries of @c's rules, as an array for match_entries. */
-static const struct ipt_entry **chain_entries(const struct chain *c)
+static const struct entry **chain_entries(const struct chain *c)
 {
-	const struct ipt_entry **v = xcalloc(c->nrules, sizeof(*v));
+	const struct entry **v = xcalloc(c->nrules, sizeof(*v));
 
 	for (size_t i = 0; i < c->nrules; i++)
 		v[i] = c->rules[i].entry;
@@ -391,22 +412,23 @@ static void plan_add_insert(struct chain_plan *cp, size_t pos,
  * moved within its chain takes the counters of the equal rule deleted
  * from its old place.
  */
-static void take_moved_counters(struct chain_plan *cp, bool *used)
+static void take_moved_counters(enum family f, struct chain_plan *cp,
+				bool *used)
 {
 	for (size_t k = 0; k < cp->ninserted; k++) {
 		struct plan_insert *ins = &cp->inserted[k];
-		const struct ipt_entry *e = cp->target->rules[ins->pos].entry;
+		const struct entry *e = cp->target->rules[ins->pos].entry;
 
 		if (!counters_zero(&ins->counters))
 			continue;
 		for (size_t d = 0; d < cp->ndeleted; d++) {
-			const struct ipt_entry *old =
+			const struct entry *old =
 				cp->live->rules[cp->deleted[d]].entry;
 
-			if (used[d] || !rules_same(old, e))
+			if (used[d] || !rules_same(f, old, e))
 				continue;
 			used[d] = true;
-			ins->counters = old->counters;
+			ins->counters = *entry_counters(f, old);
 			break;
 		}
 	}
@@ -417,24 +439,26 @@ static void plan_rules(struct chain_plan *cp, enum plan_counters mode,
 		       struct table_plan *p)
 {
 	const struct chain *lc = cp->live, *tc = cp->target;
-	const struct ipt_entry **a = chain_entries(lc), **b = chain_entries(tc);
+	const struct entry **a = chain_entries(lc), **b = chain_entries(tc);
+	const enum family f = p->family;
 	size_t *am = xcalloc(lc->nrules, sizeof(*am));
 	size_t *bm = xcalloc(tc->nrules, sizeof(*bm));
 	struct xt_counters c;
 
-	match_entries(a, lc->nrules, b, tc->nrules, am, bm);
+	match_entries(f, a, lc->nrules, b, tc->nrules, am, bm);
 	cp->deleted = xcalloc(lc->nrules, sizeof(*cp->deleted));
 	for (size_t i = 0; i < lc->nrules; i++)
 		if (am[i] == NO_MATCH)
 			cp->deleted[cp->ndeleted++] = i;
 	for (size_t k = 0; k < tc->nrules; k++) {
-		const struct ipt_entry *e = tc->rules[k].entry;
+		const struct entry *e = tc->rules[k].entry;
 
 		if (bm[k] == NO_MATCH) {
-			plan_add_insert(cp, k, &e->counters);
+			plan_add_insert(cp, k, entry_counters(f, e));
 			continue;
 		}
-		if (!counters_kept(mode, &a[bm[k]]->counters, &e->counters, &c))
+		if (!counters_kept(mode, entry_counters(f, a[bm[k]]),
+				   entry_counters(f, e), &c))
 			continue;
 		cp->counter_sets = xreallocarray(cp->counter_sets,
 						 cp->ncounter_sets + 1,
@@ -446,7 +470,7 @@ static void plan_rules(struct chain_plan *cp, enum plan_counters mode,
 	if (mode == PLAN_COUNTERS_APPLY && cp->ndeleted && cp->ninserted) {
 		bool *used = xcalloc(cp->ndeleted, sizeof(*used));
 
-		take_moved_counters(cp, used);
+		take_moved_counters(f, cp, used);
 		free(used);
 	}
 	p->rules_added += cp->ninserted;
@@ -482,6 +506,7 @@ int plan_table(const struct table *live, const struct table *target,
 	       enum plan_counters mode, bool created, struct table_plan *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->family = target->family;
 	p->created = created;
 	for (size_t i = 0; i < target->nchains; i++) {
 		const struct chain *tc = target->chains[i];
@@ -492,8 +517,10 @@ int plan_table(const struct table *live, const struct table *target,
 		if (!cp->live) {
 			p->chains_added++;
 			for (size_t k = 0; k < tc->nrules; k++)
-				plan_add_insert(cp, k,
-						&tc->rules[k].entry->counters);
+				plan_add_insert(
+					cp, k,
+					entry_counters(p->family,
+						       tc->rules[k].entry));
 			p->rules_added += tc->nrules;
 			continue;
 		}
@@ -534,13 +561,13 @@ void plan_free(struct table_plan *p)
 
 /* ---- copying and merging tables ---- */
 
-static struct ipt_entry *entry_dup(const struct ipt_entry *e)
+static struct entry *entry_dup(enum family f, const struct entry *e)
 {
-	struct ipt_entry *copy = malloc(e->next_offset);
+	struct entry *copy = malloc(entry_next_offset(f, e));
 
 	if (!copy)
 		abort();
-	memcpy(copy, e, e->next_offset);
+	memcpy(copy, e, entry_next_offset(f, e));
 	return copy;
 }
 
@@ -549,7 +576,7 @@ static void copy_rule(struct table *t, struct chain *c, const struct rule *r)
 {
 	struct rule copy = *r;
 
-	copy.entry = entry_dup(r->entry);
+	copy.entry = entry_dup(t->family, r->entry);
 	copy.pooled = false;
 	chain_insert_rule(t, c, c->nrules, copy);
 }
@@ -627,7 +654,7 @@ static bool is_preserved(const struct merge *m, const char *name)
 
 /* The user chain of @t that rule @e jumps or goes to, if preserved. */
 static bool jumps_to_preserved(const struct merge *m, const struct table *t,
-			       const struct ipt_entry *e)
+			       const struct entry *e)
 {
 	const struct chain *to = rule_jump_chain(t, e);
 
@@ -649,7 +676,7 @@ int plan_check_preserve(const struct ruleset *rs, struct diag_list *dl)
 {
 	int rc = 0;
 
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		const struct table *t = &rs->tables[id];
 
 		if (!t->named || t->npreserve == 0)
@@ -749,9 +776,9 @@ static void merge_jumps(struct merge *m, const struct chain *lc,
 			struct chain *oc)
 {
 	size_t n = lc->nrules, nrest = 0, inserted = 0, anchor = 0;
-	const struct ipt_entry **rest = xcalloc(n, sizeof(*rest));
+	const struct entry **rest = xcalloc(n, sizeof(*rest));
 	size_t *rest_at = xcalloc(n, sizeof(*rest_at));
-	const struct ipt_entry **ours = chain_entries(oc);
+	const struct entry **ours = chain_entries(oc);
 	size_t *am = xcalloc(n, sizeof(*am));
 	size_t *bm = xcalloc(oc->nrules, sizeof(*bm));
 	size_t r = 0;
@@ -763,7 +790,7 @@ static void merge_jumps(struct merge *m, const struct chain *lc,
 		}
 	if (nrest == n)
 		goto out;
-	match_entries(rest, nrest, ours, oc->nrules, am, bm);
+	match_entries(m->out->family, rest, nrest, ours, oc->nrules, am, bm);
 	for (size_t i = 0; i < n; i++) {
 		struct rule copy = lc->rules[i];
 
@@ -776,7 +803,7 @@ static void merge_jumps(struct merge *m, const struct chain *lc,
 		}
 		/* Anchors only grow along the live chain, so the jumps keep
 		 * their order among themselves. */
-		copy.entry = entry_dup(copy.entry);
+		copy.entry = entry_dup(m->out->family, copy.entry);
 		copy.pooled = false;
 		chain_insert_rule(m->out, oc, anchor + inserted, copy);
 		inserted++;

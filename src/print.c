@@ -210,6 +210,80 @@ static void print_iface(char letter, const char *name,
 	print_bare(word, out);
 }
 
+/* " [!] -p NAME" (or the number) for a non-zero protocol. */
+static void print_proto(uint16_t proto, bool invert, FILE *out)
+{
+	const char *name;
+
+	if (!proto)
+		return;
+	name = proto_name(proto);
+	if (invert)
+		fputs(" !", out);
+	if (name)
+		fprintf(out, " -p %s", name);
+	else
+		fprintf(out, " -p %u", proto);
+}
+
+/* The prefix length of an IPv6 mask, or -1 when its ones have holes. */
+static int mask6_prefix_len(const struct in6_addr *mask)
+{
+	int len = 0;
+	size_t i = 0;
+
+	for (; i < 16 && mask->s6_addr[i] == 0xff; i++)
+		len += 8;
+	if (i == 16)
+		return len;
+	uint8_t b = mask->s6_addr[i];
+	uint8_t host = (uint8_t)~b;
+
+	if ((host & (host + 1)) != 0)
+		return -1;
+	len += 8 - __builtin_popcount(host);
+	for (i++; i < 16; i++)
+		if (mask->s6_addr[i])
+			return -1;
+	return len;
+}
+
+/*
+ * " [!] -s addr/len" in an IPv6 rule, as ip6tables-legacy-save prints it:
+ * left out when the prefix is 0 and not inverted, the mask in full when
+ * it has holes.
+ */
+static void print_ip6_addr(char letter, const struct in6_addr *addr,
+			   const struct in6_addr *mask, bool invert, FILE *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	int len = mask6_prefix_len(mask);
+
+	if (!invert && len == 0)
+		return;
+	fprintf(out, "%s -%c %s", invert ? " !" : "", letter,
+		inet_ntop(AF_INET6, addr, buf, sizeof(buf)));
+	if (len < 0)
+		fprintf(out, "/%s",
+			inet_ntop(AF_INET6, mask, buf, sizeof(buf)));
+	else
+		fprintf(out, "/%d", len);
+}
+
+/* The ip6t_ip6 part, in the order ip6tables-save prints it. */
+static void print_ip6_part(const struct ip6t_ip6 *ip, FILE *out)
+{
+	print_ip6_addr('s', &ip->src, &ip->smsk, ip->invflags & IP6T_INV_SRCIP,
+		       out);
+	print_ip6_addr('d', &ip->dst, &ip->dmsk, ip->invflags & IP6T_INV_DSTIP,
+		       out);
+	print_iface('i', ip->iniface, ip->iniface_mask,
+		    ip->invflags & IP6T_INV_VIA_IN, out);
+	print_iface('o', ip->outiface, ip->outiface_mask,
+		    ip->invflags & IP6T_INV_VIA_OUT, out);
+	print_proto(ip->proto, ip->invflags & XT_INV_PROTO, out);
+}
+
 /* The ipt_ip part, in the order iptables-save prints it. */
 static void print_ip_part(const struct ipt_ip *ip, FILE *out)
 {
@@ -221,16 +295,7 @@ static void print_ip_part(const struct ipt_ip *ip, FILE *out)
 		    ip->invflags & IPT_INV_VIA_IN, out);
 	print_iface('o', ip->outiface, ip->outiface_mask,
 		    ip->invflags & IPT_INV_VIA_OUT, out);
-	if (ip->proto) {
-		const char *name = proto_name(ip->proto);
-
-		if (ip->invflags & XT_INV_PROTO)
-			fputs(" !", out);
-		if (name)
-			fprintf(out, " -p %s", name);
-		else
-			fprintf(out, " -p %u", ip->proto);
-	}
+	print_proto(ip->proto, ip->invflags & XT_INV_PROTO, out);
 	if (ip->flags & IPT_F_FRAG)
 		fprintf(out, "%s -f", ip->invflags & IPT_INV_FRAG ? " !" : "");
 }
@@ -249,7 +314,7 @@ static void print_port_range(const char *opt, const uint16_t range[2],
 		fprintf(out, ":%u", range[1]);
 }
 
-static void print_udp(const struct ipt_ip *ip, const void *data, FILE *out)
+static void print_udp(const void *ip, const void *data, FILE *out)
 {
 	const struct xt_udp *u = data;
 
@@ -290,7 +355,7 @@ static void print_tcp_flag_set(uint8_t flags, FILE *out)
 		fprintf(out, "%s0x%02x", sep, flags & 0xc0);
 }
 
-static void print_tcp(const struct ipt_ip *ip, const void *data, FILE *out)
+static void print_tcp(const void *ip, const void *data, FILE *out)
 {
 	const struct xt_tcp *t = data;
 
@@ -314,7 +379,7 @@ static void print_tcp(const struct ipt_ip *ip, const void *data, FILE *out)
  * looks at the codes too); a code is printed only when the range is not
  * the full 0-255, and only its lower end.
  */
-static void print_icmp(const struct ipt_ip *ip, const void *data, FILE *out)
+static void print_icmp(const void *ip, const void *data, FILE *out)
 {
 	const struct ipt_icmp *ic = data;
 
@@ -384,7 +449,7 @@ static void print_policy_elem(const struct xt_policy_elem *pe, FILE *out)
  * iptables prints "out" for any direction that is not "in", and "ipsec"
  * whenever NONE is not set.
  */
-static void print_policy(const struct ipt_ip *ip, const void *data, FILE *out)
+static void print_policy(const void *ip, const void *data, FILE *out)
 {
 	const struct xt_policy_info *pi = data;
 	unsigned len = pi->len;
@@ -414,14 +479,16 @@ struct native_match {
 	const char *name;
 	uint8_t revision;
 	size_t size; /* XT_ALIGN'ed size of the option data */
-	void (*print)(const struct ipt_ip *ip, const void *data, FILE *out);
+	void (*print)(const void *ip, const void *data, FILE *out);
+	bool ipv6; /* decoded here in IPv6 rules too */
 };
 
 static const struct native_match native_matches[] = {
-	{ "icmp", 0, XT_ALIGN(sizeof(struct ipt_icmp)), print_icmp },
-	{ "policy", 0, XT_ALIGN(sizeof(struct xt_policy_info)), print_policy },
-	{ "tcp", 0, XT_ALIGN(sizeof(struct xt_tcp)), print_tcp },
-	{ "udp", 0, XT_ALIGN(sizeof(struct xt_udp)), print_udp },
+	{ "icmp", 0, XT_ALIGN(sizeof(struct ipt_icmp)), print_icmp, false },
+	{ "policy", 0, XT_ALIGN(sizeof(struct xt_policy_info)), print_policy,
+	  false },
+	{ "tcp", 0, XT_ALIGN(sizeof(struct xt_tcp)), print_tcp, true },
+	{ "udp", 0, XT_ALIGN(sizeof(struct xt_udp)), print_udp, true },
 };
 
 static int native_match_cmp(const void *key, const void *elem)
@@ -443,7 +510,7 @@ static const struct native_match *native_match_find(const char *name)
  * conntrack match made by -m state).  Without an extension that knows
  * it, only " -m NAME" (@name, its name made printable).
  */
-static void print_foreign_match(const struct ipt_ip *ip,
+static void print_foreign_match(enum family f, const void *ip,
 				const struct xt_entry_match *m,
 				const char *name, FILE *out)
 {
@@ -454,7 +521,7 @@ static void print_foreign_match(const struct ipt_ip *ip,
 
 	if (!mem)
 		abort();
-	rc = xtadapter_save_match(ip, m, mem);
+	rc = xtadapter_save_match(f, ip, m, mem);
 	fclose(mem);
 	if (rc < 0)
 		fprintf(out, " -m %s", name);
@@ -465,7 +532,7 @@ static void print_foreign_match(const struct ipt_ip *ip,
 
 /* The twin of print_foreign_match for an extension target: " -j NAME"
  * and its options, or " -j NAME" alone. */
-static void print_foreign_target(const struct ipt_ip *ip,
+static void print_foreign_target(enum family f, const void *ip,
 				 const struct xt_entry_target *t,
 				 const char *name, FILE *out)
 {
@@ -476,7 +543,7 @@ static void print_foreign_target(const struct ipt_ip *ip,
 
 	if (!mem)
 		abort();
-	rc = xtadapter_save_target(ip, t, mem);
+	rc = xtadapter_save_target(f, ip, t, mem);
 	fclose(mem);
 	if (rc < 0)
 		fprintf(out, " -j %s", name);
@@ -485,8 +552,8 @@ static void print_foreign_target(const struct ipt_ip *ip,
 	free(text);
 }
 
-static void print_match(const struct ipt_ip *ip, const struct xt_entry_match *m,
-			FILE *out)
+static void print_match(enum family f, const void *ip,
+			const struct xt_entry_match *m, FILE *out)
 {
 	const struct native_match *nm;
 	char name[XT_EXTENSION_MAXNAMELEN];
@@ -495,12 +562,13 @@ static void print_match(const struct ipt_ip *ip, const struct xt_entry_match *m,
 	snprintf(name, sizeof(name), "%.*s", (int)sizeof(m->u.user.name) - 1,
 		 m->u.user.name);
 	nm = native_match_find(name);
-	if (nm && m->u.user.revision == nm->revision &&
+	if (nm && (f == FAMILY_IPV4 || nm->ipv6) &&
+	    m->u.user.revision == nm->revision &&
 	    MATCH_DATA_SIZE(m) == nm->size) {
 		fprintf(out, " -m %s", name);
 		nm->print(ip, MATCH_DATA(m), out);
 	} else {
-		print_foreign_match(ip, m, name, out);
+		print_foreign_match(f, ip, m, name, out);
 	}
 }
 
@@ -517,21 +585,20 @@ static bool is_verdict(const char *name)
  * standard target.  A goto can only be to a chain, so IPT_F_GOTO settles
  * it even for a chain the validator will find missing.
  */
-static bool target_is_standard(const struct table *t, const struct ipt_entry *e)
+static bool target_is_standard(const struct table *t, const struct entry *e)
 {
-	const char *name = rule_target_name(e);
+	const char *name = rule_target_name(t->family, e);
 
-	if (!rule_is_standard(e))
+	if (!rule_is_standard(t->family, e))
 		return false;
 	return name[0] == '\0' || is_verdict(name) ||
-	       (e->ip.flags & IPT_F_GOTO) || table_find_chain(t, name);
+	       entry_is_goto(t->family, e) || table_find_chain(t, name);
 }
 
-static void print_target(const struct table *t, const struct ipt_entry *e,
+static void print_target(const struct table *t, const struct entry *e,
 			 FILE *out)
 {
-	const struct xt_entry_target *tg =
-		(const void *)((const char *)e + e->target_offset);
+	const struct xt_entry_target *tg = entry_target(t->family, e);
 	char name[XT_EXTENSION_MAXNAMELEN];
 
 	snprintf(name, sizeof(name), "%.*s", (int)sizeof(tg->u.user.name) - 1,
@@ -540,30 +607,34 @@ static void print_target(const struct table *t, const struct ipt_entry *e,
 		/* "" is a rule without a target: it only counts packets. */
 		if (name[0]) {
 			fprintf(out, " -%c ",
-				e->ip.flags & IPT_F_GOTO ? 'g' : 'j');
+				entry_is_goto(t->family, e) ? 'g' : 'j');
 			print_bare(name, out);
 		}
 		return;
 	}
-	print_foreign_target(&e->ip, tg, name, out);
+	print_foreign_target(t->family, entry_ip(t->family, e), tg, name, out);
 }
 
-void print_rule(const struct table *t, const char *chain,
-		const struct ipt_entry *e, FILE *out)
+void print_rule(const struct table *t, const char *chain, const struct entry *e,
+		FILE *out)
 {
+	const enum family f = t->family;
+	const void *ip = entry_ip(f, e);
 	size_t off;
 
 	fputs("-A ", out);
 	print_bare(chain, out);
-	print_ip_part(&e->ip, out);
+	if (f == FAMILY_IPV6)
+		print_ip6_part(ip, out);
+	else
+		print_ip_part(ip, out);
 	/* The matches lie between the header and the target, back to back. */
-	for (off = sizeof(*e); off < e->target_offset;) {
-		const struct xt_entry_match *m =
-			(const void *)((const char *)e + off);
+	for (off = entry_head_size(f); off < entry_target_offset(f, e);) {
+		const struct xt_entry_match *m = entry_match_at(e, off);
 
 		if (m->u.match_size < sizeof(*m))
 			break; /* malformed; never loop forever */
-		print_match(&e->ip, m, out);
+		print_match(f, ip, m, out);
 		off += m->u.match_size;
 	}
 	print_target(t, e, out);

@@ -155,7 +155,7 @@ struct entry_pool {
 	max_align_t data[];
 };
 
-struct ipt_entry *table_entry_new(struct table *t, size_t size)
+struct entry *table_entry_new(struct table *t, size_t size)
 {
 	struct entry_pool *b = t->pool;
 	void *e;
@@ -230,10 +230,12 @@ void table_reset(struct table *t)
 void ruleset_init(struct ruleset *rs)
 {
 	memset(rs, 0, sizeof(*rs));
-	for (int id = 0; id < TABLE_COUNT; id++) {
-		struct table *t = &rs->tables[id];
+	for (int i = 0; i < RULESET_TABLES; i++) {
+		struct table *t = &rs->tables[i];
+		int id = i % TABLE_COUNT;
 
 		t->id = id;
+		t->family = i / TABLE_COUNT;
 		t->name = table_info[id].name;
 		t->valid_hooks = table_info[id].hooks;
 		t->index = xcalloc(1, sizeof(*t->index));
@@ -243,19 +245,33 @@ void ruleset_init(struct ruleset *rs)
 
 void ruleset_free(struct ruleset *rs)
 {
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		table_clear(&rs->tables[id]);
 		free(rs->tables[id].chains);
 		free(rs->tables[id].index);
 	}
 }
 
-struct table *ruleset_table(struct ruleset *rs, const char *name)
+struct table *ruleset_table_in(struct ruleset *rs, enum family f,
+			       const char *name)
 {
 	for (int id = 0; id < TABLE_COUNT; id++)
-		if (strcmp(rs->tables[id].name, name) == 0)
-			return &rs->tables[id];
+		if (strcmp(table_info[id].name, name) == 0)
+			return ruleset_table_of(rs, f, id);
 	return NULL;
+}
+
+struct table *ruleset_table(struct ruleset *rs, const char *name)
+{
+	return ruleset_table_in(rs, FAMILY_IPV4, name);
+}
+
+bool ruleset_names_family(const struct ruleset *rs, enum family f)
+{
+	for (int id = 0; id < TABLE_COUNT; id++)
+		if (rs->tables[f * TABLE_COUNT + id].named)
+			return true;
+	return false;
 }
 
 struct chain *table_add_chain(struct table *t, const char *name,
@@ -285,30 +301,25 @@ void table_delete_chain(struct table *t, struct chain *c)
 	index_rebuild(t, t->index->size);
 }
 
-bool rule_is_standard(const struct ipt_entry *e)
+bool rule_is_standard(enum family f, const struct entry *e)
 {
-	const struct xt_entry_target *tg =
-		(const void *)((const char *)e + e->target_offset);
-
-	return tg->u.target_size == XT_ALIGN(sizeof(struct xt_standard_target));
+	return entry_target(f, e)->u.target_size ==
+	       XT_ALIGN(sizeof(struct xt_standard_target));
 }
 
-const char *rule_target_name(const struct ipt_entry *e)
+const char *rule_target_name(enum family f, const struct entry *e)
 {
-	const struct xt_entry_target *tg =
-		(const void *)((const char *)e + e->target_offset);
-
-	return tg->u.user.name;
+	return entry_target(f, e)->u.user.name;
 }
 
-struct chain *rule_jump_chain(const struct table *t, const struct ipt_entry *e)
+struct chain *rule_jump_chain(const struct table *t, const struct entry *e)
 {
-	if (!rule_is_standard(e))
+	if (!rule_is_standard(t->family, e))
 		return NULL;
-	return table_find_chain(t, rule_target_name(e));
+	return table_find_chain(t, rule_target_name(t->family, e));
 }
 
-static void rule_unref(struct table *t, const struct ipt_entry *e)
+static void rule_unref(struct table *t, const struct entry *e)
 {
 	struct chain *to = rule_jump_chain(t, e);
 
@@ -316,7 +327,7 @@ static void rule_unref(struct table *t, const struct ipt_entry *e)
 		to->references--;
 }
 
-static void rule_ref(struct table *t, const struct ipt_entry *e)
+static void rule_ref(struct table *t, const struct entry *e)
 {
 	struct chain *to = rule_jump_chain(t, e);
 
@@ -336,11 +347,10 @@ void table_rename_chain(struct table *t, struct chain *c, const char *name)
 		struct chain *from = t->chains[i];
 
 		for (size_t j = 0; j < from->nrules; j++) {
-			struct ipt_entry *e = from->rules[j].entry;
-			struct xt_entry_target *tg =
-				(void *)((char *)e + e->target_offset);
+			struct entry *e = from->rules[j].entry;
+			struct xt_entry_target *tg = entry_target(t->family, e);
 
-			if (rule_is_standard(e) &&
+			if (rule_is_standard(t->family, e) &&
 			    strcmp(tg->u.user.name, old) == 0) {
 				memset(tg->u.user.name, 0,
 				       sizeof(tg->u.user.name));
@@ -389,11 +399,16 @@ void chain_flush(struct table *t, struct chain *c)
 		chain_delete_rule(t, c, c->nrules - 1);
 }
 
-bool rule_entries_equal(const struct ipt_entry *a, const struct ipt_entry *b)
+bool rule_entries_equal(enum family f, const struct entry *a,
+			const struct entry *b)
 {
-	if (memcmp(&a->ip, &b->ip, sizeof(a->ip)) != 0 ||
-	    a->target_offset != b->target_offset ||
-	    a->next_offset != b->next_offset)
+	size_t head = entry_head_size(f);
+	unsigned next = entry_next_offset(f, a);
+
+	if (memcmp(entry_ip(f, a), entry_ip(f, b), entry_ip_size(f)) != 0 ||
+	    entry_target_offset(f, a) != entry_target_offset(f, b) ||
+	    next != entry_next_offset(f, b))
 		return false;
-	return memcmp(a->elems, b->elems, a->next_offset - sizeof(*a)) == 0;
+	return memcmp((const char *)a + head, (const char *)b + head,
+		      next - head) == 0;
 }

@@ -70,7 +70,7 @@ static void keep_prefix(struct ruleset *rs, int id, size_t k,
 {
 	struct table *t = &rs->tables[id];
 
-	for (int i = 0; i < TABLE_COUNT; i++)
+	for (int i = 0; i < RULESET_TABLES; i++)
 		if (i != id)
 			rs->tables[i].named = false;
 	for (size_t i = 0; i < t->nchains; i++) {

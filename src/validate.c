@@ -104,10 +104,11 @@ static void walk_hook(struct walk *w, size_t root, int hook)
 			continue;
 		}
 		r = &c->rules[w->next_rule[ci]++];
-		if (!rule_is_standard(r->entry))
+		if (!rule_is_standard(t->family, r->entry))
 			continue;
 		to = chain_pos(w,
-			       table_find_chain(t, rule_target_name(r->entry)));
+			       table_find_chain(t, rule_target_name(t->family,
+								    r->entry)));
 		if (to == t->nchains || t->chains[to]->hook >= 0)
 			continue;
 		if (w->on_path[to]) {
@@ -128,12 +129,13 @@ static void walk_hook(struct walk *w, size_t root, int hook)
 	}
 }
 
-static const struct xt_policy_info *rule_policy(const struct ipt_entry *e,
+static const struct xt_policy_info *rule_policy(enum family f,
+						const struct entry *e,
 						const struct xt_entry_match **m)
 {
-	for (size_t off = sizeof(*e); off < e->target_offset;
+	for (size_t off = entry_head_size(f); off < entry_target_offset(f, e);
 	     off += (*m)->u.match_size) {
-		*m = (const void *)((const char *)e + off);
+		*m = entry_match_at(e, off);
 		if (strcmp((*m)->u.user.name, "policy") == 0)
 			return (const void *)(*m)->data;
 	}
@@ -160,7 +162,7 @@ static void check_policy_dirs(struct walk *w, size_t ci)
 	for (size_t i = 0; i < c->nrules; i++) {
 		const struct xt_entry_match *m = NULL;
 		const struct xt_policy_info *pi =
-			rule_policy(c->rules[i].entry, &m);
+			rule_policy(w->t->family, c->rules[i].entry, &m);
 		unsigned bad;
 
 		if (!pi)
@@ -234,8 +236,9 @@ static void check_extension_hooks(struct walk *w, size_t ci)
 
 		for (h = 0; h < NF_INET_NUMHOOKS; h++)
 			if ((w->hooks[ci] & (1u << h)) &&
-			    xtadapter_check_entry(w->t->name, 1u << h, r->entry,
-						  why, sizeof(why), &which) < 0)
+			    xtadapter_check_entry(w->t->name, 1u << h,
+						  w->t->family, r->entry, why,
+						  sizeof(why), &which) < 0)
 				break;
 		if (h == NF_INET_NUMHOOKS)
 			continue;
@@ -293,7 +296,7 @@ int validate_ruleset(const struct ruleset *rs, struct diag_list *dl)
 {
 	int status = 0;
 
-	for (int id = 0; id < TABLE_COUNT; id++)
+	for (int id = 0; id < RULESET_TABLES; id++)
 		if (rs->tables[id].named &&
 		    validate_table(&rs->tables[id], dl) < 0)
 			status = -1;

@@ -46,6 +46,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_ECN.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <linux/netfilter_ipv6/ip6t_REJECT.h>
 
 #include "config.h"
 #include "xtadapter.h"
@@ -92,9 +94,11 @@ struct xtrule {
 	bool proto_used; /* the -p match was loaded (iptables' proto_used) */
 	char *notes;
 	char error[1024];
-	/* What extensions see as the entry so far. Last: struct ipt_entry
-	 * ends in a flexible array, which only the end of a struct may hold. */
-	struct ipt_entry fw;
+	enum family family;
+	/* What extensions see as the entry so far: a struct ipt_entry or
+	 * struct ip6t_entry by @family (both end in a flexible array, so
+	 * they share raw storage rather than a union). */
+	_Alignas(struct ip6t_entry) unsigned char fw[sizeof(struct ip6t_entry)];
 };
 
 /* ---- the library's global state ------------------------------------ */
@@ -115,6 +119,8 @@ static struct xtables_globals adapter_globals = {
 };
 
 static bool adapter_ready;
+/* The family libxtables serves now (NFPROTO_IPV4 after adapter_init). */
+static uint8_t adapter_nfproto = NFPROTO_IPV4;
 /* The rule being parsed; libxtables can hold only one. */
 static struct xtrule *adapter_active;
 /* Where exit_err jumps to, and what it said. */
@@ -156,13 +162,17 @@ static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
 	socklen_t len = sizeof(req);
 	int fd, ret, err;
 
-	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	/* The family's own socket: revisions are per family. */
+	fd = socket(adapter_nfproto == NFPROTO_IPV6 ? AF_INET6 : AF_INET,
+		    SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
 		return 1;
 	memset(&req, 0, sizeof(req));
 	snprintf(req.name, sizeof(req.name), "%s", name);
 	req.revision = rev;
-	ret = getsockopt(fd, IPPROTO_IP, opt, &req, &len);
+	ret = getsockopt(
+		fd, adapter_nfproto == NFPROTO_IPV6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		opt, &req, &len);
 	err = errno;
 	close(fd);
 	if (ret >= 0)
@@ -241,6 +251,121 @@ static void adapter_init(void)
 	sigaction(SIGFPE, &sa, NULL);
 	atexit(adapter_fini);
 	adapter_ready = true;
+}
+
+/*
+ * ---- both families in one process -------------------------------------
+ *
+ * libxtables serves one family at a time (xtables_set_nfproto), and an
+ * extension .so registers its matches and targets once, from its
+ * constructor, when first loaded: xtables_register_target() silently
+ * drops every one that is not of the active family (or NFPROTO_UNSPEC).
+ * libxt_TPROXY.so holds IPv4 and IPv6 targets; loaded while IPv4 is
+ * active, its IPv6 target would be lost for good, since dlopen() does not
+ * run a constructor twice.  So iptload defines the four registration
+ * functions itself (the executable exports them, see src/meson.build;
+ * the extensions' references bind to the executable first): each match or
+ * target of the other family is kept aside and handed to libxtables when
+ * that family becomes active.  Revisions are then probed in the family
+ * that uses them (adapter_compat_rev asks that family's socket), and
+ * xtables_load_ko is never called (iptload loads no module).
+ */
+
+static void (*real_register_match)(struct xtables_match *);
+static void (*real_register_target)(struct xtables_target *);
+
+/* Extensions of the family that was not active when they were loaded. */
+static struct xtables_match *deferred_matches[64];
+static size_t ndeferred_matches;
+static struct xtables_target *deferred_targets[64];
+static size_t ndeferred_targets;
+
+static void resolve_real(void)
+{
+	if (real_register_match)
+		return;
+	real_register_match = (void (*)(struct xtables_match *))dlsym(
+		RTLD_NEXT, "xtables_register_match");
+	real_register_target = (void (*)(struct xtables_target *))dlsym(
+		RTLD_NEXT, "xtables_register_target");
+	if (!real_register_match || !real_register_target)
+		abort(); /* no libxtables after us: cannot happen when linked */
+}
+
+/* Whether @family is not the one libxtables serves now (and not both). */
+static bool other_family(uint8_t family)
+{
+	return family != NFPROTO_UNSPEC && family != adapter_nfproto;
+}
+
+void xtables_register_match(struct xtables_match *me)
+{
+	resolve_real();
+	if (other_family(me->family) &&
+	    ndeferred_matches < ARRAY_SIZE(deferred_matches)) {
+		deferred_matches[ndeferred_matches++] = me;
+		return;
+	}
+	real_register_match(me);
+}
+
+void xtables_register_matches(struct xtables_match *me, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		xtables_register_match(&me[i]);
+}
+
+void xtables_register_target(struct xtables_target *me)
+{
+	resolve_real();
+	if (other_family(me->family) &&
+	    ndeferred_targets < ARRAY_SIZE(deferred_targets)) {
+		deferred_targets[ndeferred_targets++] = me;
+		return;
+	}
+	real_register_target(me);
+}
+
+void xtables_register_targets(struct xtables_target *me, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		xtables_register_target(&me[i]);
+}
+
+/* Hand libxtables the kept-aside extensions of the family now active. */
+static void register_deferred(void)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ndeferred_matches; i++)
+		if (other_family(deferred_matches[i]->family))
+			deferred_matches[k++] = deferred_matches[i];
+		else
+			real_register_match(deferred_matches[i]);
+	ndeferred_matches = k;
+	k = 0;
+	for (size_t i = 0; i < ndeferred_targets; i++)
+		if (other_family(deferred_targets[i]->family))
+			deferred_targets[k++] = deferred_targets[i];
+		else
+			real_register_target(deferred_targets[i]);
+	ndeferred_targets = k;
+}
+
+/* Make libxtables serve family @f (loading it on first use). */
+static void adapter_use(enum family f)
+{
+	uint8_t nfproto = f == FAMILY_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+
+	adapter_init();
+	if (nfproto == adapter_nfproto)
+		return;
+	if (adapter_active)
+		abort(); /* one rule, one family */
+	xtables_set_nfproto(nfproto);
+	adapter_nfproto = nfproto;
+	resolve_real();
+	register_deferred();
 }
 
 /* Call @fn(@ctx); 0, or -1 when it ended in exit_err.  Kept apart so
@@ -352,16 +477,17 @@ const char *__lsan_default_suppressions(void)
 
 /* ---- rules ------------------------------------------------------------ */
 
-struct xtrule *xtadapter_rule_new(void)
+struct xtrule *xtadapter_rule_new(enum family f)
 {
 	struct xtrule *r;
 
-	adapter_init();
+	adapter_use(f);
 	if (adapter_active)
 		abort(); /* libxtables holds one rule at a time */
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		abort();
+	r->family = f;
 	/* As do_parse does: flags of the previous rule must not say
 	 * "can only be used once" to this one. */
 	for (struct xtables_match *m = xtables_matches; m; m = m->next)
@@ -641,11 +767,11 @@ static void is_target_call(void *p)
 	c->found = t && strcmp(t->name, "standard") != 0;
 }
 
-bool xtadapter_is_target(const char *name)
+bool xtadapter_is_target(enum family f, const char *name)
 {
 	struct is_target_call c = { .name = name };
 
-	adapter_init();
+	adapter_use(f);
 	if (adapter_active)
 		abort(); /* a lookup now could hand out a clone */
 	if (!valid_ext_name(name))
@@ -810,8 +936,7 @@ static void parse_call(void *p)
 	    c->code < t->option_offset + OPTION_RANGE) {
 		check_option_value(t->name, t->x6_options,
 				   c->code - t->option_offset);
-		xtables_option_tpcall(c->code, c->argv, c->invert, t,
-				      &c->r->fw);
+		xtables_option_tpcall(c->code, c->argv, c->invert, t, c->r->fw);
 		c->optind_after = optind;
 		return;
 	}
@@ -823,12 +948,37 @@ static void parse_call(void *p)
 			continue;
 		check_option_value(m->name, m->x6_options,
 				   c->code - m->option_offset);
-		xtables_option_mpcall(c->code, c->argv, c->invert, m,
-				      &c->r->fw);
+		xtables_option_mpcall(c->code, c->argv, c->invert, m, c->r->fw);
 		c->optind_after = optind;
 		return;
 	}
 	xtables_error(PARAMETER_PROBLEM, "unknown option code %u", c->code);
+}
+
+/*
+ * What extensions see of the rule: the IP part parsed so far, in the
+ * family's own head (in IPv6 the fields ip6t_ip6 shares with ipt_ip,
+ * and IP6T_F_PROTO once -p was given, as ip6tables sets it).
+ */
+static void fw_set_ip(struct xtrule *r, const struct ipt_ip *ip)
+{
+	memset(r->fw, 0, sizeof(r->fw));
+	if (r->family == FAMILY_IPV6) {
+		struct ip6t_ip6 *ip6 = &((struct ip6t_entry *)r->fw)->ipv6;
+
+		memcpy(ip6->iniface, ip->iniface, sizeof(ip6->iniface));
+		memcpy(ip6->outiface, ip->outiface, sizeof(ip6->outiface));
+		memcpy(ip6->iniface_mask, ip->iniface_mask,
+		       sizeof(ip6->iniface_mask));
+		memcpy(ip6->outiface_mask, ip->outiface_mask,
+		       sizeof(ip6->outiface_mask));
+		ip6->proto = ip->proto;
+		ip6->invflags = ip->invflags;
+		if (ip->proto || (ip->invflags & XT_INV_PROTO))
+			ip6->flags |= IP6T_F_PROTO;
+	} else {
+		((struct ipt_entry *)r->fw)->ip = *ip;
+	}
 }
 
 int xtadapter_parse(struct xtrule *r, const struct xtopt *opt, char **argv,
@@ -843,8 +993,7 @@ int xtadapter_parse(struct xtrule *r, const struct xtopt *opt, char **argv,
 	int rc;
 
 	r->error[0] = '\0';
-	memset(&r->fw, 0, sizeof(r->fw));
-	r->fw.ip = *ip;
+	fw_set_ip(r, ip);
 	/* What getopt_long would have left for the parser. */
 	optind = next;
 	optarg = (char *)arg;
@@ -898,7 +1047,8 @@ static bool adapter_sealed;
 struct seal_miss {
 	char name[XT_EXTENSION_MAXNAMELEN];
 	bool target;
-	bool tried; /* loaded (or tried to) since: not missed again */
+	bool tried;	 /* loaded (or tried to) since: not missed again */
+	uint8_t nfproto; /* the family it is wanted in */
 };
 
 #define SEAL_MISSES_MAX 64
@@ -915,12 +1065,14 @@ static void seal_missed(const char *name, bool target)
 {
 	for (size_t i = 0; i < seal_nmisses; i++)
 		if (seal_misses[i].target == target &&
+		    seal_misses[i].nfproto == adapter_nfproto &&
 		    strcmp(seal_misses[i].name, name) == 0)
 			return;
 	if (seal_nmisses == SEAL_MISSES_MAX)
 		return;
 	snprintf(seal_misses[seal_nmisses].name, sizeof(seal_misses[0].name),
 		 "%s", name);
+	seal_misses[seal_nmisses].nfproto = adapter_nfproto;
 	seal_misses[seal_nmisses++].target = target;
 }
 
@@ -952,6 +1104,9 @@ void xtadapter_load_missed(void)
 		if (seal_misses[i].tried)
 			continue;
 		seal_misses[i].tried = true;
+		adapter_use(seal_misses[i].nfproto == NFPROTO_IPV6 ?
+				    FAMILY_IPV6 :
+				    FAMILY_IPV4);
 		run_guarded(load_missed_call, &seal_misses[i], false);
 	}
 }
@@ -964,7 +1119,7 @@ static enum xtables_tryload save_tryload(void)
 
 /* What save_call works on. */
 struct save_call {
-	const struct ipt_ip *ip;
+	const void *ip; /* struct ipt_ip or struct ip6t_ip6 */
 	const struct xt_entry_match *m;
 	const struct xt_entry_target *t;
 	char name[XT_EXTENSION_MAXNAMELEN];
@@ -1048,11 +1203,13 @@ static int save_through(void (*fn)(void *), struct save_call *c, FILE *out)
 	return rc == 0 && c->found ? 0 : -1;
 }
 
-int xtadapter_save_match(const struct ipt_ip *ip,
+int xtadapter_save_match(enum family f, const void *ip,
 			 const struct xt_entry_match *m, FILE *out)
 {
 	struct save_call c = { .ip = ip, .m = m };
 
+	if (!adapter_sealed || adapter_ready)
+		adapter_use(f); /* sealed: registers, loads nothing */
 	snprintf(c.name, sizeof(c.name), "%.*s",
 		 (int)sizeof(m->u.user.name) - 1, m->u.user.name);
 	if (!valid_ext_name(c.name))
@@ -1060,11 +1217,13 @@ int xtadapter_save_match(const struct ipt_ip *ip,
 	return save_through(save_match_call, &c, out);
 }
 
-int xtadapter_save_target(const struct ipt_ip *ip,
+int xtadapter_save_target(enum family f, const void *ip,
 			  const struct xt_entry_target *t, FILE *out)
 {
 	struct save_call c = { .ip = ip, .t = t };
 
+	if (!adapter_sealed || adapter_ready)
+		adapter_use(f); /* sealed: registers, loads nothing */
 	snprintf(c.name, sizeof(c.name), "%.*s",
 		 (int)sizeof(t->u.user.name) - 1, t->u.user.name);
 	if (!valid_ext_name(c.name))
@@ -1179,7 +1338,29 @@ static const char *hook_list(unsigned mask, char *buf, size_t n)
 	return buf;
 }
 
-static bool proto_is(const struct ipt_ip *ip, uint8_t proto)
+/* What the checks need of a rule's IP part, in either family (the -p
+ * inversion bit is XT_INV_PROTO in both). */
+struct rule_head {
+	enum family family;
+	uint16_t proto;
+	uint8_t invflags;
+};
+
+static struct rule_head rule_head(enum family f, const struct entry *e)
+{
+	struct rule_head h = { .family = f };
+
+	if (f == FAMILY_IPV6) {
+		h.proto = entry_v6(e)->ipv6.proto;
+		h.invflags = entry_v6(e)->ipv6.invflags;
+	} else {
+		h.proto = entry_v4(e)->ip.proto;
+		h.invflags = entry_v4(e)->ip.invflags;
+	}
+	return h;
+}
+
+static bool proto_is(const struct rule_head *ip, uint8_t proto)
 {
 	return ip->proto == proto && !(ip->invflags & XT_INV_PROTO);
 }
@@ -1187,7 +1368,7 @@ static bool proto_is(const struct ipt_ip *ip, uint8_t proto)
 /* The registration limits of one extension; 0 or -1 with @why set. */
 static int check_limits(const struct ext_limits *l, const char *kind,
 			const char *table, unsigned hooks,
-			const struct ipt_ip *ip, char *why, size_t n)
+			const struct rule_head *ip, char *why, size_t n)
 {
 	char list[64];
 	bool proto_ok = l->protos[0] == 0;
@@ -1225,11 +1406,11 @@ static int check_limits(const struct ext_limits *l, const char *kind,
 }
 
 /* The entry's tcp match asks for SYN: what TCPMSS needs to see. */
-static bool has_syn_match(const struct ipt_entry *e)
+static bool has_syn_match(enum family f, const struct entry *e)
 {
-	for (size_t off = sizeof(*e); off < e->target_offset;) {
-		const struct xt_entry_match *m =
-			(const void *)((const char *)e + off);
+	for (size_t off = entry_head_size(f);
+	     off < entry_target_offset(f, e);) {
+		const struct xt_entry_match *m = entry_match_at(e, off);
 		const struct xt_tcp *tcp = (const void *)m->data;
 
 		if (m->u.match_size < sizeof(*m))
@@ -1244,10 +1425,12 @@ static bool has_syn_match(const struct ipt_entry *e)
 }
 
 /* Limits that depend on a target's options (the checkentry functions). */
-static int check_target_options(const char *table, const struct ipt_entry *e,
+static int check_target_options(const char *table, enum family f,
+				const struct entry *e,
 				const struct xt_entry_target *t, unsigned hooks,
 				char *why, size_t n)
 {
+	const struct rule_head head = rule_head(f, e);
 	const char *name = t->u.user.name;
 	/* Hooks where the packet's route out is known. */
 	const unsigned routed_hooks = FWD | OUT | POST;
@@ -1266,7 +1449,7 @@ static int check_target_options(const char *table, const struct ipt_entry *e,
 					   sizeof(list)));
 			return -1;
 		}
-		if (!has_syn_match(e)) {
+		if (!has_syn_match(f, e)) {
 			snprintf(why, n,
 				 "TCPMSS only works on TCP SYN packets: "
 				 "add --syn or --tcp-flags SYN,RST SYN");
@@ -1275,8 +1458,9 @@ static int check_target_options(const char *table, const struct ipt_entry *e,
 	} else if (strcmp(name, "REJECT") == 0 && t->u.user.revision == 0) {
 		const struct ipt_reject_info *i = (const void *)t->data;
 
-		if (i->with == IPT_TCP_RESET &&
-		    !proto_is(&e->ip, IPPROTO_TCP)) {
+		if (i->with == (f == FAMILY_IPV6 ? IP6T_TCP_RESET :
+						   IPT_TCP_RESET) &&
+		    !proto_is(&head, IPPROTO_TCP)) {
 			snprintf(why, n,
 				 "REJECT --reject-with tcp-reset needs "
 				 "-p tcp");
@@ -1308,7 +1492,7 @@ static int check_target_options(const char *table, const struct ipt_entry *e,
 
 		if ((i->operation &
 		     (IPT_ECN_OP_SET_ECE | IPT_ECN_OP_SET_CWR)) &&
-		    !proto_is(&e->ip, IPPROTO_TCP)) {
+		    !proto_is(&head, IPPROTO_TCP)) {
 			snprintf(why, n, "ECN --ecn-tcp-remove needs -p tcp");
 			return -1;
 		}
@@ -1330,7 +1514,7 @@ static int wrong_way(const char *what, unsigned bad, unsigned hooks, char *why,
 }
 
 /* Limits that depend on a match's options. */
-static int check_match_options(const struct ipt_entry *e,
+static int check_match_options(const struct rule_head *head,
 			       const struct xt_entry_match *m, unsigned hooks,
 			       char *why, size_t n)
 {
@@ -1389,7 +1573,7 @@ static int check_match_options(const struct ipt_entry *e,
 
 		if ((i->operation &
 		     (XT_ECN_OP_MATCH_ECE | XT_ECN_OP_MATCH_CWR)) &&
-		    !proto_is(&e->ip, IPPROTO_TCP)) {
+		    !proto_is(head, IPPROTO_TCP)) {
 			snprintf(why, n,
 				 "ecn --ecn-tcp-cwr and --ecn-tcp-ece "
 				 "need -p tcp");
@@ -1399,33 +1583,33 @@ static int check_match_options(const struct ipt_entry *e,
 	return 0;
 }
 
-int xtadapter_check_entry(const char *table, unsigned hooks,
-			  const struct ipt_entry *e, char *why, size_t len,
+int xtadapter_check_entry(const char *table, unsigned hooks, enum family f,
+			  const struct entry *e, char *why, size_t len,
 			  int *which)
 {
-	const struct xt_entry_target *t =
-		(const void *)((const char *)e + e->target_offset);
+	const struct xt_entry_target *t = entry_target(f, e);
+	const struct rule_head head = rule_head(f, e);
 	const struct ext_limits *l;
 	int index = 0;
 
-	for (size_t off = sizeof(*e); off < e->target_offset; index++) {
-		const struct xt_entry_match *m =
-			(const void *)((const char *)e + off);
+	for (size_t off = entry_head_size(f); off < entry_target_offset(f, e);
+	     index++) {
+		const struct xt_entry_match *m = entry_match_at(e, off);
 
 		if (m->u.match_size < sizeof(*m))
 			break;
 		*which = index;
 		l = find_limits(m->u.user.name, false);
-		if (l && check_limits(l, "match", table, hooks, &e->ip, why,
-				      len) < 0)
+		if (l &&
+		    check_limits(l, "match", table, hooks, &head, why, len) < 0)
 			return -1;
-		if (check_match_options(e, m, hooks, why, len) < 0)
+		if (check_match_options(&head, m, hooks, why, len) < 0)
 			return -1;
 		off += m->u.match_size;
 	}
 	*which = -1;
 	l = find_limits(t->u.user.name, true);
-	if (l && check_limits(l, "target", table, hooks, &e->ip, why, len) < 0)
+	if (l && check_limits(l, "target", table, hooks, &head, why, len) < 0)
 		return -1;
-	return check_target_options(table, e, t, hooks, why, len);
+	return check_target_options(table, f, e, t, hooks, why, len);
 }

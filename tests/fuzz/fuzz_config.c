@@ -130,8 +130,8 @@ static bool same_rules(const struct ruleset *a, const struct ruleset *b)
 			    ca->policy != cb->policy)
 				return false;
 			for (size_t k = 0; k < ca->nrules; k++)
-				if (!rule_entries_equal(ca->rules[k].entry,
-							cb->rules[k].entry))
+				if (!rule_entries_equal(entry_v4(ca->rules[k].entry),
+							entry_v4(cb->rules[k].entry)))
 					return false;
 		}
 	}

@@ -218,7 +218,7 @@ static inline struct chain *get_chain(struct run *r, const char *table,
 static inline const char *rule_target(const struct chain *c, size_t i)
 {
 	assert_true(i < c->nrules);
-	return rule_target_name(c->rules[i].entry);
+	return rule_target_name(FAMILY_IPV4, c->rules[i].entry);
 }
 
 /* The @k-th match (0-based) of entry @e, or NULL past the last. */

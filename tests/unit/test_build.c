@@ -45,7 +45,8 @@ static const char *rule_str(const struct ipt_entry *e)
 	snprintf(buf, sizeof(buf), "%s/%d %s/%d %s%s", s,
 		 prefix_len(e->ip.smsk.s_addr), d,
 		 prefix_len(e->ip.dmsk.s_addr),
-		 e->ip.flags & IPT_F_GOTO ? "->" : "", rule_target_name(e));
+		 e->ip.flags & IPT_F_GOTO ? "->" : "",
+		 rule_target_name(FAMILY_IPV4, (const struct entry *)e));
 	return buf;
 }
 
@@ -59,7 +60,8 @@ static void assert_chain_(struct run *r, const char *table, const char *name,
 	bool ok = c->nrules == n;
 
 	for (size_t i = 0; ok && i < n; i++)
-		ok = strcmp(rule_str(c->rules[i].entry), expect[i]) == 0;
+		ok = strcmp(rule_str(entry_v4(c->rules[i].entry)), expect[i]) ==
+		     0;
 	if (ok)
 		return;
 	fprintf(stderr, "%s %s: expected %zu rules:\n", table, name, n);
@@ -67,7 +69,8 @@ static void assert_chain_(struct run *r, const char *table, const char *name,
 		fprintf(stderr, "  [%s]\n", expect[i]);
 	fprintf(stderr, "got %zu:\n", c->nrules);
 	for (size_t i = 0; i < c->nrules; i++)
-		fprintf(stderr, "  [%s]\n", rule_str(c->rules[i].entry));
+		fprintf(stderr, "  [%s]\n",
+			rule_str(entry_v4(c->rules[i].entry)));
 	run_dump(r);
 	_fail(file, line);
 }
@@ -92,7 +95,7 @@ static const struct ipt_entry *only_rule(struct run *r, const char *text,
 	assert_clean(r);
 	c = get_chain(r, "filter", chain);
 	assert_int_equal(c->nrules, 1);
-	return c->rules[0].entry;
+	return entry_v4(c->rules[0].entry);
 }
 
 static const char *match_name(const struct ipt_entry *e, size_t k)
@@ -136,7 +139,7 @@ static void assert_layout(const struct ipt_entry *e, const size_t *sizes,
 	assert_int_equal(sizeof(struct xt_standard_target), 40);
 	t = (const void *)((const char *)e + e->target_offset);
 	assert_int_equal(t->u.user.target_size, 40);
-	assert_true(rule_is_standard(e));
+	assert_true(rule_is_standard(FAMILY_IPV4, (const struct entry *)e));
 }
 
 /* ---- rule commands --------------------------------------------------- */
@@ -632,7 +635,8 @@ static void test_table_block_starts_afresh(void **state)
 	assert_int_equal(get_chain(&r, "filter", "NEW")->references, 1);
 	/* Counters are dropped, as iptables-restore does without -c. */
 	assert_int_equal(
-		get_chain(&r, "filter", "INPUT")->rules[0].entry->counters.pcnt,
+		entry_v4(get_chain(&r, "filter", "INPUT")->rules[0].entry)
+			->counters.pcnt,
 		0);
 	assert_false(ruleset_table(&r.rs, "nat")->named);
 	run_free(&r);
@@ -767,7 +771,8 @@ static void test_explicit_and_implicit_match_agree(void **state)
 		      "-j DROP\n",
 		      "INPUT");
 	assert_int_equal(a->next_offset, b->next_offset);
-	assert_true(rule_entries_equal(a, b));
+	assert_true(rule_entries_equal(FAMILY_IPV4, (const struct entry *)a,
+				       (const struct entry *)b));
 	assert_memory_equal(a, b, a->next_offset);
 	{
 		const struct xt_udp *u = match_data(a, 0);
@@ -929,7 +934,8 @@ static void test_ip_part_bytes(void **state)
 			 IPT_INV_SRCIP | IPT_INV_VIA_OUT | IPT_INV_PROTO);
 	assert_int_equal(entry_nmatches(e), 0);
 	assert_layout(e, NULL, 0);
-	assert_string_equal(rule_target_name(e), "C");
+	assert_string_equal(
+		rule_target_name(FAMILY_IPV4, (const struct entry *)e), "C");
 	assert_int_equal(get_chain(&r, "filter", "C")->references, 1);
 	run_free(&r);
 }
@@ -956,7 +962,7 @@ static void test_host_bits_warning(void **state)
 	assert_string_equal(d->hint, "write 10.0.1.1/32 (or 10.0.1.1) for "
 				     "one host, or 10.0.1.0/24 for the "
 				     "network");
-	e = get_chain(&r, "filter", "FORWARD")->rules[0].entry;
+	e = entry_v4(get_chain(&r, "filter", "FORWARD")->rules[0].entry);
 	assert_int_equal(e->ip.dst.s_addr, addr_be("10.0.1.0"));
 	assert_int_equal(e->ip.dmsk.s_addr, addr_be("255.255.255.0"));
 	run_free(&r);
@@ -1515,11 +1521,13 @@ static void test_vpn_router_shape(void **state)
 	assert_clean(&r);
 	assert_chain(&r, "filter", "INPUT", "0.0.0.0/0 203.0.113.7/32 ACCEPT",
 		     "0.0.0.0/0 203.0.113.7/32 ACCEPT");
-	assert_int_equal(
-		((const struct xt_udp *)match_data(
-			 get_chain(&r, "filter", "INPUT")->rules[1].entry, 0))
-			->dpts[0],
-		4500);
+	assert_int_equal(((const struct xt_udp *)match_data(
+				  entry_v4(get_chain(&r, "filter", "INPUT")
+						   ->rules[1]
+						   .entry),
+				  0))
+				 ->dpts[0],
+			 4500);
 	assert_chain(&r, "filter", "FORWARD", "10.0.2.0/24 10.0.1.0/24 ACCEPT",
 		     "10.0.1.0/24 10.0.2.0/24 ACCEPT");
 	assert_int_equal(get_chain(&r, "filter", "FORWARD")->policy,

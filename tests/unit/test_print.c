@@ -109,7 +109,7 @@ static void check_rule(struct ipt_entry *e, const char *chain,
 		table_add_chain(t, chain, NULL);
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	print_rule(t, "INPUT", e, f);
+	print_rule(t, "INPUT", (const struct entry *)e, f);
 	fclose(f);
 	assert_string_equal(buf, expected);
 	free(buf);
@@ -209,12 +209,14 @@ static void test_chain_order(void **state)
 		struct rule r;
 
 		eb_init(&b);
-		r = (struct rule){ .entry = eb_standard(&b, "RETURN") };
+		r = (struct rule){ .entry = (struct entry *)eb_standard(
+					   &b, "RETURN") };
 		chain_insert_rule(t, c, 0, r);
 	}
 	eb_init(&b);
 	chain_insert_rule(t, table_find_chain(t, "OUTPUT"), 0,
-			  (struct rule){ .entry = eb_standard(&b, "zeta") });
+			  (struct rule){ .entry = (struct entry *)eb_standard(
+						 &b, "zeta") });
 	text = capture_table(t);
 	assert_string_equal(text, "*raw\n"
 				  ":PREROUTING ACCEPT [0:0]\n"

@@ -49,7 +49,7 @@ static void assert_prints(const char *config, const char *expected)
 
 static void test_option_lookup(void **state)
 {
-	struct xtrule *r = xtadapter_rule_new();
+	struct xtrule *r = xtadapter_rule_new(FAMILY_IPV4);
 	bool missing;
 	struct xtext *x = xtadapter_add_match(r, "conntrack", &missing);
 	struct xtopt o;
@@ -73,7 +73,7 @@ static void test_option_lookup(void **state)
 
 static void test_unknown_and_bad_names(void **state)
 {
-	struct xtrule *r = xtadapter_rule_new();
+	struct xtrule *r = xtadapter_rule_new(FAMILY_IPV4);
 	bool failed, missing;
 
 	(void)state;
@@ -89,9 +89,9 @@ static void test_unknown_and_bad_names(void **state)
 	assert_non_null(xtadapter_add_target(r, "LOG", &failed));
 	assert_false(failed);
 	xtadapter_rule_free(r);
-	assert_true(xtadapter_is_target("MASQUERADE"));
-	assert_false(xtadapter_is_target("ACCEPT"));
-	assert_false(xtadapter_is_target("my-chain"));
+	assert_true(xtadapter_is_target(FAMILY_IPV4, "MASQUERADE"));
+	assert_false(xtadapter_is_target(FAMILY_IPV4, "ACCEPT"));
+	assert_false(xtadapter_is_target(FAMILY_IPV4, "my-chain"));
 }
 
 /* A second -m of the same extension is a clone; the options reach the
@@ -173,7 +173,7 @@ static void test_chain_named_like_target(void **state)
 	assert_string_equal(rule_target(get_chain(&r, "filter", "INPUT"), 0),
 			    "LOG");
 	assert_true(rule_is_standard(
-		get_chain(&r, "filter", "INPUT")->rules[0].entry));
+		FAMILY_IPV4, get_chain(&r, "filter", "INPUT")->rules[0].entry));
 	run_free(&r);
 	assert_int_equal(run_all(&r,
 				 "*filter\n:LOG - [0:0]\n"
@@ -238,21 +238,23 @@ static void test_check_entry(void **state)
 			 0);
 	c = get_chain(&r, "nat", "POSTROUTING");
 	assert_int_equal(xtadapter_check_entry(
-				 "nat", 1u << NF_INET_POST_ROUTING,
+				 "nat", 1u << NF_INET_POST_ROUTING, FAMILY_IPV4,
 				 c->rules[0].entry, why, sizeof(why), &which),
 			 0);
-	assert_int_equal(xtadapter_check_entry(
-				 "nat",
-				 1u << NF_INET_LOCAL_OUT |
-					 1u << NF_INET_POST_ROUTING,
-				 c->rules[0].entry, why, sizeof(why), &which),
-			 -1);
+	assert_int_equal(
+		xtadapter_check_entry("nat",
+				      1u << NF_INET_LOCAL_OUT |
+					      1u << NF_INET_POST_ROUTING,
+				      FAMILY_IPV4, c->rules[0].entry, why,
+				      sizeof(why), &which),
+		-1);
 	assert_int_equal(which, -1);
 	assert_string_equal(why, "the MASQUERADE target cannot be used in "
 				 "OUTPUT: the kernel allows it only in "
 				 "POSTROUTING");
-	assert_int_equal(xtadapter_check_entry("filter", 0, c->rules[0].entry,
-					       why, sizeof(why), &which),
+	assert_int_equal(xtadapter_check_entry("filter", 0, FAMILY_IPV4,
+					       c->rules[0].entry, why,
+					       sizeof(why), &which),
 			 -1);
 	run_free(&r);
 }
@@ -308,11 +310,11 @@ static void test_save_fallbacks(void **state)
 	u.m.u.user.match_size = sizeof(u);
 	strcpy(u.m.u.user.name, "nosuch");
 	f = open_memstream(&text, &len);
-	assert_int_equal(xtadapter_save_match(&ip, &u.m, f), -1);
+	assert_int_equal(xtadapter_save_match(FAMILY_IPV4, &ip, &u.m, f), -1);
 	/* conntrack's data is far bigger than 32 bytes. */
 	strcpy(u.m.u.user.name, "conntrack");
 	u.m.u.user.revision = 3;
-	assert_int_equal(xtadapter_save_match(&ip, &u.m, f), 0);
+	assert_int_equal(xtadapter_save_match(FAMILY_IPV4, &ip, &u.m, f), 0);
 	fclose(f);
 	assert_string_equal(text, " -m conntrack");
 	free(text);

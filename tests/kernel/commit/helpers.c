@@ -339,7 +339,7 @@ void model_append(struct table *t, const char *chain,
 		  const struct rule_spec *spec)
 {
 	struct chain *c = table_find_chain(t, chain);
-	struct rule r = { .entry = entry_build(spec) };
+	struct rule r = { .entry = (struct entry *)entry_build(spec) };
 
 	assert_non_null(c);
 	if (spec->loc)

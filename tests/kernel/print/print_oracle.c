@@ -400,7 +400,7 @@ static int read_table(struct table *t)
 		for (e = iptc_first_rule(names[i], h); e;
 		     e = iptc_next_rule(e, h)) {
 			struct rule r = {
-				.entry = entry_from_kernel(
+				.entry = (struct entry *)entry_from_kernel(
 					e, iptc_get_target(e, h)),
 			};
 
@@ -451,9 +451,10 @@ static bool native_match(const char *name)
  * has the standard target's size (CLASSIFY, for one). */
 static bool target_is_standard(const struct table *t, const struct ipt_entry *e)
 {
-	const char *name = rule_target_name(e);
+	const struct entry *g = (const struct entry *)e;
+	const char *name = rule_target_name(FAMILY_IPV4, g);
 
-	return rule_is_standard(e) &&
+	return rule_is_standard(FAMILY_IPV4, g) &&
 	       (name[0] == '\0' || strcmp(name, "ACCEPT") == 0 ||
 		strcmp(name, "DROP") == 0 || strcmp(name, "QUEUE") == 0 ||
 		strcmp(name, "RETURN") == 0 || table_find_chain(t, name));
@@ -470,7 +471,8 @@ static const char *first_foreign_extension(const struct ruleset *rs)
 			const struct chain *c = t->chains[i];
 
 			for (size_t j = 0; j < c->nrules; j++) {
-				const struct ipt_entry *e = c->rules[j].entry;
+				const struct ipt_entry *e =
+					entry_v4(c->rules[j].entry);
 				const struct xt_entry_match *m;
 				size_t off;
 
@@ -482,7 +484,9 @@ static const char *first_foreign_extension(const struct ruleset *rs)
 						return m->u.user.name;
 				}
 				if (!target_is_standard(t, e))
-					return rule_target_name(e);
+					return rule_target_name(
+						FAMILY_IPV4,
+						c->rules[j].entry);
 			}
 		}
 	}

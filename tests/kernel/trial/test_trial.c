@@ -74,7 +74,7 @@ int main(void)
 		rc |= fail("the valid ruleset is not accepted by the trial");
 
 	svc = table_find_chain(&rs.tables[TABLE_FILTER], "svc");
-	m = (void *)svc->rules[1].entry->elems;
+	m = (void *)entry_v4(svc->rules[1].entry)->elems;
 	udp = (void *)m->data;
 	udp->invflags |= 0x80; /* unknown to the kernel: EINVAL */
 	if (trial_load(&rs, &dl) != -1)
