@@ -552,7 +552,7 @@ static int save_ttl(void)
 	strcpy(m->u.user.name, "ttl");
 	info->mode = IPT_TTL_EQ;
 	info->ttl = 5;
-	rc = xtadapter_save_match(&ip, m, out);
+	rc = xtadapter_save_match(FAMILY_IPV4, &ip, m, out);
 	fclose(out);
 	free(text);
 	return rc;
