@@ -311,6 +311,8 @@ static struct cchain *ctable_find(struct ctable *ct, const char *name)
 static void crule_target(struct ctable *ct, struct crule *cr)
 {
 	const struct ipt_entry *e = cr->e;
+	/* The trace walks the IPv4 tables only. */
+	const struct entry *r_entry = (const struct entry *)e;
 	const struct xt_entry_target *t =
 		(const void *)((const char *)e + e->target_offset);
 	const char *name = t->u.user.name;
@@ -319,7 +321,7 @@ static void crule_target(struct ctable *ct, struct crule *cr)
 	/* rule_is_standard() goes by size, and REJECT or MARK data is as
 	 * big as a verdict: a standard target names a verdict or a chain
 	 * (iptables refuses chains named as target extensions). */
-	if (name[0] == '\0' && rule_is_standard(e))
+	if (name[0] == '\0' && rule_is_standard(FAMILY_IPV4, r_entry))
 		cr->tk = TK_NONE;
 	else if (strcmp(name, "ACCEPT") == 0)
 		cr->tk = TK_ACCEPT;
@@ -329,7 +331,8 @@ static void crule_target(struct ctable *ct, struct crule *cr)
 		cr->tk = TK_QUEUE;
 	else if (strcmp(name, "RETURN") == 0)
 		cr->tk = TK_RETURN;
-	else if (rule_is_standard(e) && (cr->to = ctable_find(ct, name)))
+	else if (rule_is_standard(FAMILY_IPV4, r_entry) &&
+		 (cr->to = ctable_find(ct, name)))
 		cr->tk = e->ip.flags & IPT_F_GOTO ? TK_GOTO : TK_JUMP;
 	else
 		cr->tk = extension_target_kind(t);
@@ -338,7 +341,7 @@ static void crule_target(struct ctable *ct, struct crule *cr)
 static void crule_init(struct ctable *ct, struct crule *cr,
 		       const struct rule *r)
 {
-	const struct ipt_entry *e = r->entry;
+	const struct ipt_entry *e = entry_v4(r->entry);
 	size_t off = sizeof(*e), n = 0;
 
 	cr->rule = r;
