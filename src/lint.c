@@ -35,8 +35,8 @@
 
 /* ---- looking at entries ----------------------------------------------- */
 
-static const struct xt_entry_match *entry_match_at(const struct ipt_entry *e,
-						   size_t *off)
+static const struct xt_entry_match *lint_match_at(const struct ipt_entry *e,
+						  size_t *off)
 {
 	const struct xt_entry_match *m;
 
@@ -58,7 +58,7 @@ static const struct xt_entry_match *find_match(const struct ipt_entry *e,
 	const struct xt_entry_match *m;
 	size_t off = 0;
 
-	while ((m = entry_match_at(e, &off)))
+	while ((m = lint_match_at(e, &off)))
 		if (strcmp(m->u.user.name, name) == 0)
 			return m;
 	return NULL;
@@ -82,7 +82,8 @@ static bool requires_ipsec(const struct ipt_entry *e, unsigned flag)
 
 static bool target_is(const struct ipt_entry *e, const char *name)
 {
-	return strcmp(rule_target_name(e), name) == 0;
+	return strcmp(rule_target_name(FAMILY_IPV4, (const struct entry *)e),
+		      name) == 0;
 }
 
 /* The conntrack state mask of @e's conntrack match (0: none). */
@@ -185,7 +186,7 @@ static bool rule_ignores(const struct rule *r, const char *lint)
 	const struct xt_entry_match *m;
 	size_t off = 0;
 
-	while ((m = entry_match_at(r->entry, &off)))
+	while ((m = lint_match_at(entry_v4(r->entry), &off)))
 		if (strcmp(m->u.user.name, "comment") == 0) {
 			const struct xt_comment_info *c = (const void *)m->data;
 
@@ -503,13 +504,13 @@ static bool rule_covers(const struct ipt_entry *a, const struct ipt_entry *b)
 
 	if (!ip_covers(&a->ip, &b->ip))
 		return false;
-	while ((am = entry_match_at(a, &aoff))) {
+	while ((am = lint_match_at(a, &aoff))) {
 		size_t boff = 0;
 		bool found = false;
 
 		if (strcmp(am->u.user.name, "comment") == 0)
 			continue;
-		while (!found && (bm = entry_match_at(b, &boff)))
+		while (!found && (bm = lint_match_at(b, &boff)))
 			found = strcmp(am->u.user.name, bm->u.user.name) == 0 &&
 				match_covers(am, bm);
 		if (!found)
@@ -525,9 +526,11 @@ static bool ends_walk(const struct table *t, const struct ipt_entry *e)
 		"ACCEPT", "DROP", "REJECT",	"QUEUE",    "RETURN",
 		"DNAT",	  "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
 	};
-	const char *name = rule_target_name(e);
+	const char *name =
+		rule_target_name(FAMILY_IPV4, (const struct entry *)e);
 
-	if ((e->ip.flags & IPT_F_GOTO) && rule_jump_chain(t, e))
+	if ((e->ip.flags & IPT_F_GOTO) &&
+	    rule_jump_chain(t, (const struct entry *)e))
 		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -545,9 +548,9 @@ static bool changes_between(const struct table *t, const struct chain *c,
 	};
 
 	for (size_t k = from + 1; k < to; k++) {
-		const struct ipt_entry *e = c->rules[k].entry;
+		const struct ipt_entry *e = entry_v4(c->rules[k].entry);
 
-		if (rule_jump_chain(t, e))
+		if (rule_jump_chain(t, (const struct entry *)e))
 			return true;
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 			if (target_is(e, names[i]))
@@ -619,14 +622,15 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 			const struct rule *a = &c->rules[i];
 			struct witness w;
 
-			if (!ends_walk(t, a->entry) ||
-			    !rule_covers(a->entry, b->entry))
+			if (!ends_walk(t, entry_v4(a->entry)) ||
+			    !rule_covers(entry_v4(a->entry),
+					 entry_v4(b->entry)))
 				continue;
 			if (changes_between(t, c, i, j))
 				break;
 			if (rule_ignores(b, "shadowed"))
 				break;
-			witness_of_rule(&w, c, b->entry, NULL);
+			witness_of_rule(&w, c, entry_v4(b->entry), NULL);
 			diag_warning(l->dl, &b->loc, 1,
 				     "no packet reaches this rule: rule %zu of "
 				     "%s %s (line %u) takes every packet it "
@@ -684,7 +688,7 @@ static void vpn_add_net(struct vpn *v, struct in_addr a, struct in_addr m)
 
 static void vpn_note(struct vpn *v, const struct rule *r)
 {
-	const struct ipt_entry *e = r->entry;
+	const struct ipt_entry *e = entry_v4(r->entry);
 	const struct xt_policy_info *pi = policy_of(e);
 	const struct xt_policy_elem *pe = pi ? &pi->pol[0] : NULL;
 
@@ -777,7 +781,7 @@ static void lint_spoofable(struct lint *l, const struct vpn *v)
 			continue;
 		for (size_t j = 0; j < c->nrules; j++) {
 			const struct rule *r = &c->rules[j];
-			const struct ipt_entry *e = r->entry;
+			const struct ipt_entry *e = entry_v4(r->entry);
 
 			if (!target_is(e, "ACCEPT") ||
 			    requires_ipsec(e, XT_POLICY_MATCH_IN) ||
@@ -885,7 +889,7 @@ static void lint_return_path(struct lint *l, const struct vpn *v)
 
 	for (size_t j = 0; c && j < c->nrules && v->has_local; j++) {
 		const struct rule *r = &c->rules[j];
-		const struct ipt_entry *e = r->entry;
+		const struct ipt_entry *e = entry_v4(r->entry);
 		struct witness w;
 		char in[IFNAMSIZ], out[IFNAMSIZ];
 
@@ -925,7 +929,8 @@ static void lint_return_path(struct lint *l, const struct vpn *v)
 static void lan_side(const struct vpn *v, const struct ipt_entry *e, char *in,
 		     struct in_addr *src)
 {
-	const struct ipt_entry *o = v->out_rule ? v->out_rule->entry : NULL;
+	const struct ipt_entry *o = v->out_rule ? entry_v4(v->out_rule->entry) :
+						  NULL;
 
 	iface_for(in, o ? o->ip.iniface : "", o ? o->ip.iniface_mask : NULL,
 		  o ? o->ip.invflags & IPT_INV_VIA_IN : true, "lan0");
@@ -951,7 +956,7 @@ static void lint_masquerade(struct lint *l, const struct vpn *v)
 
 	for (size_t j = 0; c && v->has_local && j < c->nrules; j++) {
 		const struct rule *r = &c->rules[j];
-		const struct ipt_entry *e = r->entry;
+		const struct ipt_entry *e = entry_v4(r->entry);
 
 		if (!target_is(e, "MASQUERADE") && !target_is(e, "SNAT"))
 			continue;
@@ -981,7 +986,8 @@ static void lint_masquerade(struct lint *l, const struct vpn *v)
 			     "put an exemption before it (-m policy --dir out "
 			     "--pol ipsec -j ACCEPT) or add -m policy --dir "
 			     "out --pol none to it",
-			     rule_target_name(e));
+			     rule_target_name(FAMILY_IPV4,
+					      (const struct entry *)e));
 			break;
 		}
 	}
