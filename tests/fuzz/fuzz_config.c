@@ -116,7 +116,7 @@ static bool same_diags(const struct diag_list *a, const struct diag_list *b)
 
 static bool same_rules(const struct ruleset *a, const struct ruleset *b)
 {
-	for (int id = 0; id < TABLE_COUNT; id++) {
+	for (int id = 0; id < RULESET_TABLES; id++) {
 		const struct table *ta = &a->tables[id], *tb = &b->tables[id];
 
 		if (ta->named != tb->named || ta->nchains != tb->nchains)
@@ -130,8 +130,9 @@ static bool same_rules(const struct ruleset *a, const struct ruleset *b)
 			    ca->policy != cb->policy)
 				return false;
 			for (size_t k = 0; k < ca->nrules; k++)
-				if (!rule_entries_equal(entry_v4(ca->rules[k].entry),
-							entry_v4(cb->rules[k].entry)))
+				if (!rule_entries_equal(ta->family,
+							ca->rules[k].entry,
+							cb->rules[k].entry))
 					return false;
 		}
 	}
