@@ -14,6 +14,9 @@
 
 /* Print every named table of @rs ("*table", chains, "-A" lines, "COMMIT"). */
 void print_ruleset(const struct ruleset *rs, FILE *out);
+/* The same, both families, for a reader whose default family is @deflt:
+ * the other family's tables come after a "family" line. */
+void print_ruleset_as(const struct ruleset *rs, enum family deflt, FILE *out);
 void print_table(const struct table *t, FILE *out);
 /* Print one rule as "-A CHAIN ..." without the newline. */
 void print_rule(const struct table *t, const char *chain, const struct entry *e,

@@ -657,7 +657,7 @@ static int rule_line(struct builder *b, const struct cmd *c, size_t first)
 
 	if (first < c->argc && is_counter_prefix(c->args[first].text))
 		first++;
-	if (encode_parse(c, first, b->family, &pc, b->encode_flags, b->dl) < 0)
+	if (encode_parse(c, first, b->cmd, &pc, b->encode_flags, b->dl) < 0)
 		goto out;
 	if (pc.op == OP_NONE) {
 		diag_error(b->dl, &c->loc, 1, "no command in this line");
@@ -758,6 +758,30 @@ static size_t command_family(struct builder *b, const struct cmd *c)
 	return 0;
 }
 
+/*
+ * "family ipv4|ipv6": the family of the statements after it that do not
+ * say theirs.  Only between table blocks: a block is of one family.
+ */
+static int family_line(struct builder *b, const struct cmd *c, size_t first)
+{
+	const struct arg *a = first + 1 < c->argc ? &c->args[first + 1] : NULL;
+
+	if (b->block)
+		return diag_error(b->dl, &c->args[first].loc,
+				  c->args[first].width,
+				  "family inside the *%s block",
+				  b->block->name);
+	if (!a || c->argc > first + 2 ||
+	    (strcmp(a->text, "ipv4") != 0 && strcmp(a->text, "ipv6") != 0)) {
+		a = a ? a : &c->args[first];
+		diag_error(b->dl, &a->loc, a->width,
+			   "family takes ipv4 or ipv6");
+		return -1;
+	}
+	b->family = strcmp(a->text, "ipv6") == 0 ? FAMILY_IPV6 : FAMILY_IPV4;
+	return 0;
+}
+
 static int build_command(struct builder *b, const struct cmd *c)
 {
 	size_t first = command_family(b, c);
@@ -771,6 +795,8 @@ static int build_command(struct builder *b, const struct cmd *c)
 		b->skipping = strcmp(a0, "COMMIT") != 0;
 		return 0;
 	}
+	if (first == 0 && strcmp(a0, "family") == 0)
+		return family_line(b, c, first);
 	if (a0[0] == '*')
 		return start_block(b, c, first);
 	if (a0[0] == ':')

@@ -171,7 +171,13 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 	if (!parse_dotted(s, alen, &out->addr)) {
 		diag_error(dl, &a->loc, a->width, "invalid IPv4 address '%.*s'",
 			   (int)alen, s);
-		if (looks_like_host_name(s, alen))
+		if (memchr(s, ':', alen))
+			diag_hint(dl,
+				  "%.*s is an IPv6 address and this rule "
+				  "is IPv4: write it in an IPv6 rule "
+				  "(ip6tables, -6 or family ipv6)",
+				  (int)alen, s);
+		else if (looks_like_host_name(s, alen))
 			diag_hint(dl, "host names are not resolved: a "
 				      "firewall must not depend on DNS at "
 				      "boot; write the address (or look "
@@ -362,17 +368,140 @@ static int parse_addr_list(struct opt_call *c, struct addr_item **items,
 	return 0;
 }
 
+/*
+ * ADDR[/LEN|/MASK] of an IPv6 rule: an IPv6 address, a prefix length
+ * 0-128 or a mask written as an address (as ip6tables takes).  An IPv4
+ * address here is an error that says which family the rule is in.
+ */
+static int parse_net6(const struct arg *a, const char *item, size_t len,
+		      struct addr6_item *out, struct diag_list *dl)
+{
+	char s[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	unsigned long plen;
+
+	if (len >= sizeof(s))
+		return diag_error(dl, &a->loc, a->width,
+				  "address '%.*s' is too long", (int)len, item);
+	memcpy(s, item, len);
+	s[len] = '\0';
+	slash = strchr(s, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET6, s, &out->addr) != 1) {
+		struct in_addr v4;
+
+		diag_error(dl, &a->loc, a->width, "invalid IPv6 address '%s'",
+			   s);
+		if (parse_dotted(s, strlen(s), &v4))
+			diag_hint(dl,
+				  "%s is an IPv4 address and this rule is "
+				  "IPv6 (ip6tables, -6 or family ipv6): "
+				  "write it in an IPv4 rule",
+				  s);
+		else if (looks_like_host_name(s, strlen(s)))
+			diag_hint(dl, "host names are not resolved: a "
+				      "firewall must not depend on DNS at "
+				      "boot; write the address");
+		return -1;
+	}
+	memset(&out->mask, 0xff, sizeof(out->mask));
+	if (!slash)
+		return 0;
+	if (parse_decimal(slash + 1, 128, &plen)) {
+		memset(&out->mask, 0, sizeof(out->mask));
+		for (unsigned long i = 0; i < plen; i++)
+			out->mask.s6_addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		return 0;
+	}
+	if (strchr(slash + 1, ':') &&
+	    inet_pton(AF_INET6, slash + 1, &out->mask) == 1)
+		return 0;
+	diag_error(dl, &a->loc, a->width,
+		   "invalid prefix length '%s' in '%.*s'", slash + 1, (int)len,
+		   item);
+	diag_hint(dl, "an IPv6 prefix length is 0-128");
+	return -1;
+}
+
+/* Warn when an IPv6 ADDR/LEN has bits set past the prefix. */
+static void warn_host_bits6(const struct arg *a, const struct addr6_item *n,
+			    struct diag_list *dl)
+{
+	char addr[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN];
+	struct in6_addr masked;
+	int plen = 0;
+
+	for (int i = 0; i < 16; i++)
+		masked.s6_addr[i] = n->addr.s6_addr[i] & n->mask.s6_addr[i];
+	if (memcmp(&masked, &n->addr, sizeof(masked)) == 0)
+		return;
+	while (plen < 128 && (n->mask.s6_addr[plen / 8] & (0x80 >> (plen % 8))))
+		plen++;
+	inet_ntop(AF_INET6, &n->addr, addr, sizeof(addr));
+	inet_ntop(AF_INET6, &masked, net, sizeof(net));
+	diag_warning(dl, &a->loc, a->width,
+		     "'%s' has host bits set: it matches the network %s/%d",
+		     a->text, net, plen);
+	diag_hint(dl,
+		  "write %s/128 (or %s) for one host, or %s/%d for the "
+		  "network",
+		  addr, addr, net, plen);
+}
+
+/* -s/-d of an IPv6 rule: a comma-separated list of networks. */
+static int parse_addr6_list(struct opt_call *c, struct addr6_item **items,
+			    size_t *n)
+{
+	const char *s = c->val[0]->text;
+
+	if (*n > 0)
+		return diag_error(c->dl, &c->word->loc, c->word->width,
+				  "%s may be given only once", c->word->text);
+	do {
+		size_t len = strcspn(s, ",");
+		struct addr6_item it;
+
+		if (parse_net6(c->val[0], s, len, &it, c->dl) < 0)
+			return -1;
+		warn_host_bits6(c->val[0], &it, c->dl);
+		for (int i = 0; i < 16; i++)
+			it.addr.s6_addr[i] &= it.mask.s6_addr[i];
+		*items = reallocarray(*items, *n + 1, sizeof(it));
+		if (!*items)
+			abort();
+		(*items)[(*n)++] = it;
+		s += len;
+	} while (*s++ == ',');
+	if (c->invert && *n > 1)
+		return diag_error(c->dl, &c->word->loc, c->word->width,
+				  "! cannot be used with a list of addresses");
+	return 0;
+}
+
+/* -s/-d: the family's list. */
+static int parse_addrs(struct opt_call *c, bool source)
+{
+	struct parsed_cmd *pc = c->pc;
+
+	if (pc->family == FAMILY_IPV6)
+		return source ? parse_addr6_list(c, &pc->srcs6, &pc->nsrcs) :
+				parse_addr6_list(c, &pc->dsts6, &pc->ndsts);
+	return source ? parse_addr_list(c, &pc->srcs, &pc->nsrcs) :
+			parse_addr_list(c, &pc->dsts, &pc->ndsts);
+}
+
 /* Protocol names iptables knows without /etc/protocols, sorted for
  * bsearch; other names come from getprotobyname(). */
 static const struct proto_name {
 	const char *name;
 	uint8_t num;
 } proto_names[] = {
-	{ "ah", 51 },	    { "all", 0 },	{ "esp", 50 },
-	{ "gre", 47 },	    { "icmp", 1 },	{ "icmpv6", 58 },
-	{ "ipencap", 4 },   { "ipv6-mh", 135 }, { "mh", 135 },
-	{ "sctp", 132 },    { "tcp", 6 },	{ "udp", 17 },
-	{ "udplite", 136 },
+	{ "ah", 51 },	  { "all", 0 },	       { "esp", 50 },
+	{ "gre", 47 },	  { "icmp", 1 },       { "icmpv6", 58 },
+	{ "ipencap", 4 }, { "ipv6-icmp", 58 }, { "ipv6-mh", 135 },
+	{ "mh", 135 },	  { "sctp", 132 },     { "tcp", 6 },
+	{ "udp", 17 },	  { "udplite", 136 },
 };
 
 static int proto_cmp(const void *key, const void *elem)
@@ -1002,11 +1131,72 @@ static int match_def_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct match_def *)elem)->name);
 }
 
-static const struct match_def *find_match_def(const char *name)
+/*
+ * The native match called @name for a rule of family @f, or NULL.  In
+ * IPv6 only udp and tcp are native (their data is the same in both
+ * families); icmp is IPv4's, and policy's addresses go through the
+ * extension, which the adapter runs for IPv6.
+ */
+static const struct match_def *find_match_def(enum family f, const char *name)
 {
-	return bsearch(name, match_defs,
-		       sizeof(match_defs) / sizeof(*match_defs),
-		       sizeof(*match_defs), match_def_cmp);
+	const struct match_def *md = bsearch(
+		name, match_defs, sizeof(match_defs) / sizeof(*match_defs),
+		sizeof(*match_defs), match_def_cmp);
+
+	if (md && f == FAMILY_IPV6 && strcmp(md->name, "tcp") != 0 &&
+	    strcmp(md->name, "udp") != 0)
+		return NULL;
+	return md;
+}
+
+/* Extensions of one family only, with the other family's counterpart:
+ * named at the -m or -j that loads them in the wrong family. */
+static const struct {
+	const char *name;
+	enum family family;
+	const char *instead;
+} family_only[] = {
+	{ "dst", FAMILY_IPV6, NULL },
+	{ "eui64", FAMILY_IPV6, NULL },
+	{ "frag", FAMILY_IPV6, "-f" },
+	{ "hbh", FAMILY_IPV6, NULL },
+	{ "hl", FAMILY_IPV6, "-m ttl" },
+	{ "icmp", FAMILY_IPV4, "-p ipv6-icmp --icmpv6-type" },
+	{ "icmp6", FAMILY_IPV6, "-p icmp --icmp-type" },
+	{ "ipv6header", FAMILY_IPV6, NULL },
+	{ "mh", FAMILY_IPV6, NULL },
+	{ "rt", FAMILY_IPV6, NULL },
+	{ "srh", FAMILY_IPV6, NULL },
+	{ "ttl", FAMILY_IPV4, "-m hl" },
+	{ "CLUSTERIP", FAMILY_IPV4, NULL },
+	{ "ECN", FAMILY_IPV4, NULL },
+	{ "HL", FAMILY_IPV6, "-j TTL" },
+	{ "TTL", FAMILY_IPV4, "-j HL" },
+};
+
+/* 0, or -1 with an error at @a when extension @a is of the other family
+ * than the rule's. */
+static int check_family_only(const struct parsed_cmd *pc, const struct arg *a,
+			     struct diag_list *dl)
+{
+	const enum family f = pc->family;
+
+	for (size_t i = 0; i < sizeof(family_only) / sizeof(*family_only);
+	     i++) {
+		if (strcmp(a->text, family_only[i].name) != 0 ||
+		    family_only[i].family == f)
+			continue;
+		diag_error(dl, &a->loc, a->width,
+			   "%s is %s only, and this rule is %s", a->text,
+			   f == FAMILY_IPV6 ? "IPv4" : "IPv6",
+			   f == FAMILY_IPV6 ? "IPv6" : "IPv4");
+		if (family_only[i].instead)
+			diag_hint(dl, "in %s write %s",
+				  f == FAMILY_IPV6 ? "IPv6" : "IPv4",
+				  family_only[i].instead);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the command line ------------------------------------------------ */
@@ -1561,11 +1751,11 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 	case B_SOURCE:
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_SRCIP;
-		return parse_addr_list(call, &pc->srcs, &pc->nsrcs);
+		return parse_addrs(call, true);
 	case B_DESTINATION:
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_DSTIP;
-		return parse_addr_list(call, &pc->dsts, &pc->ndsts);
+		return parse_addrs(call, false);
 	case B_IN:
 		pc->in_arg = call->word;
 		if (call->invert)
@@ -1577,6 +1767,16 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 			pc->ip.invflags |= IPT_INV_VIA_OUT;
 		return parse_iface(call, pc->ip.outiface, pc->ip.outiface_mask);
 	case B_FRAGMENT:
+		if (pc->family == FAMILY_IPV6) {
+			diag_error(cl->dl, &call->word->loc, call->word->width,
+				   "-f is IPv4 only: an IPv6 header has no "
+				   "fragment bits");
+			diag_hint(cl->dl,
+				  "in IPv6 match fragments with -m frag "
+				  "(--fragfirst, --fragmore, "
+				  "--fraglast)");
+			return -1;
+		}
 		pc->ip.flags |= IPT_F_FRAG;
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_FRAG;
@@ -1601,6 +1801,7 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 					  call->word->width,
 					  "! -p all would never match");
 		pc->ip.proto = proto;
+		pc->proto_given = true;
 		if (call->invert)
 			pc->ip.invflags |= IPT_INV_PROTO;
 		return 0;
@@ -1628,7 +1829,9 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 		return 0;
 	case B_MATCH:
 		pc->has_rule = true;
-		md = find_match_def(call->val[0]->text);
+		if (check_family_only(pc, call->val[0], cl->dl) < 0)
+			return -1;
+		md = find_match_def(pc->family, call->val[0]->text);
 		if (!md)
 			return add_ext_match(cl, call->val[0]);
 		add_match(pc, md, call->val[0]);
@@ -1645,6 +1848,8 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 		/* A goto names a chain; verdicts are native. */
 		if (pc->is_goto || is_verdict(pc->target->text))
 			return 0;
+		if (check_family_only(pc, pc->target, cl->dl) < 0)
+			return -1;
 		return add_ext_target(cl, pc->target);
 	case B_COUNTERS:
 		return 0; /* arguments consumed by the caller */
@@ -1768,7 +1973,8 @@ static struct encoded_match *load_proto_match(struct cmdline *cl,
 		const struct match_def *md = &match_defs[i];
 
 		if (!md->proto || md->proto != pc->ip.proto ||
-		    (pc->ip.invflags & IPT_INV_PROTO))
+		    (pc->ip.invflags & IPT_INV_PROTO) ||
+		    find_match_def(pc->family, md->name) != md)
 			continue;
 		for (size_t k = 0; k < pc->nmatches; k++)
 			if (pc->matches[k].def == md)
@@ -1824,7 +2030,8 @@ static int unknown_option(struct cmdline *cl, const struct arg *word,
 	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++) {
 		const struct match_def *md = &match_defs[i];
 
-		if (!has_option(md, name, len))
+		if (!has_option(md, name, len) ||
+		    find_match_def(cl->pc->family, md->name) != md)
 			continue;
 		n += (size_t)snprintf(add + n, sizeof(add) - n, "%s%s %s",
 				      n ? " or " : "", md->proto ? "-p" : "-m",

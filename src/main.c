@@ -90,6 +90,10 @@ struct options {
 	bool resolve; /* look host names up instead of refusing them */
 	bool quiet;
 	bool verbose;
+	/* -4 / -6: the family of statements that do not say theirs, and
+	 * of save (without either, save reads both). */
+	enum family family;
+	bool family_given;
 	char **packet; /* trace: the packet words */
 	int npacket;
 };
@@ -159,6 +163,16 @@ static void usage(FILE *out)
 		"                           (default: refuse them; a firewall "
 		"must not\n"
 		"                           depend on DNS at boot)\n"
+		"  -4, --ipv4               statements that name no family are "
+		"IPv4 (the\n"
+		"                           default); save: only the IPv4 "
+		"tables\n"
+		"  -6, --ipv6               statements that name no family are "
+		"IPv6: an\n"
+		"                           ip6tables-save file loads as it "
+		"is; save: only\n"
+		"                           the IPv6 tables (neither: save "
+		"both)\n"
 		"  -t, --table TABLE        save: only this table\n"
 		"  -q, --quiet              print errors and warnings only\n"
 		"  -v, --verbose            say what is committed\n"
@@ -322,6 +336,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, nargs;
@@ -340,7 +356,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->npacket = argc - first;
 		argc = first;
 	}
-	while ((c = getopt_long(argc, argv, "D:w::t:qvhV", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "D:w::t:qvhV46", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'D':
@@ -388,6 +404,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case '4':
+		case '6':
+			o->family = c == '6' ? FAMILY_IPV6 : FAMILY_IPV4;
+			o->family_given = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -434,6 +455,7 @@ static int load_config(const struct options *o, struct source *src,
 		if (expander_define(ex, o->defines[i], dl) < 0)
 			rc = -1;
 	b = builder_new(rs, dl);
+	builder_set_family(b, o->family);
 	if (o->resolve)
 		builder_resolve_names(b);
 	if (pipeline_run(src, ex, b, dl) < 0)
@@ -527,11 +549,16 @@ static int run_save(const struct options *o, struct diag_list *dl)
 	int status = EXIT_OK;
 
 	ruleset_init(&live);
-	if (commit_read_live(&live, COMMIT_FAMILY(FAMILY_IPV4), o->table, dl) <
-	    0) {
+	if (commit_read_live(&live,
+			     o->family_given ?
+				     COMMIT_FAMILY(o->family) :
+				     COMMIT_FAMILY(FAMILY_IPV4) |
+					     COMMIT_FAMILY(FAMILY_IPV6),
+			     o->table, dl) < 0) {
 		status = EXIT_KERNEL;
 	} else {
-		if (o->table && !ruleset_table(&live, o->table)->named &&
+		if (o->table &&
+		    !ruleset_table_in(&live, o->family, o->table)->named &&
 		    !o->quiet)
 			fprintf(stderr,
 				"iptload: the kernel holds no %s table (it "
@@ -540,7 +567,7 @@ static int run_save(const struct options *o, struct diag_list *dl)
 		printf("# The iptables-legacy tables of the kernel, saved by "
 		       "iptload %s\n",
 		       IPTLOAD_VERSION);
-		print_ruleset(&live, stdout);
+		print_ruleset_as(&live, o->family, stdout);
 	}
 	ruleset_free(&live);
 	return status;
@@ -724,7 +751,7 @@ static int run(const struct options *o, struct ruleset *rs,
 
 	switch (o->command) {
 	case CMD_PRINT:
-		print_ruleset(rs, stdout);
+		print_ruleset_as(rs, o->family, stdout);
 		return EXIT_OK;
 	case CMD_CHECK:
 		nftcheck_warn(named_hooks(rs), dl);

@@ -729,9 +729,36 @@ void print_table(const struct table *t, FILE *out)
  * tables in enum table_id order, so a fresh namespace loaded by iptload
  * lists them in reverse enum order: print them so.
  */
-void print_ruleset(const struct ruleset *rs, FILE *out)
+static void print_family(const struct ruleset *rs, enum family f, FILE *out)
 {
 	for (int id = TABLE_COUNT - 1; id >= 0; id--)
-		if (rs->tables[id].named)
-			print_table(&rs->tables[id], out);
+		if (rs->tables[f * TABLE_COUNT + id].named)
+			print_table(&rs->tables[f * TABLE_COUNT + id], out);
+}
+
+void print_ruleset(const struct ruleset *rs, FILE *out)
+{
+	print_ruleset_as(rs, FAMILY_IPV4, out);
+}
+
+/*
+ * Each family's tables; a family other than @deflt is introduced by a
+ * "family" line, so that the text loads back with the same default
+ * (iptload -6 print of an IPv6-only ruleset is ip6tables-save text).
+ */
+void print_ruleset_as(const struct ruleset *rs, enum family deflt, FILE *out)
+{
+	bool switched = false;
+
+	for (int f = 0; f < FAMILY_COUNT; f++) {
+		if (!ruleset_names_family(rs, f))
+			continue;
+		if (f != (int)deflt || switched)
+			fprintf(out, "family %s\n", family_name(f));
+		switched = f != (int)deflt;
+		print_family(rs, f, out);
+	}
+	/* Back to the default for what follows (a concatenated file). */
+	if (switched)
+		fprintf(out, "family %s\n", family_name(deflt));
 }

@@ -892,7 +892,8 @@ static void refuse_host_name(const char *ext,
 			     const struct xt_option_entry *entries, unsigned id)
 {
 	char addr[INET6_ADDRSTRLEN];
-	struct in_addr a4;
+	struct in6_addr a6;
+	const bool v6 = adapter_nfproto == NFPROTO_IPV6;
 	size_t len;
 
 	if (!optarg || resolve_names)
@@ -905,14 +906,14 @@ static void refuse_host_name(const char *ext,
 		if (len < sizeof(addr)) {
 			memcpy(addr, optarg, len);
 			addr[len] = '\0';
-			if (inet_pton(AF_INET, addr, &a4) == 1)
+			if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, &a6) == 1)
 				return;
 		}
 		xtables_error(PARAMETER_PROBLEM,
-			      "%s: \"%.*s\" is not an IPv4 address, and host "
+			      "%s: \"%.*s\" is not an %s address, and host "
 			      "names are not resolved (a firewall must not "
 			      "depend on DNS at boot): write the address",
-			      ext, (int)len, optarg);
+			      ext, (int)len, optarg, v6 ? "IPv6" : "IPv4");
 	}
 }
 

@@ -87,7 +87,7 @@ help=$("$IPTLOAD" --help)
 help_cmds=$(awk '/^Commands:/ { c = 1; next } /^[^ ]/ { c = 0 }
 	c && /^  [a-z]/ { print $1 }' <<<"$help" | sort | tr '\n' ' ' | sed 's/ $//')
 help_opts=$(grep -E '^ +-' <<<"$help" | sed -E 's/^ +//; s/  .*//' |
-	grep -oE -- '--?[A-Za-z][A-Za-z-]*' | sort -u | tr '\n' ' ' | sed 's/ $//')
+	grep -oE -- '--?[A-Za-z0-9][A-Za-z0-9-]*' | sort -u | tr '\n' ' ' | sed 's/ $//')
 
 echo "1..14"
 real=$work/real

@@ -82,7 +82,7 @@ done
 help=$("$IPTLOAD" --help)
 render "$page8" >"$work/iptload.8.txt"
 mapfile -t cmds < <(awk '/^Commands:/ { c = 1; next } /^[^ ]/ { c = 0 } c && /^  [a-z]/ { print $1 }' <<<"$help")
-mapfile -t opts < <(grep -E '^ +-' <<<"$help" | sed -E 's/^ +//; s/  .*//; s/\[=[A-Z]*\]//' | grep -oE -- '--?[A-Za-z][A-Za-z-]*')
+mapfile -t opts < <(grep -E '^ +-' <<<"$help" | sed -E 's/^ +//; s/  .*//; s/\[=[A-Z]*\]//' | grep -oE -- '--?[A-Za-z0-9][A-Za-z0-9-]*')
 mapfile -t statuses < <(tr '\n' ' ' <<<"$help" | sed 's/.*Exit status://' |
 	tr ';' '\n' | sed -nE 's/^ *([0-9]+) .*/\1/p')
 if [ ${#cmds[@]} -ge 3 ] && [ ${#opts[@]} -ge 8 ] && [ ${#statuses[@]} -ge 5 ]; then

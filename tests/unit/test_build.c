@@ -8,6 +8,7 @@
  * with values derived from the kernel headers), and the errors the
  * builder and the validator report.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1535,6 +1536,145 @@ static void test_vpn_router_shape(void **state)
 	run_free(&r);
 }
 
+/* ---- IPv6 ---- */
+
+/* The IPv6 chain @name of table @table in the run's ruleset. */
+static struct chain *get_chain6(struct run *r, const char *table,
+				const char *name)
+{
+	struct table *t = ruleset_table_in(&r->rs, FAMILY_IPV6, table);
+	struct chain *c;
+
+	assert_non_null(t);
+	c = table_find_chain(t, name);
+	if (!c)
+		fail_msg("no IPv6 chain %s in table %s", name, table);
+	return c;
+}
+
+static const struct ip6t_entry *only_rule6(struct run *r, const char *text,
+					   const char *chain)
+{
+	struct chain *c;
+
+	if (run_all(r, text) != 0)
+		run_dump(r);
+	assert_int_equal(r->validate_rc, 0);
+	c = get_chain6(r, "filter", chain);
+	assert_int_equal(c->nrules, 1);
+	return entry_v6(c->rules[0].entry);
+}
+
+/* The IP part of an ip6tables rule: addresses and prefixes, the
+ * interface wildcard, -p with IP6T_F_PROTO, and the layout. */
+static void test_ipv6_head(void **state)
+{
+	struct run r;
+	const struct ip6t_entry *e;
+	struct in6_addr a;
+
+	(void)state;
+	e = only_rule6(&r,
+		       "ip6tables -A INPUT -s 2001:db8:1::5/64 "
+		       "-d 2001:db8::1 -i eth+ -p tcp --dport 22 -j ACCEPT\n",
+		       "INPUT");
+	inet_pton(AF_INET6, "2001:db8:1::", &a);
+	assert_memory_equal(&e->ipv6.src, &a, 16);
+	inet_pton(AF_INET6, "ffff:ffff:ffff:ffff::", &a);
+	assert_memory_equal(&e->ipv6.smsk, &a, 16);
+	inet_pton(AF_INET6, "2001:db8::1", &a);
+	assert_memory_equal(&e->ipv6.dst, &a, 16);
+	memset(&a, 0xff, sizeof(a));
+	assert_memory_equal(&e->ipv6.dmsk, &a, 16);
+	assert_string_equal(e->ipv6.iniface, "eth+");
+	assert_int_equal(e->ipv6.iniface_mask[2], 0xff);
+	assert_int_equal(e->ipv6.iniface_mask[3], 0);
+	assert_int_equal(e->ipv6.proto, IPPROTO_TCP);
+	assert_int_equal(e->ipv6.flags, IP6T_F_PROTO);
+	assert_int_equal(e->target_offset,
+			 sizeof(struct ip6t_entry) +
+				 XT_ALIGN(sizeof(struct xt_entry_match)) +
+				 XT_ALIGN(sizeof(struct xt_tcp)));
+	assert_int_equal(e->next_offset, e->target_offset + 40);
+	/* The host bits of 2001:db8:1::5/64 are warned about. */
+	assert_warning_at(&r, 1, 23,
+			  "'2001:db8:1::5/64' has host bits set: it "
+			  "matches the network 2001:db8:1::/64");
+	run_free(&r);
+
+	/* -p all still sets IP6T_F_PROTO, as ip6tables does; ! -s. */
+	e = only_rule6(&r, "-6 -A INPUT ! -s fe80::/10 -p all -j DROP\n",
+		       "INPUT");
+	assert_int_equal(e->ipv6.proto, 0);
+	assert_int_equal(e->ipv6.flags, IP6T_F_PROTO);
+	assert_int_equal(e->ipv6.invflags, IP6T_INV_SRCIP);
+	run_free(&r);
+
+	e = only_rule6(&r, "family ipv6\n-A INPUT -p ipv6-icmp -j ACCEPT\n",
+		       "INPUT");
+	assert_int_equal(e->ipv6.proto, IPPROTO_ICMPV6);
+	run_free(&r);
+}
+
+/* iptables and ip6tables lines in one file fill both families. */
+static void test_ipv6_beside_ipv4(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "iptables -A INPUT -s 10.0.0.0/8 -j DROP\n"
+				     "ip6tables -A INPUT -s 2001:db8::/32 "
+				     "-j DROP\n"
+				     "-A OUTPUT -j ACCEPT\n"
+				     "-6 -A OUTPUT -j DROP\n"),
+			 0);
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->nrules, 1);
+	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->nrules, 1);
+	assert_int_equal(get_chain6(&r, "filter", "INPUT")->nrules, 1);
+	assert_string_equal(
+		rule_target_name(
+			FAMILY_IPV6,
+			get_chain6(&r, "filter", "OUTPUT")->rules[0].entry),
+		"DROP");
+	run_free(&r);
+}
+
+/* What an IPv6 rule refuses, at its column. */
+static void test_ipv6_refusals(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "ip6tables -A INPUT -s 2001:db8::/129 "
+				     "-j DROP\n"),
+			 -1);
+	assert_error_at(&r, 1, 23,
+			"invalid prefix length '129' in '2001:db8::/129'");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "ip6tables -A INPUT -f -j DROP\n"), -1);
+	assert_error_at(&r, 1, 20,
+			"-f is IPv4 only: an IPv6 header has no fragment bits");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "ip6tables -A INPUT -d 10.0.0.1 "
+				     "-j DROP\n"),
+			 -1);
+	assert_error_at(&r, 1, 23, "invalid IPv6 address '10.0.0.1'");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "iptables -A INPUT -d 2001:db8::1 "
+				     "-j DROP\n"),
+			 -1);
+	assert_error_at(&r, 1, 22, "invalid IPv4 address '2001:db8::1'");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "ip6tables -A INPUT -m ttl --ttl-eq 3 "
+				     "-j DROP\n"),
+			 -1);
+	assert_error_at(&r, 1, 23, "ttl is IPv4 only, and this rule is IPv6");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family ipv5\n"), -1);
+	assert_error_at(&r, 1, 8, "family takes ipv4 or ipv6");
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1583,6 +1723,9 @@ int main(void)
 		cmocka_unit_test(test_policy_direction_against_hooks),
 		cmocka_unit_test(test_unreached_chain_is_not_checked),
 		cmocka_unit_test(test_vpn_router_shape),
+		cmocka_unit_test(test_ipv6_head),
+		cmocka_unit_test(test_ipv6_beside_ipv4),
+		cmocka_unit_test(test_ipv6_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
