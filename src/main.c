@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -58,6 +59,16 @@ enum {
  * iptload-lockdown.service, which takes over when iptload itself fails.
  */
 static const char lockdown_ruleset[] = "*filter\n"
+				       ":INPUT DROP [0:0]\n"
+				       ":FORWARD DROP [0:0]\n"
+				       ":OUTPUT DROP [0:0]\n"
+				       "-A INPUT -i lo -j ACCEPT\n"
+				       "-A OUTPUT -o lo -j ACCEPT\n"
+				       "COMMIT\n"
+				       /* The same in IPv6, where the kernel
+					  has IPv6 (see boot_lockdown). */
+				       "family ipv6\n"
+				       "*filter\n"
 				       ":INPUT DROP [0:0]\n"
 				       ":FORWARD DROP [0:0]\n"
 				       ":OUTPUT DROP [0:0]\n"
@@ -791,12 +802,24 @@ static int boot_lockdown(const struct options *o, const char *why)
 	struct options lo = { .command = CMD_APPLY,
 			      .file = "lockdown",
 			      .wait_seconds = -1 };
-	struct source *src = source_from_string("<lockdown>", lockdown_ruleset);
-	struct expander *ex = expander_new();
+	/* A kernel without IPv6 (ipv6.disable=1) has no ip6_tables to
+	 * close, and would refuse the IPv4 part with the IPv6 one. */
+	bool ipv6 = access("/proc/net/if_inet6", F_OK) == 0;
+	size_t v4_len =
+		strstr(lockdown_ruleset, "family ipv6") - lockdown_ruleset;
+	char *text = strndup(lockdown_ruleset,
+			     ipv6 ? strlen(lockdown_ruleset) : v4_len);
+	struct source *src;
+	struct expander *ex;
 	struct diag_list dl;
 	struct ruleset rs;
 	int status, unused;
 
+	if (!text)
+		abort();
+	src = source_from_string("<lockdown>", text);
+	free(text);
+	ex = expander_new();
 	diag_list_init(&dl);
 	ruleset_init(&rs);
 	status = load_config(&lo, src, ex, &rs, &dl) < 0 ?
