@@ -1394,6 +1394,9 @@ static int check_limits(const struct ext_limits *l, const char *kind,
 	for (size_t i = 0; i < ARRAY_SIZE(l->protos) && l->protos[i]; i++)
 		if (proto_is(ip, l->protos[i]))
 			proto_ok = true;
+	/* IPv6's ah match walks the extension headers: any -p. */
+	if (ip->family == FAMILY_IPV6 && strcmp(l->name, "ah") == 0)
+		proto_ok = true;
 	if (!proto_ok) {
 		const char *p = proto_match_name(l->protos[0]);
 
