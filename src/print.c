@@ -281,7 +281,15 @@ static void print_ip6_part(const struct ip6t_ip6 *ip, FILE *out)
 		    ip->invflags & IP6T_INV_VIA_IN, out);
 	print_iface('o', ip->outiface, ip->outiface_mask,
 		    ip->invflags & IP6T_INV_VIA_OUT, out);
-	print_proto(ip->proto, ip->invflags & XT_INV_PROTO, out);
+	/* ip6tables-save prints "-p all" as nothing, but IP6T_F_PROTO
+	 * with protocol 0 is not the same rule as no -p: the kernel walks
+	 * the extension headers (and drops a packet they leave unparsed).
+	 * Written out, the rule loads back as it is. */
+	if ((ip->flags & IP6T_F_PROTO) && ip->proto == 0 &&
+	    !(ip->invflags & XT_INV_PROTO))
+		fputs(" -p all", out);
+	else
+		print_proto(ip->proto, ip->invflags & XT_INV_PROTO, out);
 }
 
 /* The ipt_ip part, in the order iptables-save prints it. */
