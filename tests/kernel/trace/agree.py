@@ -15,6 +15,14 @@ must agree with what the kernel did: for an arriving packet,
 /proc/net/snmp InDelivers; for a forwarded or sent one, its arrival at the
 peer behind the output interface.
 
+The packets are NEW, INVALID (tcp SYN,FIN), ESTABLISHED or RELATED.  For
+the last two the kernel holds a real connection: before the config is
+loaded, each one's opener (the packet the other way) goes through the
+router under a ruleset that accepts everything and tracks connections
+(open_connections), while the router has no address yet and so answers
+nothing.  An ESTABLISHED packet is the opener's answer, a RELATED one an
+ICMP error about the opener's packet.
+
 No ARP and no answers pollute the counters: the router reaches every
 network through a gateway whose neighbour entry is permanent, the peers
 forward nothing (a packet not for them is dropped without a word), and for
@@ -112,21 +120,37 @@ class Peer:
                 return frames
 
 
+# Conntrack's timeouts in this namespace: far longer than the test, so
+# that no connection opened for an ESTABLISHED or RELATED packet expires
+# before that packet is sent.
+CT_TIMEOUTS = ["udp_timeout", "udp_timeout_stream", "icmp_timeout",
+               "generic_timeout", "tcp_timeout_syn_sent",
+               "tcp_timeout_syn_recv"]
+
+
 def setup(topo):
+    """The router's interfaces, peers and routes; its own addresses come
+    later (add_addresses), after the connections are opened."""
     open("/proc/sys/net/ipv4/ip_forward", "w").write("1")
     for k in ("all", "default"):
         open("/proc/sys/net/ipv4/conf/%s/rp_filter" % k, "w").write("0")
+    for t in CT_TIMEOUTS:
+        open("/proc/sys/net/netfilter/nf_conntrack_" + t, "w").write("86400")
     sh("ip", "link", "set", "lo", "up")
     peers = {}
     for i, (ifname, spec) in enumerate(sorted(topo.items())):
         p = Peer(ifname, i)
         peers[ifname] = p
-        for addr in spec["addrs"]:
-            sh("ip", "addr", "add", addr + "/32", "dev", ifname)
         sh("ip", "route", "add", p.gw + "/32", "dev", ifname)
         for net in spec["nets"]:
             sh("ip", "route", "add", net, "via", p.gw, "dev", ifname)
     return peers
+
+
+def add_addresses(topo):
+    for ifname, spec in sorted(topo.items()):
+        for addr in spec["addrs"]:
+            sh("ip", "addr", "add", addr + "/32", "dev", ifname)
 
 
 # ---- the kernel's counters ------------------------------------------------
@@ -224,7 +248,8 @@ def ip_packet(pk, ident):
     dst = socket.inet_aton(pk["d"])
     proto = pk["p"]
     if proto == 6:
-        hdr = struct.pack("!HHIIBBHHH", pk["sport"], pk["dport"], ident, 0,
+        hdr = struct.pack("!HHIIBBHHH", pk["sport"], pk["dport"],
+                          pk.get("seq", ident), pk.get("ack", 0),
                           5 << 4, pk["flags"], 8192, 0, 0)
         pseudo = src + dst + struct.pack("!BBH", 0, 6, len(hdr))
         c = csum(pseudo + hdr)
@@ -236,9 +261,14 @@ def ip_packet(pk, ident):
         pseudo = src + dst + struct.pack("!BBH", 0, 17, ln)
         c = csum(pseudo + hdr) or 0xFFFF
         l4 = hdr[:6] + struct.pack("!H", c) + hdr[8:]
+    elif proto == 1 and "inner" in pk:
+        # An error: the packet it is about follows the header.
+        hdr = struct.pack("!BBHI", pk["icmp"], pk.get("code", 0), 0, 0) + \
+            pk["inner"]
+        l4 = hdr[:2] + struct.pack("!H", csum(hdr)) + hdr[4:]
     elif proto == 1:
-        hdr = struct.pack("!BBHHH", pk["icmp"], 0, 0, ident & 0xFFFF, 1) + \
-            b"iptload"
+        hdr = struct.pack("!BBHHH", pk["icmp"], 0, 0,
+                          pk.get("icmpid", ident & 0xFFFF), 1) + b"iptload"
         l4 = hdr[:2] + struct.pack("!H", csum(hdr)) + hdr[4:]
     else:
         l4 = struct.pack("!II", 0x1000 + ident, 1) + b"\0" * 16
@@ -261,7 +291,7 @@ def words(pk):
     if pk["p"] == 6:
         w += ["--tcp-flags", "ALL", flagnames(pk["flags"])]
     if pk["p"] == 1:
-        w += ["--icmp-type", str(pk["icmp"])]
+        w += ["--icmp-type", "%d/%d" % (pk["icmp"], pk.get("code", 0))]
     w += ["--ctstate", pk["state"]]
     w += ["--length", str(pk["len"])]
     for a in LOCAL:
@@ -333,10 +363,23 @@ def gen_packet(rnd, n):
     pk["sport"] = rnd.choice(PORT_EDGES + [rnd.randrange(65536)])
     pk["dport"] = rnd.choice(PORT_EDGES + [rnd.randrange(65536)])
     pk["flags"] = 0x02
-    if proto == 6 and rnd.random() < 0.15:
+    pk["icmp"] = rnd.choice([8, 13])
+    st = rnd.random()
+    if proto == 6 and st < 0.12:
         pk["flags"] = 0x03  # SYN,FIN: conntrack says INVALID
         pk["state"] = "INVALID"
-    pk["icmp"] = rnd.choice([8, 13])
+    elif st < 0.32:
+        # The answer of a connection opened before (opener()).
+        pk["state"] = "ESTABLISHED"
+        pk["flags"] = 0x12  # SYN,ACK: the answer to the opener's SYN
+        pk["icmp"] = {8: 0, 13: 14}[pk["icmp"]]
+        pk["icmpid"] = 0x8000 + n
+    elif st < 0.42:
+        # An ICMP error about a packet of a connection opened before.
+        pk["state"] = "RELATED"
+        pk["inner_p"] = rnd.choice([6, 17])
+        pk["p"] = 1
+        pk["icmp"], pk["code"] = rnd.choice([(3, 3), (3, 1), (11, 0)])
     if kind == "in":
         pk["i"] = rnd.choice(ifaces)
         pk["s"] = pick_addr(rnd, nets)
@@ -354,17 +397,46 @@ def gen_packet(rnd, n):
             pick_addr(rnd, nets)
         pk["d"] = pick_addr(rnd, nets)
         pk["o"] = route_of(pk["d"])
-    # A unique tuple, so that every packet is the first of its
-    # connection: the ident goes into the tcp sequence/icmp id; for udp
-    # and tcp a port changes if the tuple was seen.
-    while tuple_key(pk) in SEEN or reply_key(pk) in SEEN:
-        if proto in (6, 17):
+    # A unique connection, so that every NEW packet is the first of its
+    # connection, and every other one belongs to its own opener: for udp
+    # and tcp a port changes if the tuple was seen, else the source.
+    while any(k in SEEN for k in conn_keys(pk)):
+        if pk.get("inner_p", proto) in (6, 17):
             pk["sport"] = rnd.randrange(1024, 65536)
         else:
             pk["s"] = pick_addr(rnd, nets)
-    SEEN.add(tuple_key(pk))
+    SEEN.update(conn_keys(pk))
+    if pk["state"] in ("ESTABLISHED", "RELATED"):
+        op = opener(pk, n)
+        pk["opener"] = op
+        if pk["state"] == "RELATED":
+            pk["inner"] = ip_packet(op, 0xC000 + n)
+        elif proto == 6:
+            pk["ack"] = op["seq"] + 1
     pk["len"] = len(ip_packet(pk, n))
     return pk
+
+
+def conn_keys(pk):
+    """The tuples (both directions) of the connection @pk belongs to."""
+    q = dict(pk, p=pk.get("inner_p", pk["p"]))
+    return [tuple_key(q), reply_key(q)]
+
+
+def opener(pk, n):
+    """The packet that opens @pk's connection, so that @pk is its answer
+    (ESTABLISHED) or an ICMP error about it (RELATED, in the answer's
+    direction): from @pk's destination to its source, arriving where @pk
+    leaves (sent by the router itself when @pk is for the router)."""
+    op = {"s": pk["d"], "d": pk["s"], "p": pk.get("inner_p", pk["p"]),
+          "sport": pk["dport"], "dport": pk["sport"], "flags": 0x02,
+          "seq": 0x10000000 + n, "icmp": {0: 8, 14: 13}.get(pk["icmp"], 8),
+          "icmpid": pk.get("icmpid", 0x8000 + n), "state": "NEW"}
+    if pk.get("o"):
+        op["i"] = pk["o"]
+    else:
+        op["o"] = route_of(op["d"])
+    return op
 
 
 def tuple_key(pk):
@@ -428,15 +500,52 @@ def arrived(peers, pk, ident):
     return got
 
 
+# The built-in chains of each table.
+BUILTIN = {"raw": ["PREROUTING", "OUTPUT"],
+           "mangle": HOOKS,
+           "nat": ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+           "filter": ["INPUT", "FORWARD", "OUTPUT"],
+           "security": ["INPUT", "FORWARD", "OUTPUT"]}
+
+
+def open_connections(packets, tables, peers, raw_out):
+    """Sends the opener of every ESTABLISHED and RELATED packet, through
+    a ruleset that accepts everything and makes the kernel track
+    connections (a conntrack match), in the tables the config names.  The
+    router has no address of its own yet, so it answers none of them (no
+    RST, no echo reply, no port unreachable would change a connection):
+    what is for it is forwarded.  Returns an error, or None when the
+    kernel now holds exactly one new connection per opener."""
+    openers = [pk["opener"] for pk in packets if "opener" in pk]
+    if not openers:
+        return None
+    text = ""
+    for i, t in enumerate(tables):
+        text += "*%s\n" % t
+        text += "".join(":%s ACCEPT [0:0]\n" % c for c in BUILTIN[t])
+        if i == 0:
+            text += "-A OUTPUT -m conntrack --ctstate INVALID\n"
+        text += "COMMIT\n"
+    path = os.path.join(os.environ.get("work", "/tmp"), NAME + "-open.conf")
+    open(path, "w").write(text)
+    r = subprocess.run([IPTLOAD, "-q", "apply", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return "apply of the opening ruleset failed: " + r.stderr.strip()
+    count = "/proc/sys/net/netfilter/nf_conntrack_count"
+    before = int(open(count).read())
+    for k, op in enumerate(openers):
+        send(op, peers, 0xC000 + k, raw_out)
+    made = int(open(count).read()) - before
+    if made != len(openers):
+        return "%d openers made %d connections" % (len(openers), made)
+    return None
+
+
 def main():
     global LOCAL
     peers = setup(TOPO)
     LOCAL = [a for s in TOPO.values() for a in s["addrs"]]
-    r = subprocess.run([IPTLOAD, "-q", "apply", CONFIG],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        print("not ok 1 - %s: apply failed: %s" % (NAME, r.stderr.strip()))
-        return
     # Only the tables the config names: asking the kernel for another one
     # would make it (tables come into being in a namespace when first
     # asked for).
@@ -444,10 +553,6 @@ def main():
                              capture_output=True, text=True).stdout
     tables = [ln[1:].strip() for ln in printed.splitlines()
               if ln.startswith("*")]
-    has_dnat = "DNAT" in open(CONFIG).read()
-    tracer = subprocess.Popen([IPTLOAD, "trace", CONFIG, "--batch"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
     raw_out = socket.socket(socket.AF_INET, socket.SOCK_RAW,
                             socket.IPPROTO_RAW)
     rnd = random.Random(SEED)
@@ -455,6 +560,20 @@ def main():
     packets = [p for p in packets if p]
     while len(packets) < COUNT:
         packets.append(gen_packet(rnd, len(packets)))
+    err = open_connections(packets, tables, peers, raw_out)
+    if err:
+        print("not ok 1 - %s: %s" % (NAME, err))
+        return
+    add_addresses(TOPO)
+    r = subprocess.run([IPTLOAD, "-q", "apply", CONFIG],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print("not ok 1 - %s: apply failed: %s" % (NAME, r.stderr.strip()))
+        return
+    has_dnat = "DNAT" in open(CONFIG).read()
+    tracer = subprocess.Popen([IPTLOAD, "trace", CONFIG, "--batch"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
     bad = 0
     first_bad = []
     for n, pk in enumerate(packets):
@@ -506,8 +625,12 @@ def main():
     tracer.stdin.close()
     tracer.wait()
     status = "ok" if bad == 0 else "not ok"
-    print("%s 1 - %s: %d packets, %d disagree" % (status, NAME,
-                                                  len(packets), bad))
+    states = {}
+    for pk in packets:
+        states[pk["state"]] = states.get(pk["state"], 0) + 1
+    print("%s 1 - %s: %d packets (%s), %d disagree" % (
+        status, NAME, len(packets),
+        ", ".join("%s %d" % (k, states[k]) for k in sorted(states)), bad))
     for b in first_bad:
         print("# " + b)
 

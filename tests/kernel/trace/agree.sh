@@ -10,6 +10,8 @@
 # `iptload check` (its lint), and the lint's witness is one of the packets
 # sent.  The conf/ configs must get no warning at all.
 #
+# Packets are NEW, INVALID, ESTABLISHED and RELATED (agree.py opens a real
+# connection for each of the last two before the config is loaded).
 # The IPsec cases need real SAs (ESP), which this kernel lacks: they are
 # not run here (see README, Tests).
 set -u
