@@ -111,7 +111,9 @@ void plan_load_missed(void);
  *
  * @strict (loading a config): a chain of @base whose name matches a glob
  * is an error.  Otherwise (putting back a table read earlier) such chains
- * of @base, and its jumps to them, give way to the live ones.  A
+ * of @base, and its jumps to them, give way to the live ones; a jump of
+ * @base to such a chain that @live no longer has is left out, with a
+ * warning in @dl (its program deleted the chain meanwhile).  A
  * preserved chain that jumps to a chain @out does not have is an error.
  * Errors go to @dl; returns 0 or -1.
  */

@@ -677,6 +677,38 @@ static void answer_rolling_back(struct confirm_watchdog *w, int ms)
 	}
 }
 
+/* The first error of @dl, or "unknown". */
+static const char *first_error(const struct diag_list *dl)
+{
+	for (size_t i = 0; i < dl->count; i++)
+		if (dl->items[i].severity == DIAG_ERROR)
+			return dl->items[i].message;
+	return "unknown";
+}
+
+/* Pass the warnings of a roll-back on (a jump to a preserved chain that
+ * is gone, left out), each once: a table re-read after EAGAIN warns
+ * again. */
+static void tell_warnings(struct confirm_watchdog *w,
+			  const struct diag_list *dl, const char *file)
+{
+	for (size_t i = 0; i < dl->count; i++) {
+		const char *msg = dl->items[i].message;
+		bool seen = false;
+
+		if (dl->items[i].severity != DIAG_WARNING)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(dl->items[k].message, msg) == 0;
+		if (seen)
+			continue;
+		oplog_message(LOG_WARNING,
+			      "roll-back of the ruleset applied from %s: %s",
+			      file, msg);
+		notify(w, "warning: %s\n", msg);
+	}
+}
+
 /* The previous tables, with the preserve globs of the config, back:
  * tried again and again until it is done, the socket answered meanwhile
  * (it keeps the name, so no other apply starts under the roll-back). */
@@ -705,8 +737,7 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 		if (rc == 0 || report.status == COMMIT_PARTIAL)
 			break;
 		if (!told) {
-			const char *msg = dl.count ? dl.items[0].message :
-						     "unknown";
+			const char *msg = first_error(&dl);
 
 			oplog_message(LOG_ERR,
 				      "the roll-back of the ruleset applied "
@@ -724,6 +755,7 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 		if (pause_ms < ROLLBACK_PAUSE_MAX_MS)
 			pause_ms *= 2;
 	}
+	tell_warnings(w, &dl, file);
 	if (rc == 0) {
 		oplog_describe(&report, what, sizeof(what));
 		oplog_message(LOG_WARNING,
@@ -732,7 +764,7 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 			      file, w->seconds, what);
 		notify(w, "rolled back\n");
 	} else {
-		const char *msg = dl.count ? dl.items[0].message : "unknown";
+		const char *msg = first_error(&dl);
 
 		oplog_message(LOG_ERR,
 			      "ROLL-BACK FAILED of the ruleset applied from "

@@ -747,8 +747,30 @@ static void merge_live_chains(struct merge *m)
 	}
 }
 
+/*
+ * Putting back a table read earlier: true when rule @e of @c in the base
+ * jumps to a chain the globs match that the live table no longer has
+ * (its program deleted it meanwhile).  The jump cannot be put back; the
+ * rest of the table can, so it is left out, with a warning.
+ */
+static bool jumps_to_vanished(struct merge *m, const struct chain *c,
+			      const struct entry *e)
+{
+	const struct chain *to = rule_jump_chain(m->base, e);
+
+	if (m->strict || !to || to->hook >= 0 ||
+	    !glob_matching(m->globs, m->nglobs, to->name) ||
+	    table_find_chain(m->out, to->name))
+		return false;
+	diag_warning(m->dl, NULL, 1,
+		     "%s: the roll-back leaves out the jump from %s to chain "
+		     "'%s', which is gone",
+		     m->base->name, c->name, to->name);
+	return true;
+}
+
 /* The base's rules, but (when not strict) not its jumps to chains that
- * the live table now provides. */
+ * the live table now provides, or no longer has. */
 static void merge_base_rules(struct merge *m)
 {
 	for (size_t i = 0; i < m->base->nchains; i++) {
@@ -759,8 +781,11 @@ static void merge_base_rules(struct merge *m)
 			continue;
 		to = table_find_chain(m->out, c->name);
 		for (size_t k = 0; k < c->nrules; k++) {
-			if (!m->strict &&
-			    jumps_to_preserved(m, m->base, c->rules[k].entry))
+			const struct entry *e = c->rules[k].entry;
+
+			if (!m->strict && jumps_to_preserved(m, m->base, e))
+				continue;
+			if (jumps_to_vanished(m, c, e))
 				continue;
 			copy_rule(m->out, to, &c->rules[k]);
 		}

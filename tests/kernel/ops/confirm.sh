@@ -310,6 +310,67 @@ rollback_waits_for_lock() {
 }
 export -f rollback_waits_for_lock
 
+# A chain the config preserves (fail2ban's) that its program deletes while
+# apply --confirm waits: the roll-back cannot put back the jump to it.  It
+# drops that jump with a warning and puts back everything else, rather
+# than failing.  apply is paused once it has committed, before the
+# watchdog's time starts (pause_at.so, "committed"): the chain goes then,
+# and the time runs out.
+preserved_chain_vanishes() {
+	local line progress
+	conf pold.conf <<'CONF'
+*filter
+preserve f2b-*
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+COMMIT
+CONF
+	conf pnew.conf <<'CONF'
+*filter
+preserve f2b-*
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp --dport 2 -j ACCEPT
+COMMIT
+CONF
+	"$IPTLOAD" apply "$work/pold.conf" 2>"$work/why"
+	iptables-legacy -N f2b-sshd &&
+		iptables-legacy -A f2b-sshd -s 192.0.2.9/32 -j DROP &&
+		iptables-legacy -A f2b-sshd -j RETURN &&
+		iptables-legacy -I INPUT 1 -p tcp --dport 22 -j f2b-sshd
+	state >"$work/before"
+	pause_setup
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 PAUSE_AT=committed \
+		PAUSE_OUT="$work/pause-out" PAUSE_IN="$work/pause-in" \
+		LD_PRELOAD="$OPS_BUILD/pause_at.so" "$IPTLOAD" apply \
+		--confirm 1 "$work/pnew.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <"$work/pause-out"
+	state >"$work/new"
+	check "committed: the new rules, and fail2ban's chain kept" \
+		bash -c "grep -q -- '--dport 2 -j ACCEPT' '$work/new' && grep -q -- '-j f2b-sshd' '$work/new'"
+	# fail2ban stops its jail meanwhile.
+	iptables-legacy -D INPUT -p tcp --dport 22 -j f2b-sshd &&
+		iptables-legacy -F f2b-sshd && iptables-legacy -X f2b-sshd
+	echo go >"$work/pause-in"
+	# A guard against a roll-back retried for ever, not a timing
+	# assertion.
+	timeout 60 cat <&4 >"$work/progress"
+	exec 4<&-
+	# A roll-back that still retries is left in no namespace.
+	line=$(awk '/^armed /{print $2}' "$work/progress")
+	[ -n "$line" ] && kill -9 "$line" 2>/dev/null
+	progress=$(cat "$work/progress")
+	check "the roll-back warns that it leaves out the jump to the vanished chain ($(echo $progress))" \
+		grep -qxF "warning: filter: the roll-back leaves out the jump from INPUT to chain 'f2b-sshd', which is gone" "$work/progress"
+	check "and rolls back" test "$(tail -n1 "$work/progress")" = "rolled back"
+	grep -v f2b "$work/before" >"$work/expected"
+	state >"$work/after"
+	check "the previous tables are back, without the vanished chain" \
+		same "$work/expected" "$work/after"
+}
+export -f preserved_chain_vanishes
+
 {
 	in_fresh_netns squatter
 	in_fresh_netns timeout_rolls_back
@@ -320,4 +381,5 @@ export -f rollback_waits_for_lock
 	in_fresh_netns early_confirm_refused
 	in_fresh_netns plain_apply_checks_under_lock
 	in_fresh_netns rollback_waits_for_lock
+	in_fresh_netns preserved_chain_vanishes
 } | ops_finish

@@ -7,6 +7,10 @@
  *   PAUSE_AT=flock    before the first flock(LOCK_EX) (the xtables lock)
  *   PAUSE_AT=replace  before the first IPT_SO_SET_REPLACE (a commit, the
  *                     lock held)
+ *   PAUSE_AT=committed  before apply --confirm tells its watchdog that it
+ *                     committed (the one-byte "C" on their socketpair):
+ *                     the new tables are loaded, the lock is free, and the
+ *                     watchdog's time has not started yet
  *   PAUSE_OUT, PAUSE_IN  FIFOs: "paused" is written to PAUSE_OUT, then a
  *                     line is read from PAUSE_IN.
  *
@@ -77,4 +81,16 @@ int setsockopt(int fd, int level, int optname, const void *optval,
 	if (level == SOL_IP && optname == IPT_SO_SET_REPLACE)
 		pause_if("replace");
 	return real(fd, level, optname, optval, optlen);
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	static ssize_t (*real)(int, const void *, size_t, int);
+
+	if (!real)
+		real = (ssize_t(*)(int, const void *, size_t,
+				   int))dlsym(RTLD_NEXT, "send");
+	if (len == 1 && *(const char *)buf == 'C')
+		pause_if("committed");
+	return real(fd, buf, len, flags);
 }
