@@ -66,6 +66,11 @@ size_t expander_left_out(const struct expander *ex);
 /* The interfaces whose address() or network() the config read, sorted,
  * each once; the array lives as long as the expander. */
 size_t expander_interfaces(struct expander *ex, const char *const **names);
+/* The router's own addresses the config names: each address(IFACE) value
+ * read (as ADDR/LEN, the length of the interface's network), and each -D
+ * value given instead for a NAME = address(...) (as written); sorted,
+ * each once, living as long as the expander.  For `iptload trace`. */
+size_t expander_addresses(struct expander *ex, const char *const **values);
 
 /* Define NAME=VALUE from the command line; overrides the file's value.
  * Returns -1 (with a diagnostic) when @def is not NAME=VALUE. */

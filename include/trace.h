@@ -151,12 +151,18 @@ void trace_print_json(const struct trace_result *res, FILE *out);
  * returns -1 when the list is full. */
 int trace_packet_add_local(struct trace_packet *p, struct in_addr a,
 			   struct in_addr mask);
+/* The same from ADDR or ADDR/LEN, as --local takes it; -1 when @s is no
+ * IPv4 address or the list is full. */
+int trace_packet_local(struct trace_packet *p, const char *s);
 
 /*
  * `iptload trace`: parse the packet words @argv, trace, print to @out.
- * Returns 0, or -1 after printing a usage error to @err.
+ * @locals (@nlocals of them, ADDR or ADDR/LEN) are the router's own
+ * addresses the config names (expander_addresses): every packet has them
+ * as if given with --local; IPv6 ones are left out.  Returns 0, or -1
+ * after printing a usage error to @err.
  */
-int trace_command(const struct ruleset *rs, int argc, char **argv, FILE *out,
-		  FILE *err);
+int trace_command(const struct ruleset *rs, const char *const *locals,
+		  size_t nlocals, int argc, char **argv, FILE *out, FILE *err);
 
 #endif

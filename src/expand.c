@@ -81,6 +81,8 @@ struct expander {
 	char *root_key; /* real path of the top file */
 	char **ifaces;	/* read by address()/network() */
 	size_t nifaces;
+	char **addrs; /* the router's own: address() values, or their -D */
+	size_t naddrs;
 	bool boot;	 /* leave out what waits for a value */
 	size_t left_out; /* commands left out for that reason */
 	/* Spent of the budget (EXPAND_MAX_*).  What would go past it is
@@ -189,21 +191,34 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-size_t expander_interfaces(struct expander *ex, const char *const **names)
+/* Sort @v and drop repeats; returns how many are left. */
+static size_t sort_unique(char **v, size_t count)
 {
 	size_t n = 0;
 
-	qsort(ex->ifaces, ex->nifaces, sizeof(*ex->ifaces), str_cmp);
-	for (size_t i = 0; i < ex->nifaces; i++) {
-		if (n && strcmp(ex->ifaces[n - 1], ex->ifaces[i]) == 0) {
-			free(ex->ifaces[i]);
+	qsort(v, count, sizeof(*v), str_cmp);
+	for (size_t i = 0; i < count; i++) {
+		if (n && strcmp(v[n - 1], v[i]) == 0) {
+			free(v[i]);
 			continue;
 		}
-		ex->ifaces[n++] = ex->ifaces[i];
+		v[n++] = v[i];
 	}
-	ex->nifaces = n;
-	*names = (const char *const *)ex->ifaces;
 	return n;
+}
+
+size_t expander_interfaces(struct expander *ex, const char *const **names)
+{
+	ex->nifaces = sort_unique(ex->ifaces, ex->nifaces);
+	*names = (const char *const *)ex->ifaces;
+	return ex->nifaces;
+}
+
+size_t expander_addresses(struct expander *ex, const char *const **values)
+{
+	ex->naddrs = sort_unique(ex->addrs, ex->naddrs);
+	*values = (const char *const *)ex->addrs;
+	return ex->naddrs;
 }
 
 void expander_free(struct expander *ex)
@@ -219,6 +234,9 @@ void expander_free(struct expander *ex)
 	for (size_t i = 0; i < ex->nifaces; i++)
 		free(ex->ifaces[i]);
 	free(ex->ifaces);
+	for (size_t i = 0; i < ex->naddrs; i++)
+		free(ex->addrs[i]);
+	free(ex->addrs);
 	free(ex->macros);
 	for (size_t i = 0; i < ex->nvias; i++)
 		free(ex->vias[i]);
@@ -626,6 +644,37 @@ static bool runtime_call(const struct word *w, const char *text,
 	return false;
 }
 
+/* Keep @addr, read from @ifname, as one of the router's own addresses,
+ * with the length of its network when the interface says it. */
+static void note_address(struct expander *ex, const char *addr,
+			 const char *ifname)
+{
+	char *why = NULL, *net, *len, *both;
+
+	net = runtime_iface_value(RUNTIME_NETWORK, ifname, AF_INET, &why);
+	free(why);
+	len = net ? strchr(net, '/') : NULL;
+	if (asprintf(&both, "%s%s", addr, len ? len : "") < 0)
+		abort();
+	free(net);
+	push_value(&ex->addrs, &ex->naddrs, both);
+}
+
+/* An assignment NAME = address(...) whose value -D gave: that value is
+ * one of the router's own addresses all the same. */
+static void note_cli_address(struct expander *ex, const struct stmt *s,
+			     const struct var *v)
+{
+	const struct word *w = &s->words[0];
+
+	if (s->nwords != 1 || w->quoted || w->npieces == 0 ||
+	    w->pieces[0].kind != PIECE_TEXT ||
+	    strncmp(w->pieces[0].text, "address(", 8) != 0)
+		return;
+	for (size_t i = 0; i < v->nvalues; i++)
+		push_value(&ex->addrs, &ex->naddrs, strdup(v->values[i]));
+}
+
 /* Replace address(IF)/network(IF) in @out by the interface's value, or
  * make the value pending with the reason. */
 static void resolve_runtime(struct expander *ex, const struct word *w,
@@ -639,6 +688,8 @@ static void resolve_runtime(struct expander *ex, const struct word *w,
 		return;
 	push_value(&ex->ifaces, &ex->nifaces, strdup(ifname));
 	value = runtime_iface_value(kind, ifname, AF_INET, &why);
+	if (value && kind == RUNTIME_ADDRESS)
+		note_address(ex, value, ifname);
 	free(ifname);
 	free(out->values[0]);
 	if (value) {
@@ -742,8 +793,10 @@ static int expand_assignment(struct expander *ex, const struct stmt *s,
 	struct value val = { .poisoned = true };
 	int rc = 0;
 
-	if (v && v->from_cli)
+	if (v && v->from_cli) {
+		note_cli_address(ex, s, v);
 		return 0; /* -D wins over the file */
+	}
 	if (!s->broken)
 		rc = eval_words(ex, s->words, s->nwords, s->is_list, &val, dl);
 	if (rc == 0 && s->nwords == 1 && !val.pending)

@@ -107,6 +107,8 @@ struct options {
 	bool family_given;
 	char **packet; /* trace: the packet words */
 	int npacket;
+	const char *const *addrs; /* trace: the config's router addresses */
+	size_t naddrs;
 };
 
 static void usage(FILE *out)
@@ -782,8 +784,8 @@ static int run(const struct options *o, struct ruleset *rs,
 	case CMD_INTERFACES:
 		return EXIT_OK; /* printed by main(), from the expander */
 	case CMD_TRACE:
-		return trace_command(rs, o->npacket, o->packet, stdout,
-				     stderr) < 0 ?
+		return trace_command(rs, o->addrs, o->naddrs, o->npacket,
+				     o->packet, stdout, stderr) < 0 ?
 			       EXIT_USAGE :
 			       EXIT_OK;
 	default:
@@ -923,10 +925,12 @@ int main(int argc, char **argv)
 	 * diagnostics point into: it lives until they are printed. */
 	ex = expander_new();
 	ruleset_init(&rs);
-	if (load_config(&o, src, ex, &rs, &dl) < 0)
+	if (load_config(&o, src, ex, &rs, &dl) < 0) {
 		status = EXIT_CONFIG;
-	else
+	} else {
+		o.naddrs = expander_addresses(ex, &o.addrs);
 		status = run(&o, &rs, &dl, &watchdog_status);
+	}
 	if (status == EXIT_OK && o.command == CMD_INTERFACES) {
 		const char *const *names;
 		size_t n = expander_interfaces(ex, &names);

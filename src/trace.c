@@ -1969,10 +1969,37 @@ static int split_words(char *line, char **argv, int max)
 
 /* --batch: one packet a line on @in, one JSON object a line on @out;
  * a bad line prints {"error": "..."}. */
-static int trace_batch(struct tracer *tr, struct trace_result *res, FILE *in,
-		       FILE *out)
+/* The config's router addresses, for trace_command and trace_batch. */
+struct config_locals {
+	const char *const *v;
+	size_t n;
+};
+
+/* Give @p the config's router addresses; -1 with @why when one of them
+ * cannot be (not an address, or too many). */
+static int add_config_locals(struct trace_packet *p,
+			     const struct config_locals *cl, char *why,
+			     size_t len)
 {
-	char *line = NULL, why[256], *argv[128];
+	for (size_t i = 0; i < cl->n; i++) {
+		if (strchr(cl->v[i], ':'))
+			continue; /* IPv6: not traced */
+		if (trace_packet_local(p, cl->v[i]) < 0) {
+			snprintf(why, len,
+				 "the config's router address '%s' (an "
+				 "address() value): not an IPv4 address, or "
+				 "more than %d router addresses",
+				 cl->v[i], TRACE_LOCAL_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int trace_batch(struct tracer *tr, struct trace_result *res, FILE *in,
+		       FILE *out, const struct config_locals *cl)
+{
+	char *line = NULL, why[512], *argv[128];
 	size_t cap = 0;
 	struct trace_packet p;
 
@@ -1981,7 +2008,8 @@ static int trace_batch(struct tracer *tr, struct trace_result *res, FILE *in,
 
 		if (argc == 0)
 			continue;
-		if (trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0) {
+		if (trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0 ||
+		    add_config_locals(&p, cl, why, sizeof(why)) < 0) {
 			fputs("{\"error\": ", out);
 			json_string(why, out);
 			fputs("}\n", out);
@@ -1995,24 +2023,26 @@ static int trace_batch(struct tracer *tr, struct trace_result *res, FILE *in,
 	return 0;
 }
 
-int trace_command(const struct ruleset *rs, int argc, char **argv, FILE *out,
-		  FILE *err)
+int trace_command(const struct ruleset *rs, const char *const *locals,
+		  size_t nlocals, int argc, char **argv, FILE *out, FILE *err)
 {
+	struct config_locals cl = { locals, nlocals };
 	struct trace_packet p;
 	struct trace_result *res;
 	struct tracer *tr;
-	char why[256];
+	char why[512];
 	bool batch = argc == 1 && strcmp(argv[0], "--batch") == 0;
 
 	if (!batch &&
-	    trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0) {
+	    (trace_packet_parse(argc, argv, &p, why, sizeof(why)) < 0 ||
+	     add_config_locals(&p, &cl, why, sizeof(why)) < 0)) {
 		fprintf(err, "iptload: trace: %s\n", why);
 		return -1;
 	}
 	res = xcalloc(1, sizeof(*res));
 	tr = tracer_new(rs);
 	if (batch) {
-		trace_batch(tr, res, stdin, out);
+		trace_batch(tr, res, stdin, out, &cl);
 	} else {
 		tracer_run(tr, &p, res);
 		if (p.json)

@@ -289,8 +289,7 @@ int trace_packet_add_local(struct trace_packet *p, struct in_addr a,
 	return 0;
 }
 
-/* ADDR or ADDR/LEN for --local. */
-static int parse_local(struct trace_packet *p, const char *s)
+int trace_packet_local(struct trace_packet *p, const char *s)
 {
 	char buf[64], *slash;
 	struct in_addr a, m = { .s_addr = 0xFFFFFFFFu };
@@ -460,7 +459,7 @@ static int apply_word(struct trace_packet *p, enum pword pw, const char *v,
 	case PW_LEG:
 		return set_leg(p, v);
 	case PW_LOCAL:
-		return parse_local(p, v);
+		return trace_packet_local(p, v);
 	}
 	return -1;
 }

@@ -507,6 +507,93 @@ static void test_packet_words(void **state)
 	assert_int_equal(p.dport, 5);
 }
 
+
+/* trace_command on @r's ruleset with the router addresses @locals: the
+ * --json line (or the error) of the packet @words. */
+static const char *command_of(struct run *r, const char *const *locals,
+			      size_t n, const char *words)
+{
+	static char text[2048];
+	char buf[512], *argv[32], *save, *out = NULL, *err = NULL;
+	size_t outlen = 0, errlen = 0;
+	FILE *o = open_memstream(&out, &outlen);
+	FILE *e = open_memstream(&err, &errlen);
+	int argc = 0, rc;
+
+	snprintf(buf, sizeof(buf), "%s --json", words);
+	for (char *w = strtok_r(buf, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	rc = trace_command(&r->rs, locals, n, argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	snprintf(text, sizeof(text), "%s", rc < 0 ? err : out);
+	free(out);
+	free(err);
+	return text;
+}
+
+/* The router's addresses from the config: an address(IFACE) assignment
+ * whose value -D gives is a router address all the same (the expander
+ * keeps it); trace_command gives every packet those addresses, as
+ * --local would, with the broadcast of their network when the length is
+ * known; IPv6 ones are left out; one that is no address is an error. */
+static void test_config_addresses(void **state)
+{
+	static const char *const defs[] = { "WAN_IP=198.51.100.20",
+					    "LAN=10.1.0.0/16", NULL };
+	static const char conf[] =
+		"WAN_IP = address(nosuchif0)\n"
+		"LAN = network(nosuchif1)\n"
+		"OTHER = 192.0.2.1\n"
+		"*filter\n"
+		":INPUT DROP [0:0]\n"
+		"-A INPUT -m addrtype --dst-type LOCAL -p tcp -j ACCEPT\n"
+		"-A INPUT -m addrtype --dst-type BROADCAST -j DROP\n"
+		"-A INPUT -s $LAN -d $OTHER -j ACCEPT\n"
+		"COMMIT\n";
+	static const char *const with_len[] = { "198.51.100.20/24",
+						"2001:db8::1" };
+	static const char *const bad[] = { "198.51.100.20", "nonsense" };
+	const char *const *addrs;
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_expand_d(&r, conf, defs), 0);
+	assert_clean(&r);
+	/* network() is no address of the router; OTHER is no address()
+	 * value. */
+	assert_int_equal(expander_addresses(r.ex, &addrs), 1);
+	assert_string_equal(addrs[0], "198.51.100.20");
+	ruleset_init(&r.rs);
+	r.have_rs = true;
+	assert_int_equal(build_ruleset(&r.rs, &r.cmds, &r.dl), 0);
+	assert_string_equal(command_of(&r, addrs, 1,
+				       "-i x -d 198.51.100.20 -p tcp"),
+			    "{\"verdict\": \"ACCEPT\", \"matched\": "
+			    "[{\"table\": \"filter\", \"chain\": "
+			    "\"INPUT\", \"rule\": 1, \"line\": 6}]}\n");
+	/* Not the router's: decided, no fork. */
+	assert_string_equal(command_of(&r, addrs, 1,
+				       "-i x -d 198.51.100.21 -p udp"),
+			    "{\"verdict\": \"DROP\", \"matched\": "
+			    "[{\"table\": \"filter\", \"chain\": "
+			    "\"INPUT\", \"policy\": true}]}\n");
+	assert_string_equal(command_of(&r, with_len, 2,
+				       "-i x -d 198.51.100.255 -p udp"),
+			    "{\"verdict\": \"DROP\", \"matched\": "
+			    "[{\"table\": \"filter\", \"chain\": "
+			    "\"INPUT\", \"rule\": 2, \"line\": 7}]}\n");
+	/* Without them addrtype is undecided: both outcomes. */
+	assert_non_null(strstr(command_of(&r, NULL, 0,
+					  "-i x -d 198.51.100.20 -p tcp"),
+			       "\"undecided\""));
+	assert_non_null(strstr(command_of(&r, bad, 2,
+					  "-i x -d 198.51.100.20 -p tcp"),
+			       "router address 'nonsense'"));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_fields_fork),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_packet_words),
+		cmocka_unit_test(test_config_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

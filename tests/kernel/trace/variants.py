@@ -1,13 +1,34 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""variants.py VPN_ROUTER_CONF DIR - vpn-router.conf with one seeded
-mistake each, written to DIR/NAME.conf: no policy match on the tunnel's
-FORWARD rule, --pol none there, a MASQUERADE with no IPsec exemption, an
-ACCEPT shadowed by an earlier DROP, and no udp 4500 (nor ESP) accepted."""
+"""variants.py VPN_ROUTER_CONF DIR [HOME_ROUTER_CONF] - vpn-router.conf
+with one seeded mistake each, written to DIR/NAME.conf: no policy match on
+the tunnel's FORWARD rule, --pol none there, a MASQUERADE with no IPsec
+exemption, an ACCEPT shadowed by an earlier DROP, and no udp 4500 (nor
+ESP) accepted.  With HOME_ROUTER_CONF also DIR/address.conf: home-router
+reading the router's addresses with address(IFACE), with addrtype rules
+that only those addresses decide."""
 import sys
 
 src = open(sys.argv[1]).read()
 out = sys.argv[2]
+if len(sys.argv) > 3:
+    home = open(sys.argv[3]).read()
+    text = home.replace("ROUTER = 192.168.1.1\n",
+                        "ROUTER = address($LAN_IF)\n"
+                        "WAN_IP = address($WAN)\n"
+                        "GUEST_IP = address($GUEST_IF)\n")
+    text = text.replace("-A INPUT -p icmp --icmp-type echo-request -j ACCEPT\n",
+                        "-A INPUT -p icmp --icmp-type echo-request -j ACCEPT\n"
+                        "-A INPUT -m addrtype --dst-type LOCAL -p tcp"
+                        " --dport 443 -j ACCEPT\n"
+                        "-A INPUT -m addrtype --dst-type BROADCAST -j DROP\n"
+                        "-A FORWARD -m addrtype --dst-type LOCAL -j DROP\n"
+                        "-A OUTPUT -m addrtype ! --src-type LOCAL -j DROP\n"
+                        "-A OUTPUT -m addrtype --src-type LOCAL -p udp"
+                        " -j ACCEPT\n")
+    assert text.count("= address(") == 3 and text.count("addrtype") == 5
+    with open("%s/address.conf" % out, "w") as f:
+        f.write(text)
 tunnel_in = """iptables --append FORWARD
   --match policy
   --dir in
