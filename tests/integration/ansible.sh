@@ -51,12 +51,33 @@ fi
 HOSTS="1 2 3"
 work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-ansible.XXXXXX")
 chmod 755 "$work"
-declare -A pid
+declare -A pid drain ready
+
+# diag FILE...: the last lines of each FILE as TAP comments, and on stderr
+# too: meson's --print-errorlogs shows a TAP test's stderr only.
+diag() {
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "--- $f" >&2
+		tail -n 60 "$f" >&2
+		tail -n 60 "$f" | sed 's/^/# /'
+	done
+}
 
 cleanup() {
-	local s i c
+	# The trap may run inside "IFS= read" (a signal while waiting for
+	# sshd), where $HOSTS would not be split.
+	local IFS=$' \t\n' s i c
+	# A host whose sshd never said it listens (the test was stopped while
+	# waiting): what sshd said, so that the failure says why.
+	for i in $HOSTS; do
+		[ -n "${pid[$i]:-}" ] && [ -z "${ready[$i]:-}" ] &&
+			diag "$work/h$i/sshd.log"
+	done
 	# Stop ansible's ControlMasters, then every sshd of ours and the
-	# sessions it still serves (all started here, killed by pid).
+	# sessions it still serves, then the copies of their stderr (all
+	# started here, killed by pid).
 	for s in "$work"/cp/*; do
 		[ -S "$s" ] && ssh -o ControlPath="$s" -O exit h >/dev/null 2>&1
 	done
@@ -67,6 +88,11 @@ cleanup() {
 		done
 		kill "${pid[$i]}" 2>/dev/null
 		wait "${pid[$i]}" 2>/dev/null
+	done
+	for i in $HOSTS; do
+		[ -n "${drain[$i]:-}" ] || continue
+		kill "${drain[$i]}" 2>/dev/null
+		wait "${drain[$i]}" 2>/dev/null
 	done
 	rm -rf "$work"
 }
@@ -83,10 +109,9 @@ not_ok() {
 	n=$((n + 1))
 	failed=1
 	echo "not ok $n - $1"
+	echo "not ok $n - $1" >&2
 	shift
-	for f in "$@"; do
-		[ -f "$f" ] && sed 's/^/# /' "$f" | tail -n 60
-	done
+	diag "$@"
 }
 # check DESCRIPTION COMMAND...: one TAP line for the outcome of COMMAND;
 # on failure, the last playbook's output.
@@ -130,33 +155,56 @@ echo "\$*" >>"$h/calls"
 exec "$IPTLOAD" "\$@"
 EOF
 	chmod 755 "$h/iptload"
-	# A network namespace and a mount namespace with /run of its own,
-	# then sshd in the foreground (-D), logging to stderr (-e).
+	# A network namespace and a mount namespace with /run of its own
+	# (sshd's privilege separation directory /run/sshd in it), then sshd
+	# in the foreground (-D), logging to stderr (-e), which is a pipe to
+	# this script: wait_listening reads it.  Opening the pipe for
+	# writing blocks until wait_listening opens it for reading.
+	mkfifo "$h/stderr"
 	unshare -n -m --propagation private sh -c '
 		mount -t tmpfs -o mode=0755 tmpfs /run &&
 		mkdir -m 0755 /run/sshd &&
 		exec /usr/sbin/sshd -D -e -f "$1"' sh "$h/sshd_config" \
-		</dev/null >/dev/null 2>"$h/sshd.log" &
+		</dev/null >/dev/null 2>"$h/stderr" &
 	pid[$i]=$!
 done
 
-# sshd says "Server listening" once its socket listens, and that is after
-# the namespaces were made: only then may they be entered.
+# wait_listening I: copy what host I's sshd says into its sshd.log, line
+# by line as it comes, until it says that its socket listens (true) or
+# its stderr ends (false: sshd exited first; its log says why).  sshd
+# says "Server listening" right after listen(), which is after the
+# namespaces were made: only then may they be entered.  No time limit:
+# on a loaded machine this only takes longer (meson's timeout bounds it).
+# From then on a background cat copies the rest of sshd's log.
 wait_listening() {
-	local t
-	for t in $(seq 600); do
-		grep -q 'Server listening on 0.0.0.0' "$1" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
+	local h=$work/h$1 fd line
+	exec {fd}<"$h/stderr"
+	while IFS= read -r -u "$fd" line; do
+		printf '%s\n' "$line" >>"$h/sshd.log"
+		case $line in
+		"Server listening on 0.0.0.0 port 22"*)
+			ready[$1]=1
+			cat <&"$fd" >>"$h/sshd.log" 2>/dev/null &
+			drain[$1]=$!
+			exec {fd}<&-
+			return 0
+			;;
+		esac
 	done
+	exec {fd}<&-
 	return 1
 }
 echo "1..16"
 setup_ok=1
 for i in $HOSTS; do
-	if ! wait_listening "$work/h$i/sshd.log" "${pid[$i]}"; then
+	if ! wait_listening "$i"; then
 		setup_ok=0
-		sed 's/^/# /' "$work/h$i/sshd.log"
+		rc=0
+		wait "${pid[$i]}" || rc=$?
+		echo "host $i: sshd exited with status $rc before it listened" >&2
+		echo "# host $i: sshd exited with status $rc before it listened"
+		ready[$i]=0
+		diag "$work/h$i/sshd.log"
 		continue
 	fi
 	ip link add "c$i" type veth peer name eth0 netns "${pid[$i]}" &&
@@ -167,16 +215,20 @@ for i in $HOSTS; do
 			ip link set eth0 up" || setup_ok=0
 done
 
-# hsave I: host I's kernel tables, without comments and counters.
-hsave() {
-	nsenter -t "${pid[$1]}" -n -m iptables-legacy-save |
-		grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
-}
-# hrun I CMD...: CMD in host I's namespaces (network and mount).
+# hrun I CMD...: CMD in host I's namespaces (network and mount).  Entering
+# a mount namespace makes its root mount the root directory; --root and
+# --wd take sshd's instead, which differ when this test runs in a chroot
+# (tests/fresh/run): without them CMD would run, and look for files, in
+# the filesystem outside it.
 hrun() {
 	local i=$1
 	shift
-	nsenter -t "${pid[$i]}" -n -m "$@"
+	nsenter -t "${pid[$i]}" -n -m --root --wd "$@"
+}
+# hsave I: host I's kernel tables, without comments and counters.
+hsave() {
+	hrun "$1" iptables-legacy-save |
+		grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
 }
 # oracle: the ruleset on stdin loaded by iptables-legacy-restore in a fresh
 # namespace, saved the way hsave saves.
@@ -214,6 +266,7 @@ EOF
 }
 
 for i in $HOSTS; do
+	[ "${ready[$i]}" = 1 ] || continue
 	baseline "$i" | hrun "$i" iptables-legacy-restore || setup_ok=0
 done
 
@@ -310,23 +363,41 @@ files_are() {
 	done
 }
 
-# 1: the hosts are separate machines as far as the test can tell.
+# 1: the hosts are separate machines as far as the test can tell.  Each
+# step says what failed: this check runs first, where a machine that
+# differs shows first.
 t_hosts() {
-	local i
-	[ "$setup_ok" = 1 ] || return 1
+	local i seen
+	if [ "$setup_ok" != 1 ]; then
+		echo "the hosts could not be set up (see above)"
+		return 1
+	fi
 	for i in $HOSTS; do
 		ssh -i "$work/id" -o UserKnownHostsFile=/dev/null \
 			-o StrictHostKeyChecking=no -o LogLevel=ERROR \
-			-o ConnectTimeout=5 "root@10.66.$i.2" \
-			"touch /run/host$i-was-here" </dev/null || return 1
+			-o ConnectTimeout=30 "root@10.66.$i.2" \
+			"touch /run/host$i-was-here" </dev/null || {
+			echo "host $i: ssh root@10.66.$i.2 failed; its sshd said:"
+			cat "$work/h$i/sshd.log"
+			return 1
+		}
 	done
 	for i in $HOSTS; do
-		[ "$(hrun "$i" sh -c 'ls /run | grep was-here')" = \
-			"host$i-was-here" ] || return 1
-		[ "$(readlink "/proc/${pid[$i]}/ns/net")" != \
-			"$(readlink /proc/self/ns/net)" ] || return 1
+		seen=$(hrun "$i" sh -c 'ls /run | grep was-here')
+		if [ "$seen" != "host$i-was-here" ]; then
+			echo "host $i: its /run holds '$seen', not host$i-was-here"
+			return 1
+		fi
+		if [ "$(readlink "/proc/${pid[$i]}/ns/net")" = \
+			"$(readlink /proc/self/ns/net)" ]; then
+			echo "host $i: shares the controller's network namespace"
+			return 1
+		fi
 	done
-	[ ! -e "/run/host1-was-here" ]
+	if [ -e "/run/host1-was-here" ]; then
+		echo "host 1 wrote into the controller's /run"
+		return 1
+	fi
 }
 check "three hosts over SSH, each with its own network namespace and /run" t_hosts
 if [ "$setup_ok" != 1 ]; then
@@ -422,7 +493,8 @@ cat >"$work/other.conf" <<'EOF'
 COMMIT
 EOF
 hrun 2 "$IPTLOAD" -q apply --confirm 300 "$work/other.conf" \
-	</dev/null >"$work/other.out" 2>&1
+	</dev/null >"$work/other.out" 2>&1 ||
+	echo "host 2: the other apply --confirm failed: $(cat "$work/other.out")" >&2
 hsave 2 >"$work/other.2"
 play pending site.yml -l h2
 check "a pending confirm from someone else: the task fails with exit 8" \
@@ -464,7 +536,7 @@ t_lockout_back() {
 			return 1
 		ssh -i "$work/id" -o UserKnownHostsFile=/dev/null \
 			-o StrictHostKeyChecking=no -o LogLevel=ERROR \
-			-o ConnectTimeout=5 "root@10.66.$i.2" true </dev/null ||
+			-o ConnectTimeout=30 "root@10.66.$i.2" true </dev/null ||
 			return 1
 	done
 }
