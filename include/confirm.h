@@ -34,6 +34,21 @@
  * exactly when the watchdog is done.  For tests and scripts. */
 #define CONFIRM_NOTIFY_ENV "IPTLOAD_WATCHDOG_FD"
 
+/*
+ * The pending roll-back survives the watchdog: before each table is
+ * committed, apply writes the tables it replaces so far (iptables-save
+ * text, CONFIRM_PREVIOUS_FILE) and then a marker (CONFIRM_MARKER_FILE)
+ * into the state directory, $IPTLOAD_STATE_DIR or IPTLOAD_DEFAULT_STATE_DIR
+ * (mode 0700, made if missing).  The watchdog removes both once it is done
+ * (kept, rolled back, or nothing to do); apply --boot that finds the marker
+ * loads the previous tables instead of the unconfirmed config.  Without
+ * $IPTLOAD_STATE_DIR, only the network namespace of PID 1 (the one a
+ * reboot loads) writes or reads them.
+ */
+#define CONFIRM_STATE_ENV "IPTLOAD_STATE_DIR"
+#define CONFIRM_MARKER_FILE "confirm-pending"
+#define CONFIRM_PREVIOUS_FILE "confirm-previous.rules"
+
 /* How the apply side talks to its watchdog. */
 struct confirm_watchdog {
 	pid_t pid;
@@ -41,7 +56,12 @@ struct confirm_watchdog {
 	int listen_fd; /* the watchdog's "iptload-confirm" socket */
 	int notify_fd; /* $IPTLOAD_WATCHDOG_FD, or -1 */
 	int seconds;
-	uid_t uid; /* who ran apply: may confirm, as may root */
+	uid_t uid;	       /* who ran apply: may confirm, as may root */
+	const char *state_dir; /* where the pending roll-back is kept, or
+				   NULL: not kept */
+	const char *file;      /* the config applied (for the marker) */
+	struct ruleset *saved; /* apply side: the tables handed over */
+	struct diag_list *dl;  /* apply side: for errors of hand-over */
 };
 
 /* Outcomes of confirm_start(). */
@@ -59,10 +79,12 @@ enum confirm_start_result {
  * returns.
  */
 enum confirm_start_result confirm_start(struct confirm_watchdog *w, int seconds,
-					struct diag_list *dl);
+					const char *file, struct diag_list *dl);
 
-/* commit_options.before_commit for apply --confirm: hand the table about
- * to be committed to the watchdog.  @arg is the struct confirm_watchdog. */
+/* commit_options.before_commit for apply --confirm: save the table about
+ * to be committed, with those before it, to the state directory (see
+ * CONFIRM_STATE_ENV), and hand it to the watchdog.  @arg is the struct
+ * confirm_watchdog. */
 int confirm_hand_over(const struct table *before, void *arg);
 
 /*
@@ -94,5 +116,24 @@ int confirm_send(const char **why);
 /* True when an apply --confirm waits in this network namespace; sets
  * *@seconds_left. */
 bool confirm_pending(int *seconds_left);
+
+/*
+ * apply --boot: true when an apply --confirm left a pending roll-back
+ * whose watchdog is gone (killed, or the machine rebooted before the
+ * confirmation).  *@previous (malloc'd) is the file of the tables to load
+ * instead of the unconfirmed config, *@config (malloc'd) the config that
+ * apply loaded.
+ */
+bool confirm_boot_pending(char **previous, char **config);
+
+/* apply --boot, once it used the pending roll-back: remove the marker, and
+ * the previous tables too unless @keep_previous (their load failed: they
+ * stay for the admin to see). */
+void confirm_boot_done(bool keep_previous);
+
+/* A plain apply, under the xtables lock, with no apply --confirm pending:
+ * a marker left by a watchdog that died is stale now (this apply replaces
+ * what it would have undone); remove it. */
+void confirm_forget_stale(void);
 
 #endif

@@ -36,13 +36,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "confirm.h"
 #include "oplog.h"
+#include "plan.h"
+#include "print.h"
 
 /* The abstract name, without its leading NUL. */
 #define CONFIRM_SOCKET_NAME "iptload-confirm"
@@ -259,6 +264,240 @@ static int table_decode(const char *buf, size_t len, struct ruleset *rs)
 	return rc < 0 ? -1 : (int)id;
 }
 
+/* ---- the pending roll-back on disk ---- */
+
+/* True when this process is in the network namespace of PID 1: the one
+ * whose tables a reboot loads again. */
+static bool in_init_netns(void)
+{
+	struct stat self, init;
+
+	return stat("/proc/self/ns/net", &self) == 0 &&
+	       stat("/proc/1/ns/net", &init) == 0 &&
+	       self.st_dev == init.st_dev && self.st_ino == init.st_ino;
+}
+
+/* The state directory, or NULL when this namespace keeps no pending
+ * roll-back on disk (see CONFIRM_STATE_ENV). */
+static const char *state_dir(void)
+{
+	const char *env = getenv(CONFIRM_STATE_ENV);
+
+	if (env && *env)
+		return env;
+	return in_init_netns() ? IPTLOAD_DEFAULT_STATE_DIR : NULL;
+}
+
+static char *state_path(const char *dir, const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	return path;
+}
+
+/* Make @dir (mode 0700) if it is missing; refuse one that someone other
+ * than root (or us) owns or may write into: what is in it decides what a
+ * boot loads. */
+static int state_dir_ready(const char *dir, struct diag_list *dl)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	if (lstat(dir, &st) < 0)
+		goto fail;
+	if (!S_ISDIR(st.st_mode))
+		return diag_error(dl, NULL, 1,
+				  "the state directory %s is not a directory",
+				  dir);
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return diag_error(dl, NULL, 1,
+				  "the state directory %s may be written by "
+				  "others (uid %u, mode %04o): refusing it",
+				  dir, (unsigned)st.st_uid,
+				  (unsigned)(st.st_mode & 07777));
+	return 0;
+fail:
+	diag_error(dl, NULL, 1, "cannot use the state directory %s: %s", dir,
+		   strerror(errno));
+	return -1;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Make @dir/@name hold @len bytes of @text, whole or not at all: a
+ * temporary file, synced, renamed over it, and the directory synced. */
+static int state_write(const char *dir, const char *name, const char *text,
+		       size_t len)
+{
+	char *path = state_path(dir, name), *tmp;
+	int fd, rc = -1, err;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		abort();
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd >= 0 && write_all(fd, text, len) == 0 && fsync(fd) == 0) {
+		rc = close(fd);
+		fd = -1;
+		if (rc == 0)
+			rc = rename(tmp, path);
+	}
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (rc == 0 && fsync(fd) < 0)
+			rc = -1;
+		else
+			errno = err;
+		close(fd);
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+/* Remove the marker, then (unless @keep_previous) the previous tables. */
+static void state_clear(const char *dir, bool keep_previous)
+{
+	char *marker = state_path(dir, CONFIRM_MARKER_FILE);
+	char *previous = state_path(dir, CONFIRM_PREVIOUS_FILE);
+
+	unlink(marker);
+	if (!keep_previous)
+		unlink(previous);
+	free(marker);
+	free(previous);
+}
+
+/*
+ * Before table @before is committed: write every table handed over so
+ * far as iptables-save text, then the marker, so that a reboot (or the
+ * watchdog's death) before the confirmation finds what to load instead.
+ */
+static int state_save(struct confirm_watchdog *w, const struct table *before)
+{
+	char *text = NULL, *marker = NULL;
+	struct table *t;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (!w->state_dir)
+		return 0;
+	if (!w->saved) {
+		w->saved = malloc(sizeof(*w->saved));
+		if (!w->saved)
+			abort();
+		ruleset_init(w->saved);
+	}
+	t = &w->saved->tables[before->family * TABLE_COUNT + before->id];
+	plan_table_copy(t, before);
+	t->named = true; /* as read from the kernel: it holds the table */
+	f = open_memstream(&text, &len);
+	if (!f)
+		abort();
+	fprintf(f,
+		"# The tables an apply --confirm replaced, saved by iptload "
+		"%s;\n# apply --boot loads them if %s is here.\n",
+		IPTLOAD_VERSION, CONFIRM_MARKER_FILE);
+	print_ruleset(w->saved, f);
+	if (fclose(f) != 0)
+		abort();
+	if (asprintf(&marker, "watchdog %ld\nconfig %s\n", (long)w->pid,
+		     w->file) < 0)
+		abort();
+	rc = state_write(w->state_dir, CONFIRM_PREVIOUS_FILE, text, len);
+	if (rc == 0)
+		rc = state_write(w->state_dir, CONFIRM_MARKER_FILE, marker,
+				 strlen(marker));
+	if (rc < 0)
+		diag_error(w->dl, NULL, 1,
+			   "cannot save the tables to put back in %s: %s",
+			   w->state_dir, strerror(errno));
+	free(text);
+	free(marker);
+	return rc;
+}
+
+/* The "config" line of marker text @m, malloc'd, or NULL. */
+static char *marker_config(const char *m)
+{
+	const char *p = strstr(m, "\nconfig ");
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += 8;
+	n = strcspn(p, "\n");
+	return strndup(p, n);
+}
+
+bool confirm_boot_pending(char **previous, char **config)
+{
+	const char *dir = state_dir();
+	char *marker, text[4096] = "";
+	int fd, left;
+	ssize_t n;
+
+	*previous = NULL;
+	*config = NULL;
+	/* A live watchdog (a restart, not a reboot) does the roll-back. */
+	if (!dir || confirm_pending(&left))
+		return false;
+	marker = state_path(dir, CONFIRM_MARKER_FILE);
+	fd = open(marker, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	free(marker);
+	if (fd < 0)
+		return false;
+	n = read(fd, text + 1, sizeof(text) - 2);
+	close(fd);
+	text[0] = '\n';
+	text[n > 0 ? n + 1 : 1] = '\0';
+	*previous = state_path(dir, CONFIRM_PREVIOUS_FILE);
+	*config = marker_config(text);
+	if (!*config)
+		*config = strdup("?");
+	return true;
+}
+
+void confirm_boot_done(bool keep_previous)
+{
+	const char *dir = state_dir();
+
+	if (dir)
+		state_clear(dir, keep_previous);
+}
+
+void confirm_forget_stale(void)
+{
+	const char *dir = state_dir();
+
+	if (dir)
+		state_clear(dir, false);
+}
+
 /* ---- the apply side ---- */
 
 static int connect_watchdog(void);
@@ -407,7 +646,7 @@ static void watchdog_detach(struct confirm_watchdog *w)
 }
 
 enum confirm_start_result confirm_start(struct confirm_watchdog *w, int seconds,
-					struct diag_list *dl)
+					const char *file, struct diag_list *dl)
 {
 	int pair[2];
 	bool taken;
@@ -416,10 +655,17 @@ enum confirm_start_result confirm_start(struct confirm_watchdog *w, int seconds,
 	memset(w, 0, sizeof(*w));
 	w->seconds = seconds;
 	w->uid = getuid();
+	w->file = file;
+	w->dl = dl;
 	w->notify_fd = notify_fd_from_env();
 	w->listen_fd = claim_socket(dl, &taken);
 	if (w->listen_fd < 0)
 		return taken ? CONFIRM_PENDING : CONFIRM_FAILED;
+	w->state_dir = state_dir();
+	if (w->state_dir && state_dir_ready(w->state_dir, dl) < 0) {
+		close(w->listen_fd);
+		return CONFIRM_FAILED;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
 		diag_error(dl, NULL, 1, "cannot start the confirm watchdog: %s",
 			   strerror(errno));
@@ -457,6 +703,8 @@ int confirm_hand_over(const struct table *before, void *arg)
 	uint32_t len32;
 	int rc = -1;
 
+	if (state_save(w, before) < 0)
+		return -1;
 	if (table_encode(before, &buf, &len) < 0 || len > UINT32_MAX)
 		goto out;
 	len32 = (uint32_t)len;
@@ -475,6 +723,11 @@ int confirm_finish(struct confirm_watchdog *w, bool changed)
 
 	close(w->ctl);
 	w->ctl = -1;
+	if (w->saved) {
+		ruleset_free(w->saved);
+		free(w->saved);
+		w->saved = NULL;
+	}
 	return rc;
 }
 
@@ -801,6 +1054,11 @@ int confirm_watchdog_run(struct confirm_watchdog *w,
 	 * stays until the roll-back is done. */
 	status = roll_back(w, &before, config, opt, file);
 out:
+	/* Done (unless the roll-back failed): nothing is pending any more.
+	 * Before the socket goes, so that no new apply --confirm has
+	 * written its own marker yet. */
+	if (status == 0 && w->state_dir)
+		state_clear(w->state_dir, false);
 	ruleset_free(&before);
 	if (w->listen_fd >= 0)
 		close(w->listen_fd);

@@ -670,6 +670,8 @@ static bool veto_pending(void *arg)
 	bool *refused = arg;
 
 	*refused = refuse_pending();
+	if (!*refused)
+		confirm_forget_stale();
 	return *refused;
 }
 
@@ -717,7 +719,7 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 	if (refuse_pending())
 		return EXIT_PENDING;
 	if (o->confirm_seconds) {
-		switch (confirm_start(&w, o->confirm_seconds, dl)) {
+		switch (confirm_start(&w, o->confirm_seconds, o->file, dl)) {
 		case CONFIRM_IN_CHILD:
 			*watchdog_status =
 				confirm_watchdog_run(&w, rs, &copt, o->file);
@@ -879,6 +881,42 @@ static int boot_fail_closed(const struct options *o, int status)
 	return boot_lockdown(o, why);
 }
 
+/*
+ * apply --boot after an apply --confirm that was never confirmed and
+ * whose watchdog is gone (killed, or a reboot during the wait): the
+ * tables it would have put back are loaded, not the unconfirmed config.
+ * Returns that file (malloc'd), or NULL.
+ */
+static char *boot_pending_rollback(const struct options *o)
+{
+	char *previous, *config;
+
+	if (!confirm_boot_pending(&previous, &config))
+		return NULL;
+	fprintf(stderr,
+		"iptload: the apply --confirm of %s was never confirmed and "
+		"its watchdog is gone: loading the tables it replaced (%s) "
+		"instead of %s\n",
+		config, previous, o->file);
+	oplog_message(LOG_WARNING,
+		      "boot: the apply --confirm of %s was never confirmed "
+		      "and its watchdog is gone; loading the tables it "
+		      "replaced (%s) instead of %s",
+		      config, previous, o->file);
+	free(config);
+	return previous;
+}
+
+/* The boot used the pending roll-back: it is done, whatever the status
+ * (a failed load ended with the lockdown; the file stays to be seen). */
+static void boot_rollback_done(char *previous, int status)
+{
+	if (!previous)
+		return;
+	confirm_boot_done(status != EXIT_OK && status != EXIT_PARTIAL);
+	free(previous);
+}
+
 /* The commands that read no config: save and confirm. */
 static int run_without_config(const struct options *o)
 {
@@ -898,7 +936,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct expander *ex;
-	char *why = NULL;
+	char *why = NULL, *previous = NULL;
 	struct diag_list dl;
 	struct ruleset rs;
 	struct source *src;
@@ -911,6 +949,11 @@ int main(int argc, char **argv)
 		return status;
 	}
 	diag_list_init(&dl);
+	if (o.boot && o.command == CMD_APPLY) {
+		previous = boot_pending_rollback(&o);
+		if (previous)
+			o.file = previous;
+	}
 	src = source_read(o.file, &why);
 	if (!src) {
 		fprintf(stderr, "iptload: cannot read %s: %s\n", o.file, why);
@@ -918,6 +961,7 @@ int main(int argc, char **argv)
 		diag_list_free(&dl);
 		status = o.boot ? boot_fail_closed(&o, EXIT_CONFIG) :
 				  EXIT_CONFIG;
+		boot_rollback_done(previous, status);
 		free(o.defines);
 		return status;
 	}
@@ -964,6 +1008,7 @@ int main(int argc, char **argv)
 	}
 	if (o.boot)
 		status = boot_fail_closed(&o, status);
+	boot_rollback_done(previous, status);
 out:
 	ruleset_free(&rs);
 	diag_list_free(&dl);

@@ -371,6 +371,110 @@ CONF
 }
 export -f preserved_chain_vanishes
 
+# rules: the kernel's tables without counters (a roll-back loaded at boot
+# comes from a file: the counters start again).
+rules() {
+	state | sed -E 's/ ?\[[0-9]+:[0-9]+\]//g'
+}
+export -f rules
+
+# The pending roll-back survives the watchdog: apply --confirm writes the
+# tables it replaces and a marker into $IPTLOAD_STATE_DIR (made 0700)
+# before it commits; the watchdog killed with SIGKILL (or a reboot), the
+# next apply --boot loads those tables, not the unconfirmed config, says
+# so, and removes the marker.
+watchdog_killed_boot_loads_previous() {
+	local line pid rc
+	export IPTLOAD_STATE_DIR="$work/state"
+	confirm_setup
+	rules >"$work/before-rules"
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 60 \
+		"$work/new.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	pid=$(awk '{print $2}' <<<"$line")
+	check "the state directory is made, mode 0700 ($(stat -c %a "$IPTLOAD_STATE_DIR" 2>&1))" \
+		test "$(stat -c %a "$IPTLOAD_STATE_DIR" 2>&1)" = 700
+	check "it holds the marker, naming the config" \
+		grep -qx "config $work/new.conf" "$IPTLOAD_STATE_DIR/confirm-pending"
+	check "and the previous tables as iptables-save text" \
+		bash -c "grep -qx -- '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT' '$IPTLOAD_STATE_DIR/confirm-previous.rules'"
+	kill -KILL "$pid"
+	# The watchdog holds the progress descriptor until it is gone.
+	cat <&4 >/dev/null
+	exec 4<&-
+	rules >"$work/unconfirmed"
+	check "killed: the unconfirmed tables stay loaded" \
+		grep -q -- '--dport 2 -j ACCEPT' "$work/unconfirmed"
+	rc=0
+	"$IPTLOAD" apply --boot "$work/new.conf" >"$work/out" 2>"$work/err" || rc=$?
+	check "apply --boot loads the tables apply --confirm replaced (exit $rc)" \
+		bash -c "[ $rc = 0 ] && grep -q 'the apply --confirm of $work/new.conf was never confirmed and its watchdog is gone: loading the tables it replaced' '$work/err'"
+	cp "$work/err" "$work/why"
+	rules >"$work/after"
+	check "the kernel holds the previous tables, not the unconfirmed config" \
+		same "$work/before-rules" "$work/after"
+	check "and the marker and the saved tables are gone" \
+		test ! -e "$IPTLOAD_STATE_DIR/confirm-pending" -a \
+		! -e "$IPTLOAD_STATE_DIR/confirm-previous.rules"
+	rc=0
+	"$IPTLOAD" apply --boot "$work/new.conf" >"$work/out" 2>"$work/err" || rc=$?
+	rules >"$work/after"
+	check "the next boot loads the config again (exit $rc)" \
+		bash -c "[ $rc = 0 ] && ! grep -q 'never confirmed' '$work/err' && grep -q -- '--dport 2 -j ACCEPT' '$work/after'"
+}
+export -f watchdog_killed_boot_loads_previous
+
+# Confirmed or rolled back, the pending roll-back is gone from the disk.
+done_leaves_no_marker() {
+	local line progress
+	export IPTLOAD_STATE_DIR="$work/state"
+	confirm_setup
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 30 \
+		"$work/new.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	check "while it waits, the marker is there" \
+		test -s "$IPTLOAD_STATE_DIR/confirm-pending"
+	"$IPTLOAD" confirm >/dev/null 2>"$work/why"
+	progress=$(cat <&4)
+	exec 4<&-
+	check "confirmed ($progress): no marker, no saved tables left" \
+		bash -c "[ '$progress' = kept ] && [ -z \"\$(ls -A '$IPTLOAD_STATE_DIR')\" ]"
+	progress=$(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 \
+		"$work/old.conf" 3>&1 >"$work/out" 2>"$work/err")
+	check "rolled back ($(echo $progress)): no marker, no saved tables left" \
+		bash -c "[[ \"$(echo $progress)\" == *'rolled back' ]] && [ -z \"\$(ls -A '$IPTLOAD_STATE_DIR')\" ]"
+}
+export -f done_leaves_no_marker
+
+# A boot with no marker loads the config, as always; a state directory
+# that others may write into is refused by apply --confirm, which then
+# changes nothing.
+boot_without_marker() {
+	local rc
+	export IPTLOAD_STATE_DIR="$work/state"
+	confirm_setup
+	mkdir -p "$IPTLOAD_STATE_DIR"
+	rc=0
+	"$IPTLOAD" apply --boot "$work/new.conf" >"$work/out" 2>"$work/err" || rc=$?
+	rules >"$work/after"
+	check "no marker: apply --boot loads the config (exit $rc)" \
+		bash -c "[ $rc = 0 ] && ! grep -q 'never confirmed' '$work/err' && grep -q -- '--dport 2 -j ACCEPT' '$work/after'"
+	printf 'watchdog 1\nconfig x\n' >"$IPTLOAD_STATE_DIR/confirm-pending"
+	cp "$work/new.conf" "$IPTLOAD_STATE_DIR/confirm-previous.rules"
+	rc=0
+	"$IPTLOAD" apply "$work/old.conf" >"$work/out" 2>"$work/why" || rc=$?
+	check "a plain apply removes a marker whose watchdog is gone (exit $rc)" \
+		test "$rc" = 0 -a ! -e "$IPTLOAD_STATE_DIR/confirm-pending"
+	chmod 770 "$IPTLOAD_STATE_DIR"
+	state >"$work/before"
+	rc=0
+	"$IPTLOAD" apply --confirm 30 "$work/old.conf" >"$work/out" 2>"$work/err" || rc=$?
+	state >"$work/after"
+	check "a group-writable state directory is refused (exit $rc), nothing changed" \
+		bash -c "[ $rc = 3 ] && grep -q 'the state directory $IPTLOAD_STATE_DIR may be written by others' '$work/err' && cmp -s '$work/before' '$work/after'"
+}
+export -f boot_without_marker
+
 {
 	in_fresh_netns squatter
 	in_fresh_netns timeout_rolls_back
@@ -382,4 +486,7 @@ export -f preserved_chain_vanishes
 	in_fresh_netns plain_apply_checks_under_lock
 	in_fresh_netns rollback_waits_for_lock
 	in_fresh_netns preserved_chain_vanishes
+	in_fresh_netns watchdog_killed_boot_loads_previous
+	in_fresh_netns done_leaves_no_marker
+	in_fresh_netns boot_without_marker
 } | ops_finish
