@@ -39,9 +39,14 @@ struct builder;
 
 struct builder *builder_new(struct ruleset *rs, struct diag_list *dl);
 int builder_add(struct builder *b, const struct cmd *c);
-/* The family of statements that do not say theirs ("ip6tables ...",
- * "-6 ..."): FAMILY_IPV4 unless set (iptload -6). */
+/* The family of statements that do not say theirs (as "ip6tables ..."
+ * and "-6 ..." do) until a "family" line: FAMILY_IPV4 unless set
+ * (iptload -6).  "family both" builds each statement into the families
+ * its addresses and parts are of (split.h). */
 void builder_set_family(struct builder *b, enum family f);
+/* --boot: a rule whose address() value has no address of its family yet
+ * is left out with a warning (counted in *@left_out), not refused. */
+void builder_set_boot(struct builder *b, size_t *left_out);
 /* --resolve: host names in addresses are looked up (once, now) instead of
  * refused. */
 void builder_resolve_names(struct builder *b);

@@ -26,11 +26,13 @@ struct arg {
 	char *text;
 	struct src_loc loc;
 	unsigned width;
+	bool runtime; /* holds an address()/network() value */
 };
 
 /* One concrete command: what iptables would see as argv (minus "iptables"). */
 struct cmd {
 	struct src_loc loc;
+	unsigned long stmt; /* the statement it was made of: 1, 2, ... */
 	struct arg *args;
 	size_t argc;
 };
@@ -63,6 +65,9 @@ void expander_forbid_includes(struct expander *ex);
  * error; expander_left_out() counts them. */
 void expander_set_boot(struct expander *ex);
 size_t expander_left_out(const struct expander *ex);
+/* Count @n more left out, by a later stage (the builder's address()
+ * values of one family). */
+void expander_add_left_out(struct expander *ex, size_t n);
 /* The interfaces whose address() or network() the config read, sorted,
  * each once; the array lives as long as the expander. */
 size_t expander_interfaces(struct expander *ex, const char *const **names);

@@ -20,7 +20,31 @@
 
 #include "build.h"
 #include "encode.h"
+#include "split.h"
 #include "xtadapter.h"
+
+/*
+ * What one statement of the config (every command the expander made of
+ * it, one per combination of its lists) was built into, checked when the
+ * next statement starts: a statement that no family could load, and in
+ * "family both" a restrictive rule that a negated list or an address()
+ * value left out of one family, are errors.
+ */
+struct statement {
+	unsigned long serial; /* cmd.stmt; 0: none yet */
+	struct src_loc loc;
+	struct src_loc at; /* its first address() value */
+	unsigned width;
+	unsigned built;	       /* SPLIT_* it was built into */
+	unsigned parts;	       /* SPLIT_* its family-only parts allow */
+	unsigned runtime_only; /* SPLIT_* its address() values were of */
+	bool mixed;	       /* a command with both families' addresses */
+	bool negated;	       /* ... with a "!" before an address */
+	bool runtime;	       /* ... with an address() or network() value */
+	bool restrictive;      /* ... with a target other than ACCEPT */
+	bool both;	       /* built in "family both" */
+	bool failed;	       /* an error was said for it already */
+};
 
 /* The replay state: the ruleset and the open "*table" block, if any. */
 struct builder {
@@ -34,7 +58,14 @@ struct builder {
 	uint64_t bytes_made;   /* of BUILD_MAX_ENTRY_BYTES */
 	bool over_budget;      /* said once */
 	enum family family;    /* of statements with no family of their own */
-	enum family cmd;       /* of the statement being built */
+	enum family initial;   /* the family the builder started in */
+	bool both;	     /* "family both": each statement in each family */
+	enum family cmd;     /* of the statement being built */
+	bool cmd_both;	     /* ... which is built in each family */
+	struct statement st; /* the statement being built */
+	bool boot;	     /* leave out, do not refuse, what waits */
+	size_t *left_out;    /* statements left out for that reason */
+	char *what;	     /* the text of st.at's value */
 };
 
 static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
@@ -104,6 +135,12 @@ static int start_block(struct builder *b, const struct cmd *c, size_t first)
 	}
 	table_reset(t);
 	use_table(t, &c->loc);
+	if (b->cmd_both) { /* the block is the table of each family */
+		struct table *t6 = ruleset_table_of(b->rs, FAMILY_IPV6, t->id);
+
+		table_reset(t6);
+		use_table(t6, &c->loc);
+	}
 	b->block = t;
 	b->block_loc = c->loc;
 	return 0;
@@ -189,6 +226,8 @@ static int set_policy(struct builder *b, const struct table *t, struct chain *c,
 	return 0;
 }
 
+static struct table *block_table(struct builder *b);
+
 /* ":CHAIN POLICY [packets:bytes]" inside a block. */
 static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 {
@@ -204,11 +243,12 @@ static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 				  "chain line without a policy: write :%s "
 				  "ACCEPT, DROP or -",
 				  name.text);
-	ch = table_find_chain(b->block, name.text);
+	ch = table_find_chain(block_table(b), name.text);
 	if (ch && ch->hook >= 0)
 		return strcmp(c->args[first + 1].text, "-") == 0 ?
 			       0 :
-			       set_policy(b, b->block, ch, &c->args[first + 1]);
+			       set_policy(b, block_table(b), ch,
+					  &c->args[first + 1]);
 	if (strcmp(c->args[first + 1].text, "-") != 0) {
 		diag_error(b->dl, &c->args[first + 1].loc,
 			   c->args[first + 1].width,
@@ -217,7 +257,8 @@ static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 			  name.text);
 		return -1;
 	}
-	return new_chain(b, b->block, &c->args[first], name.text, &c->loc);
+	return new_chain(b, block_table(b), &c->args[first], name.text,
+			 &c->loc);
 }
 
 static struct chain *need_chain(struct builder *b, struct table *t,
@@ -692,7 +733,7 @@ out:
  */
 static int preserve_line(struct builder *b, const struct cmd *c, size_t first)
 {
-	struct table *t = b->block;
+	struct table *t = b->block ? block_table(b) : NULL;
 
 	if (!t) {
 		diag_error(b->dl, &c->args[first].loc, c->args[first].width,
@@ -759,8 +800,10 @@ static size_t command_family(struct builder *b, const struct cmd *c)
 }
 
 /*
- * "family ipv4|ipv6": the family of the statements after it that do not
- * say theirs.  Only between table blocks: a block is of one family.
+ * "family ipv4|ipv6|both": the family of the statements after it that do
+ * not say theirs.  Only between table blocks.  "family default" goes back
+ * to the family the builder started in (iptload -4 or -6): the expander
+ * writes it where an included file that set a family ends.
  */
 static int family_line(struct builder *b, const struct cmd *c, size_t first)
 {
@@ -772,20 +815,172 @@ static int family_line(struct builder *b, const struct cmd *c, size_t first)
 				  "family inside the *%s block",
 				  b->block->name);
 	if (!a || c->argc > first + 2 ||
-	    (strcmp(a->text, "ipv4") != 0 && strcmp(a->text, "ipv6") != 0)) {
+	    (strcmp(a->text, "ipv4") != 0 && strcmp(a->text, "ipv6") != 0 &&
+	     strcmp(a->text, "both") != 0 && strcmp(a->text, "default") != 0)) {
 		a = a ? a : &c->args[first];
 		diag_error(b->dl, &a->loc, a->width,
-			   "family takes ipv4 or ipv6");
+			   "family takes ipv4, ipv6 or both");
 		return -1;
 	}
-	b->family = strcmp(a->text, "ipv6") == 0 ? FAMILY_IPV6 : FAMILY_IPV4;
+	b->both = strcmp(a->text, "both") == 0;
+	if (strcmp(a->text, "default") == 0)
+		b->family = b->initial;
+	else
+		b->family = strcmp(a->text, "ipv6") == 0 ? FAMILY_IPV6 :
+							   FAMILY_IPV4;
 	return 0;
+}
+
+/* The name of family bit @f, for messages. */
+static const char *split_name(unsigned f)
+{
+	return f == SPLIT_V6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * The checks of statement b->st, now that every command made of it has
+ * been built (or not): see struct statement.
+ */
+static int statement_end(struct builder *b)
+{
+	struct statement *st = &b->st;
+	unsigned missing = SPLIT_BOTH & ~st->built & st->parts;
+	int rc = 0;
+
+	if (st->serial == 0 || st->failed)
+		goto out;
+	if (!st->built && st->mixed) {
+		rc = diag_error(b->dl, &st->loc, 1,
+				"this rule gives IPv4 and IPv6 addresses "
+				"together: no family can load it");
+		diag_hint(b->dl, "give a rule the addresses of one family; "
+				 "lists that hold both are split per family");
+	} else if (!st->built && st->runtime_only) {
+		/* An address() of the other family only: the interface
+		 * has no address of this one (yet). */
+		unsigned want = b->family == FAMILY_IPV6 ? SPLIT_V6 : SPLIT_V4;
+
+		if (b->boot && b->left_out) {
+			diag_warning(b->dl, &st->at, st->width,
+				     "left out: this interface value has no "
+				     "%s address yet (only %s)",
+				     split_name(want), b->what);
+			(*b->left_out)++;
+		} else {
+			rc = diag_error(b->dl, &st->at, st->width,
+					"this interface value has no %s "
+					"address (only %s)",
+					split_name(want), b->what);
+			diag_hint(b->dl, "apply --boot loads the rest of the "
+					 "ruleset and leaves this rule out");
+		}
+	} else if (st->both && st->built && missing &&
+		   (st->negated || st->runtime) && st->restrictive) {
+		rc = diag_error(b->dl, &st->loc, 1,
+				"in family both, this rule is loaded in %s "
+				"only: %s leaves it without addresses in %s, "
+				"and a rule that drops left out fails open",
+				split_name(st->built),
+				st->negated ? "its negated address list" :
+					      "its address() value",
+				split_name(missing));
+		diag_hint(b->dl, "write it for the family it is for "
+				 "(-4 or -6 as its first word), or give the "
+				 "list members of both families");
+	}
+out:
+	memset(st, 0, sizeof(*st));
+	free(b->what);
+	b->what = NULL;
+	return rc;
+}
+
+/* Start statement @c's checks if it is a new statement. */
+static int statement_start(struct builder *b, const struct cmd *c)
+{
+	int rc = 0;
+
+	if (c->stmt == b->st.serial && c->stmt != 0)
+		return 0;
+	rc = statement_end(b);
+	b->st.serial = c->stmt;
+	b->st.loc = c->loc;
+	return rc;
+}
+
+/*
+ * Rule line @c in the families it belongs to: in "family both" each
+ * family its addresses and parts allow; otherwise the statement's family,
+ * leaving out a command whose address() value is of the other family.
+ */
+static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
+			   bool named_family)
+{
+	struct split sp;
+	unsigned fams = split_command(c, first, &sp);
+	int rc = 0;
+
+	b->st.parts |= sp.parts;
+	b->st.negated |= sp.negated;
+	b->st.runtime |= sp.runtime != 0;
+	b->st.restrictive |= sp.restrictive;
+	if (sp.runtime_arg && !b->what) {
+		b->what = strdup(sp.runtime_arg->text);
+		if (!b->what)
+			abort();
+		b->st.at = sp.runtime_arg->loc;
+		b->st.width = sp.runtime_arg->width;
+	}
+	if (!named_family && b->both) {
+		b->st.both = true;
+		if (!fams) {
+			b->st.mixed = true;
+			return 0;
+		}
+		for (unsigned f = SPLIT_V4; f <= SPLIT_V6; f <<= 1) {
+			if (!(fams & f))
+				continue;
+			b->cmd = f == SPLIT_V6 ? FAMILY_IPV6 : FAMILY_IPV4;
+			b->st.built |= f;
+			if (rule_line(b, c, first) < 0)
+				rc = -1;
+		}
+		return rc;
+	}
+	if (sp.runtime) {
+		unsigned f = b->cmd == FAMILY_IPV6 ? SPLIT_V6 : SPLIT_V4;
+
+		if (!(sp.runtime & f)) {
+			b->st.runtime_only |= sp.runtime;
+			return 0;
+		}
+	}
+	b->st.built |= b->cmd == FAMILY_IPV6 ? SPLIT_V6 : SPLIT_V4;
+	return rule_line(b, c, first);
+}
+
+/* A line other than a rule: in "family both", for each family. */
+static int each_family(struct builder *b, const struct cmd *c, size_t first,
+		       int (*line)(struct builder *, const struct cmd *,
+				   size_t))
+{
+	int rc;
+
+	if (!b->cmd_both)
+		return line(b, c, first);
+	b->cmd = FAMILY_IPV4;
+	rc = line(b, c, first);
+	b->cmd = FAMILY_IPV6;
+	if (line(b, c, first) < 0)
+		rc = -1;
+	return rc;
 }
 
 static int build_command(struct builder *b, const struct cmd *c)
 {
 	size_t first = command_family(b, c);
 	const char *a0;
+	int rc;
 
 	if (first >= c->argc)
 		return diag_error(b->dl, &c->loc, 1, "%s without a command",
@@ -795,23 +990,29 @@ static int build_command(struct builder *b, const struct cmd *c)
 		b->skipping = strcmp(a0, "COMMIT") != 0;
 		return 0;
 	}
+	rc = statement_start(b, c);
 	if (first == 0 && strcmp(a0, "family") == 0)
-		return family_line(b, c, first);
+		return family_line(b, c, first) < 0 ? -1 : rc;
+	b->cmd_both = first == 0 && b->both;
 	if (a0[0] == '*')
-		return start_block(b, c, first);
+		return start_block(b, c, first) < 0 ? -1 : rc;
 	if (a0[0] == ':')
-		return chain_line(b, c, first);
+		return each_family(b, c, first, chain_line) < 0 ? -1 : rc;
 	if (strcmp(a0, "preserve") == 0)
-		return preserve_line(b, c, first);
+		return each_family(b, c, first, preserve_line) < 0 ? -1 : rc;
 	if (strcmp(a0, "COMMIT") == 0) {
 		if (!b->block)
 			return diag_error(b->dl, &c->args[first].loc, 6,
 					  "COMMIT without a *table line "
 					  "before it");
 		b->block = NULL;
-		return 0;
+		return rc;
 	}
-	return rule_line(b, c, first);
+	if (split_rule_line(b, c, first, first != 0) < 0) {
+		b->st.failed = true;
+		return -1;
+	}
+	return rc;
 }
 
 struct builder *builder_new(struct ruleset *rs, struct diag_list *dl)
@@ -828,6 +1029,13 @@ struct builder *builder_new(struct ruleset *rs, struct diag_list *dl)
 void builder_set_family(struct builder *b, enum family f)
 {
 	b->family = f;
+	b->initial = f;
+}
+
+void builder_set_boot(struct builder *b, size_t *left_out)
+{
+	b->boot = true;
+	b->left_out = left_out;
 }
 
 void builder_resolve_names(struct builder *b)
@@ -843,7 +1051,7 @@ int builder_add(struct builder *b, const struct cmd *c)
 
 int builder_finish(struct builder *b)
 {
-	int status = 0;
+	int status = statement_end(b);
 
 	if (b->block) {
 		diag_error(b->dl, &b->block_loc, 1,

@@ -38,6 +38,7 @@ struct var {
 	bool poisoned;	/* its assignment had an error: uses say nothing */
 	bool undefined; /* a tombstone: the slot stays for open addressing */
 	char *pending;	/* a run-time value not known yet: why, else NULL */
+	bool runtime;	/* its values came from address()/network() */
 	struct src_loc loc;
 };
 
@@ -83,7 +84,11 @@ struct expander {
 	size_t nifaces;
 	char **addrs; /* the router's own: address() values, or their -D */
 	size_t naddrs;
-	bool boot;	 /* leave out what waits for a value */
+	bool boot;	      /* leave out what waits for a value */
+	unsigned long serial; /* of the last statement made into commands */
+	/* The last "family" statement's word (NULL: none), so that the
+	 * family an included file sets ends with it (include_file). */
+	char *family;
 	size_t left_out; /* commands left out for that reason */
 	/* Spent of the budget (EXPAND_MAX_*).  What would go past it is
 	 * refused; the error is said once. */
@@ -181,6 +186,11 @@ void expander_set_boot(struct expander *ex)
 	ex->boot = true;
 }
 
+void expander_add_left_out(struct expander *ex, size_t n)
+{
+	ex->left_out += n;
+}
+
 size_t expander_left_out(const struct expander *ex)
 {
 	return ex->left_out;
@@ -231,6 +241,7 @@ void expander_free(struct expander *ex)
 	}
 	free(ex->slots);
 	free(ex->root_key);
+	free(ex->family);
 	for (size_t i = 0; i < ex->nifaces; i++)
 		free(ex->ifaces[i]);
 	free(ex->ifaces);
@@ -552,13 +563,48 @@ static void *grow(void *buf, size_t *cap, size_t need, size_t size)
 	return buf;
 }
 
+/* Whether @w holds a variable whose value is an interface's. */
+static bool word_is_runtime(const struct expander *ex, const struct word *w)
+{
+	for (size_t i = 0; i < w->npieces; i++) {
+		const struct var *v;
+
+		if (w->pieces[i].kind != PIECE_VAR)
+			continue;
+		v = var_find(ex, w->pieces[i].text);
+		if (v && v->runtime)
+			return true;
+	}
+	return false;
+}
+
+/* Remember a "family" statement's word (see struct expander.family). */
+static void note_family(struct expander *ex, const struct stmt *s)
+{
+	const struct word *w = s->nwords == 2 ? &s->words[1] : NULL;
+
+	if (s->nwords < 1 || s->words[0].npieces != 1 ||
+	    s->words[0].pieces[0].kind != PIECE_TEXT ||
+	    strcmp(s->words[0].pieces[0].text, "family") != 0)
+		return;
+	free(ex->family);
+	ex->family = NULL;
+	if (w && w->npieces == 1 && w->pieces[0].kind == PIECE_TEXT) {
+		ex->family = strdup(w->pieces[0].text);
+		if (!ex->family)
+			abort();
+	}
+}
+
 /* Hand one combination of @s's words to @out, in the expander's reused
  * buffers: the sink copies what it keeps. */
 static int emit_command(struct expander *ex, const struct stmt *s,
 			const struct bindings *b, const struct cmd_sink *out,
 			struct diag_list *dl)
 {
-	struct cmd c = { .loc = here(ex, &s->loc), .argc = s->nwords };
+	struct cmd c = { .loc = here(ex, &s->loc),
+			 .stmt = ex->serial,
+			 .argc = s->nwords };
 	size_t len = 0;
 	char *to;
 
@@ -574,6 +620,7 @@ static int emit_command(struct expander *ex, const struct stmt *s,
 		ex->args[i].text = to;
 		ex->args[i].loc = here(ex, &s->words[i].loc);
 		ex->args[i].width = s->words[i].width;
+		ex->args[i].runtime = word_is_runtime(ex, &s->words[i]);
 		to = word_put(ex, b, &s->words[i], to) + 1;
 	}
 	c.args = ex->args;
@@ -588,6 +635,8 @@ static int expand_command(struct expander *ex, const struct stmt *s,
 
 	int rc = collect_bindings(ex, s->words, s->nwords, &b, dl);
 
+	ex->serial++;
+	note_family(ex, s);
 	if (rc == 2) {
 		struct src_loc at = here(ex, &s->loc);
 
@@ -618,6 +667,7 @@ struct value {
 	bool poisoned;
 	char *pending; /* not known yet: why */
 	bool from_cli; /* saved across a macro call */
+	bool runtime;  /* address()/network(), or made of them */
 };
 
 /* address(IF) or network(IF), unquoted, as the whole value. */
@@ -645,18 +695,24 @@ static bool runtime_call(const struct word *w, const char *text,
 }
 
 /* Keep @addr, read from @ifname, as one of the router's own addresses,
- * with the length of its network when the interface says it. */
+ * with the length of its network when the interface says it (the
+ * networks come in the order of the addresses: the IPv4 one first). */
 static void note_address(struct expander *ex, const char *addr,
 			 const char *ifname)
 {
-	char *why = NULL, *net, *len, *both;
+	char *why = NULL, **nets, *len = NULL, *both;
+	size_t n = runtime_iface_values(RUNTIME_NETWORK, ifname, &nets, &why);
 
-	net = runtime_iface_value(RUNTIME_NETWORK, ifname, AF_INET, &why);
 	free(why);
-	len = net ? strchr(net, '/') : NULL;
+	for (size_t i = 0; i < n && !len; i++)
+		if ((strchr(nets[i], ':') != NULL) ==
+		    (strchr(addr, ':') != NULL))
+			len = strchr(nets[i], '/');
 	if (asprintf(&both, "%s%s", addr, len ? len : "") < 0)
 		abort();
-	free(net);
+	for (size_t i = 0; i < n; i++)
+		free(nets[i]);
+	free(nets);
 	push_value(&ex->addrs, &ex->naddrs, both);
 }
 
@@ -675,25 +731,31 @@ static void note_cli_address(struct expander *ex, const struct stmt *s,
 		push_value(&ex->addrs, &ex->naddrs, strdup(v->values[i]));
 }
 
-/* Replace address(IF)/network(IF) in @out by the interface's value, or
- * make the value pending with the reason. */
+/* Replace address(IF)/network(IF) in @out by the interface's values (a
+ * list when it has several: the addresses of both families), or make the
+ * value pending with the reason. */
 static void resolve_runtime(struct expander *ex, const struct word *w,
 			    struct value *out)
 {
 	enum runtime_kind kind;
-	char *ifname, *why, *value;
+	char *ifname, *why, **values;
+	size_t n;
 
 	if (out->nvalues != 1 || out->is_list ||
 	    !runtime_call(w, out->values[0], &kind, &ifname))
 		return;
 	push_value(&ex->ifaces, &ex->nifaces, strdup(ifname));
-	value = runtime_iface_value(kind, ifname, AF_INET, &why);
-	if (value && kind == RUNTIME_ADDRESS)
-		note_address(ex, value, ifname);
+	n = runtime_iface_values(kind, ifname, &values, &why);
+	for (size_t i = 0; i < n && kind == RUNTIME_ADDRESS; i++)
+		note_address(ex, values[i], ifname);
 	free(ifname);
 	free(out->values[0]);
-	if (value) {
-		out->values[0] = value;
+	out->runtime = true;
+	if (n) {
+		free(out->values);
+		out->values = values;
+		out->nvalues = n;
+		out->is_list = n > 1;
 		return;
 	}
 	out->values[0] = strdup("");
@@ -747,6 +809,8 @@ static int eval_words(struct expander *ex, const struct word *words,
 		}
 		if (b.count > 0)
 			out->is_list = true;
+		if (word_is_runtime(ex, &words[i]))
+			out->runtime = true;
 		if (list_too_long(ex, &words[i], out->nvalues,
 				  bindings_count(&b, EXPAND_MAX_LIST), dl))
 			status = -1;
@@ -782,6 +846,7 @@ static void var_set(struct expander *ex, const char *name, struct value *val,
 	v->is_list = val->is_list;
 	v->poisoned = val->poisoned;
 	v->pending = val->pending;
+	v->runtime = val->runtime;
 	v->undefined = false;
 	v->loc = *loc;
 }
@@ -918,7 +983,8 @@ static int bind_params(struct expander *ex, const struct stmt *call,
 		if (v) { /* detach the old values from the slot */
 			saved[i] = (struct value){ v->values,  v->nvalues,
 						   v->is_list, v->poisoned,
-						   v->pending, v->from_cli };
+						   v->pending, v->from_cli,
+						   v->runtime };
 			v->values = NULL;
 			v->nvalues = 0;
 			v->pending = NULL;
@@ -943,6 +1009,7 @@ static void unbind_params(struct expander *ex, const struct stmt *def,
 		v->poisoned = existed[i] && saved[i].poisoned;
 		v->pending = saved[i].pending;
 		v->from_cli = existed[i] && saved[i].from_cli;
+		v->runtime = existed[i] && saved[i].runtime;
 		v->undefined = !existed[i];
 	}
 }
@@ -1026,6 +1093,35 @@ struct take_ctx {
 
 static void take_sink(struct stmt *s, void *arg);
 
+/*
+ * A "family" line in an included file holds to the end of that file: if
+ * the file changed the family, tell the builder the includer's again
+ * (@family: its word, or NULL for the one iptload started in, which the
+ * builder calls "default").  Frees @family.
+ */
+static void end_family(struct expander *ex, char *family,
+		       const struct src_loc *at, unsigned width,
+		       const struct cmd_sink *out)
+{
+	struct arg args[2] = {
+		{ .text = (char *)"family", .loc = *at, .width = width },
+		{ .text = family ? family : (char *)"default",
+		  .loc = *at,
+		  .width = width },
+	};
+	struct cmd c = { .loc = *at, .args = args, .argc = 2 };
+
+	if ((!family && !ex->family) ||
+	    (family && ex->family && strcmp(family, ex->family) == 0)) {
+		free(family);
+		return;
+	}
+	c.stmt = ++ex->serial;
+	out->emit(&c, out->arg);
+	free(ex->family);
+	ex->family = family;
+}
+
 static int include_file(struct expander *ex, const struct stmt *s,
 			const char *path, const struct cmd_sink *out,
 			struct diag_list *dl)
@@ -1034,9 +1130,8 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	char real[PATH_MAX];
 	struct source *src;
 	struct take_ctx ctx = { .ex = ex, .out = out, .dl = dl };
+	char *why = NULL, *family;
 	int rc;
-
-	char *why = NULL;
 
 	if (ex->no_includes)
 		return diag_error(dl, &at, s->words[0].width,
@@ -1061,11 +1156,13 @@ static int include_file(struct expander *ex, const struct stmt *s,
 	if (frame_push(ex, src->name, &s->words[0].loc, dl) < 0)
 		return -1;
 	ex->stack[ex->depth - 1].key = strdup(real);
+	family = ex->family ? strdup(ex->family) : NULL;
 	/* Read and expand statement by statement, as the top file. */
 	rc = reader_each(src, take_sink, &ctx, dl);
 	if (ctx.status < 0)
 		rc = -1;
 	frame_pop(ex);
+	end_family(ex, family, &at, s->words[0].width, out);
 	return rc;
 }
 
@@ -1226,7 +1323,7 @@ static void take_sink(struct stmt *s, void *arg)
 void cmd_list_add(const struct cmd *c, void *arg)
 {
 	struct cmd_list *cl = arg;
-	struct cmd copy = { .loc = c->loc, .argc = c->argc };
+	struct cmd copy = { .loc = c->loc, .stmt = c->stmt, .argc = c->argc };
 
 	if (cl->count == cl->capacity) {
 		cl->capacity = cl->capacity ? cl->capacity * 2 : 256;

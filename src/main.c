@@ -459,6 +459,7 @@ static int load_config(const struct options *o, struct source *src,
 		       struct diag_list *dl)
 {
 	struct builder *b;
+	size_t left_out = 0; /* by the builder: see builder_set_boot */
 	int rc = 0;
 
 	/* interfaces: a value not known yet is no error there. */
@@ -469,12 +470,15 @@ static int load_config(const struct options *o, struct source *src,
 			rc = -1;
 	b = builder_new(rs, dl);
 	builder_set_family(b, o->family);
+	if (o->boot || o->command == CMD_INTERFACES)
+		builder_set_boot(b, &left_out);
 	if (o->resolve)
 		builder_resolve_names(b);
 	if (pipeline_run(src, ex, b, dl) < 0)
 		rc = -1;
 	if (builder_finish(b) < 0)
 		rc = -1;
+	expander_add_left_out(ex, left_out);
 	if (rc == 0 && validate_ruleset(rs, dl) < 0)
 		rc = -1;
 	if (rc == 0 && plan_check_preserve(rs, dl) < 0)

@@ -58,6 +58,9 @@ $1/share/iptload/lockdown.rules
 $1/share/man/man8/iptload.8
 $1/share/man/man5/iptload.conf.5
 $1/share/doc/iptload/examples/vpn-router.conf
+$1/share/doc/iptload/examples/vpn-router-dualstack.conf
+$1/share/doc/iptload/examples/road-warrior.conf
+$1/share/doc/iptload/examples/home-router.conf
 EOF
 }
 

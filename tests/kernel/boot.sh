@@ -46,7 +46,7 @@ scenario() {
 	save >"$work/before"
 	rc=0; "$IPTLOAD" apply "$work/boot.conf" 2>"$work/err" || rc=$?
 	save >"$work/after"
-	if [ $rc = 2 ] && grep -q 'boot.conf:9:.*PUBLIC_IP is not known yet: extif has no IPv4 address' "$work/err" &&
+	if [ $rc = 2 ] && grep -q 'boot.conf:9:.*PUBLIC_IP is not known yet: extif has no address' "$work/err" &&
 	   cmp -s "$work/before" "$work/after"; then
 		ok "without extif's address plain apply refuses and changes nothing"
 	else

@@ -96,7 +96,7 @@ snapshot() {
 	: >"$1.save"
 	save_family iptables-legacy-save /proc/net/ip_tables_names "$1" ||
 		return 1
-	if [ -s /proc/net/ip6_tables_names ]; then
+	if [ -n "$(cat /proc/net/ip6_tables_names 2>/dev/null)" ]; then
 		echo '# --- ipv6 ---' >>"$1.save"
 		save_family ip6tables-legacy-save /proc/net/ip6_tables_names \
 			"$1" || return 1

@@ -1671,7 +1671,79 @@ static void test_ipv6_refusals(void **state)
 	assert_error_at(&r, 1, 23, "ttl is IPv4 only, and this rule is IPv6");
 	run_free(&r);
 	assert_int_equal(run_all(&r, "family ipv5\n"), -1);
-	assert_error_at(&r, 1, 8, "family takes ipv4 or ipv6");
+	assert_error_at(&r, 1, 8, "family takes ipv4, ipv6 or both");
+	run_free(&r);
+}
+
+/* family both: lists split per family, mixed combinations nowhere,
+ * family-only parts to their family. */
+static void test_family_both_split(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "L = { 10.0.1.0/24 2001:db8:1::/64 }\n"
+				     "D = { 10.0.1.1 2001:db8:1::1 }\n"
+				     "family both\n"
+				     "-A INPUT -s $L -d $D -j ACCEPT\n"
+				     "-A INPUT -p icmp -j ACCEPT\n"
+				     "-A INPUT -m hl --hl-eq 255 -j ACCEPT\n"
+				     "-A INPUT -s 192.0.2.0/24 -j DROP\n"
+				     "-A INPUT -j REJECT\n"
+				     "-P FORWARD DROP\n"
+				     "iptables -A OUTPUT -j ACCEPT\n"),
+			 0);
+	/* v4: the v4 pair, icmp, the v4 literal, REJECT */
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->nrules, 4);
+	/* v6: the v6 pair, hl, REJECT */
+	assert_int_equal(get_chain6(&r, "filter", "INPUT")->nrules, 3);
+	assert_int_equal(get_chain(&r, "filter", "FORWARD")->policy,
+			 POLICY_DROP);
+	assert_int_equal(get_chain6(&r, "filter", "FORWARD")->policy,
+			 POLICY_DROP);
+	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->nrules, 1);
+	assert_int_equal(get_chain6(&r, "filter", "OUTPUT")->nrules, 0);
+	run_free(&r);
+}
+
+/* family both: what would load in one family only and fail open is an
+ * error; so is a rule no family can load. */
+static void test_family_both_refusals(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "V4 = { 10.0.0.0/8 172.16.0.0/12 }\n"
+				     "family both\n"
+				     "-A INPUT ! -s $V4 -j DROP\n"),
+			 -1);
+	assert_error_at(&r, 3, 1,
+			"in family both, this rule is loaded in IPv4 only: "
+			"its negated address list leaves it without "
+			"addresses in IPv6, and a rule that drops left out "
+			"fails open");
+	run_free(&r);
+	/* The same for ACCEPT closes more, and is no error; -4 says it. */
+	assert_int_equal(run_all(&r, "V4 = { 10.0.0.0/8 }\n"
+				     "family both\n"
+				     "-A INPUT ! -s $V4 -j ACCEPT\n"
+				     "-4 -A INPUT ! -s $V4 -j DROP\n"),
+			 0);
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT -s 10.0.0.1 -d 2001:db8::1 "
+				     "-j ACCEPT\n"),
+			 -1);
+	assert_error_at(&r, 2, 1,
+			"this rule gives IPv4 and IPv6 addresses together: "
+			"no family can load it");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family both\n"
+				     "*filter\n"
+				     "-A INPUT -p icmp -m hl --hl-eq 1 "
+				     "-j ACCEPT\n"
+				     "COMMIT\n"),
+			 -1);
 	run_free(&r);
 }
 
@@ -1679,6 +1751,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_in_order),
+		cmocka_unit_test(test_family_both_split),
+		cmocka_unit_test(test_family_both_refusals),
 		cmocka_unit_test(test_insert_with_and_without_index),
 		cmocka_unit_test(test_insert_past_the_end),
 		cmocka_unit_test(test_address_lists),

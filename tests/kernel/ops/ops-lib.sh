@@ -57,7 +57,7 @@ state() {
 			iptables-legacy-save -c -t "$t" | grep -v '^#'
 		done
 	fi
-	if [ -s /proc/net/ip6_tables_names ]; then
+	if [ -n "$(cat /proc/net/ip6_tables_names 2>/dev/null)" ]; then
 		echo '# --- ipv6 ---'
 		for t in $(sort /proc/net/ip6_tables_names); do
 			ip6tables-legacy-save -c -t "$t" | grep -v '^#'

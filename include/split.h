@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * split.h - which address family a concrete command belongs to, for the
+ * builder's "family both" and for the values of address()/network(),
+ * which hold the addresses of both families.
+ *
+ * A command goes to the families its addresses are of (an IPv4 source
+ * makes it an IPv4 rule), and to the family its family-only parts are
+ * of (-p icmp, --icmp-type, -m ttl, REJECT --reject-with icmp-*: IPv4;
+ * -p ipv6-icmp, -m hl, -m frag, icmp6-*: IPv6).  A command whose parts
+ * say both families (an IPv4 source with an IPv6 destination, as the
+ * cross product of two mixed lists makes) belongs to neither.
+ */
+#ifndef IPTLOAD_SPLIT_H
+#define IPTLOAD_SPLIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "expand.h"
+
+#define SPLIT_V4 1u
+#define SPLIT_V6 2u
+#define SPLIT_BOTH (SPLIT_V4 | SPLIT_V6)
+
+/* What split_command found in one command. */
+struct split {
+	unsigned addrs;	  /* SPLIT_* of the addresses it names */
+	unsigned runtime; /* SPLIT_* of those from address()/network() */
+	unsigned parts;	  /* SPLIT_* its other parts allow (both if any) */
+	bool negated;	  /* "!" before an address */
+	bool restrictive; /* a target other than ACCEPT, LOG or NFLOG */
+	const struct arg *addr_arg;    /* the first address, for messages */
+	const struct arg *runtime_arg; /* the first address() value */
+};
+
+/*
+ * The families command @c (its words from @first on) belongs to:
+ * SPLIT_V4, SPLIT_V6, both, or 0 when its parts say both families at
+ * once.  Fills @s.
+ */
+unsigned split_command(const struct cmd *c, size_t first, struct split *s);
+
+/* The family of an address word (a.b.c.d[/n], [x:y::z]:port, a-b, ...):
+ * SPLIT_V4, SPLIT_V6, or 0 when it is neither (a host name). */
+unsigned split_address_family(const char *text);
+
+#endif

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * split.c - the address family of a concrete command (see split.h).
+ *
+ * Only words that are addresses by their option are read as addresses:
+ * "-m string --string 10.0.0.1" is not an IPv4 rule.  The words that make
+ * a rule one family's are the ones iptables and ip6tables do not share:
+ * their protocols, matches, targets and REJECT types.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "split.h"
+
+/* Options whose value is an address, a prefix or a range of them. */
+static const char *const address_options[] = {
+	"-s",
+	"--source",
+	"--src",
+	"-d",
+	"--destination",
+	"--dst",
+	"--tunnel-src",
+	"--tunnel-dst",
+	"--to-source",
+	"--to-destination",
+	"--to",
+	"--on-ip",
+	"--src-range",
+	"--dst-range",
+	"--ctorigsrc",
+	"--ctorigdst",
+	"--ctreplsrc",
+	"--ctrepldst",
+	"--gateway",
+};
+
+/* A word and the family it makes a rule of. */
+struct family_word {
+	const char *word;
+	unsigned family;
+};
+
+static const struct family_word protocols[] = {
+	{ "icmp", SPLIT_V4 },	   { "1", SPLIT_V4 },
+	{ "ipv6-icmp", SPLIT_V6 }, { "icmpv6", SPLIT_V6 },
+	{ "icmp6", SPLIT_V6 },	   { "58", SPLIT_V6 },
+};
+
+static const struct family_word matches[] = {
+	{ "icmp", SPLIT_V4 },  { "ttl", SPLIT_V4 },
+	{ "realm", SPLIT_V4 }, { "ipv4options", SPLIT_V4 },
+	{ "icmp6", SPLIT_V6 }, { "hl", SPLIT_V6 },
+	{ "frag", SPLIT_V6 },  { "ipv6header", SPLIT_V6 },
+	{ "rt", SPLIT_V6 },    { "hbh", SPLIT_V6 },
+	{ "dst", SPLIT_V6 },   { "mh", SPLIT_V6 },
+	{ "eui64", SPLIT_V6 }, { "srh", SPLIT_V6 },
+};
+
+static const struct family_word targets[] = {
+	{ "TTL", SPLIT_V4 },  { "CLUSTERIP", SPLIT_V4 }, { "ULOG", SPLIT_V4 },
+	{ "ECN", SPLIT_V4 },  { "HL", SPLIT_V6 },	 { "DNPT", SPLIT_V6 },
+	{ "SNPT", SPLIT_V6 },
+};
+
+/* REJECT's types that only one family has; "tcp-reset" and the other
+ * shared names go to both. */
+static const struct family_word reject_types[] = {
+	{ "net-unreach", SPLIT_V4 },   { "host-unreach", SPLIT_V4 },
+	{ "proto-unreach", SPLIT_V4 }, { "net-prohib", SPLIT_V4 },
+	{ "host-prohib", SPLIT_V4 },   { "admin-prohib", SPLIT_V4 },
+	{ "no-route", SPLIT_V6 },      { "adm-prohibited", SPLIT_V6 },
+	{ "addr-unreach", SPLIT_V6 },  { "policy-fail", SPLIT_V6 },
+	{ "reject-route", SPLIT_V6 },
+};
+
+static unsigned lookup(const struct family_word *words, size_t n,
+		       const char *word)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(words[i].word, word) == 0)
+			return words[i].family;
+	return SPLIT_BOTH;
+}
+
+#define LOOKUP(table, word) lookup(table, sizeof(table) / sizeof(*table), word)
+
+static bool is_address_option(const char *word)
+{
+	for (size_t i = 0;
+	     i < sizeof(address_options) / sizeof(*address_options); i++)
+		if (strcmp(address_options[i], word) == 0)
+			return true;
+	return false;
+}
+
+/* The family of one address, without the prefix, range or port. */
+static unsigned one_address(const char *text, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned char addr[sizeof(struct in6_addr)];
+	const char *end;
+
+	if (len > 0 && text[0] == '[') { /* [2001:db8::1]:80 */
+		end = memchr(text, ']', len);
+		if (!end)
+			return 0;
+		text++;
+		len = (size_t)(end - text);
+	}
+	end = memchr(text, '/', len);
+	if (end)
+		len = (size_t)(end - text);
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET6, buf, addr) == 1)
+		return SPLIT_V6;
+	/* a.b.c.d, a.b.c.d:port, a.b.c.d-e.f.g.h */
+	len = strcspn(buf, ":-");
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		return SPLIT_V4;
+	return 0;
+}
+
+unsigned split_address_family(const char *text)
+{
+	unsigned family = 0;
+
+	/* A comma list (-s a,b) or a range of IPv6 addresses (a-b). */
+	while (*text) {
+		size_t len = strcspn(text, ",");
+		const char *dash = memchr(text, '-', len);
+
+		if (dash && text[0] != '[' && memchr(text, ':', len))
+			len = (size_t)(dash - text); /* v6-v6 range */
+		family |= one_address(text, len);
+		text += len;
+		text += strspn(text, ",-");
+	}
+	return family;
+}
+
+unsigned split_command(const struct cmd *c, size_t first, struct split *s)
+{
+	bool negate = false;
+
+	memset(s, 0, sizeof(*s));
+	s->parts = SPLIT_BOTH;
+	for (size_t i = first; i < c->argc; i++) {
+		const char *w = c->args[i].text;
+		const struct arg *value = i + 1 < c->argc ? &c->args[i + 1] :
+							    NULL;
+		bool negated = negate;
+
+		negate = strcmp(w, "!") == 0;
+		if (c->args[i].runtime) {
+			unsigned f = split_address_family(w);
+
+			s->runtime |= f;
+			s->addrs |= f;
+			if (!s->runtime_arg)
+				s->runtime_arg = &c->args[i];
+		}
+		if (!value)
+			continue;
+		if (value->text[0] == '!' && value->text[1] == '\0' &&
+		    i + 2 < c->argc) { /* -s ! ADDR, the old form */
+			negated = true;
+			value = &c->args[i + 2];
+		}
+		if (is_address_option(w)) {
+			unsigned f = split_address_family(value->text);
+
+			s->addrs |= f;
+			if (f && !s->addr_arg)
+				s->addr_arg = value;
+			s->negated |= negated && f;
+		} else if (strcmp(w, "-p") == 0 ||
+			   strcmp(w, "--protocol") == 0) {
+			s->parts &= LOOKUP(protocols, value->text);
+		} else if (strcmp(w, "-m") == 0 || strcmp(w, "--match") == 0) {
+			s->parts &= LOOKUP(matches, value->text);
+		} else if (strcmp(w, "-j") == 0 || strcmp(w, "--jump") == 0 ||
+			   strcmp(w, "-g") == 0 || strcmp(w, "--goto") == 0) {
+			s->parts &= LOOKUP(targets, value->text);
+			s->restrictive = strcmp(value->text, "ACCEPT") != 0 &&
+					 strcmp(value->text, "LOG") != 0 &&
+					 strcmp(value->text, "NFLOG") != 0;
+		} else if (strcmp(w, "--reject-with") == 0) {
+			const char *t = value->text;
+
+			if (strncmp(t, "icmp6-", 6) == 0)
+				s->parts &= SPLIT_V6;
+			else if (strncmp(t, "icmp-", 5) == 0)
+				s->parts &= SPLIT_V4;
+			else
+				s->parts &= LOOKUP(reject_types, t);
+		}
+	}
+	for (size_t i = first; i < c->argc; i++) {
+		const char *w = c->args[i].text;
+
+		if (strcmp(w, "-f") == 0 || strcmp(w, "--fragment") == 0 ||
+		    strcmp(w, "--icmp-type") == 0)
+			s->parts &= SPLIT_V4;
+		else if (strcmp(w, "--icmpv6-type") == 0)
+			s->parts &= SPLIT_V6;
+	}
+	if (s->addrs == SPLIT_BOTH)
+		return 0;
+	return (s->addrs ? s->addrs : SPLIT_BOTH) & s->parts;
+}
