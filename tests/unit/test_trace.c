@@ -507,7 +507,6 @@ static void test_packet_words(void **state)
 	assert_int_equal(p.dport, 5);
 }
 
-
 /* trace_command on @r's ruleset with the router addresses @locals: the
  * --json line (or the error) of the packet @words. */
 static const char *command_of(struct run *r, const char *const *locals,
@@ -585,12 +584,12 @@ static void test_config_addresses(void **state)
 			    "[{\"table\": \"filter\", \"chain\": "
 			    "\"INPUT\", \"rule\": 2, \"line\": 7}]}\n");
 	/* Without them addrtype is undecided: both outcomes. */
-	assert_non_null(strstr(command_of(&r, NULL, 0,
-					  "-i x -d 198.51.100.20 -p tcp"),
-			       "\"undecided\""));
-	assert_non_null(strstr(command_of(&r, bad, 2,
-					  "-i x -d 198.51.100.20 -p tcp"),
-			       "router address 'nonsense'"));
+	assert_non_null(
+		strstr(command_of(&r, NULL, 0, "-i x -d 198.51.100.20 -p tcp"),
+		       "\"undecided\""));
+	assert_non_null(
+		strstr(command_of(&r, bad, 2, "-i x -d 198.51.100.20 -p tcp"),
+		       "router address 'nonsense'"));
 	run_free(&r);
 }
 
