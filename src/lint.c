@@ -20,6 +20,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_policy.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
@@ -538,24 +539,31 @@ static bool ends_walk(const struct table *t, const struct ipt_entry *e)
 	return false;
 }
 
-/* Whether a rule between @from and @to of @c may change what a match
- * sees (a mark, a connmark, conntrack, or anything in a called chain). */
-static bool changes_between(const struct table *t, const struct chain *c,
-			    size_t from, size_t to)
+/* Whether rule @e may change what a later match sees (a mark, a
+ * connmark, conntrack, or anything in a called chain). */
+static bool changes_what_follows(const struct table *t,
+				 const struct ipt_entry *e)
 {
 	static const char *const names[] = {
 		"MARK", "CONNMARK", "CT", "NOTRACK", "DNAT", "REDIRECT"
 	};
 
-	for (size_t k = from + 1; k < to; k++) {
-		const struct ipt_entry *e = entry_v4(c->rules[k].entry);
-
-		if (rule_jump_chain(t, (const struct entry *)e))
+	if (rule_jump_chain(t, (const struct entry *)e))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (target_is(e, names[i]))
 			return true;
-		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-			if (target_is(e, names[i]))
-				return true;
-	}
+	return false;
+}
+
+/* Whether a rule between @from and @to of @c may change what a match
+ * sees. */
+static bool changes_between(const struct table *t, const struct chain *c,
+			    size_t from, size_t to)
+{
+	for (size_t k = from + 1; k < to; k++)
+		if (changes_what_follows(t, entry_v4(c->rules[k].entry)))
+			return true;
 	return false;
 }
 
@@ -612,22 +620,548 @@ static void witness_of_rule(struct witness *w, const struct chain *c,
 	}
 }
 
+/* ---- shadowed by several rules ---------------------------------------- */
+
+/*
+ * A rule can be covered by earlier rules together and by none alone: a
+ * port or address list split over rules (--dport 1:1023, then
+ * 1024:65535; -s 10.0.0.0/9, then 10.128.0.0/9).  Found in one
+ * dimension at a time: the earlier rules that cover the rule in every
+ * other dimension are the candidates, and their values in that dimension
+ * together must hold every value of the rule's.  Exact: each packet of
+ * the rule is then taken by some candidate.
+ */
+enum dim {
+	DIM_SRC,
+	DIM_DST,
+	DIM_SPORT,
+	DIM_DPORT,
+	DIM_COUNT
+};
+
+/* An inclusive interval of one dimension's values. */
+struct span {
+	uint32_t lo, hi;
+};
+
+/* Intervals of one dimension's values. */
+struct spans {
+	struct span *v;
+	size_t n, cap;
+};
+
+static void spans_add(struct spans *s, uint32_t lo, uint32_t hi)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->v = reallocarray(s->v, s->cap, sizeof(*s->v));
+		if (!s->v)
+			abort();
+	}
+	s->v[s->n].lo = lo;
+	s->v[s->n++].hi = hi;
+}
+
+/* Add [lo, hi] of the values 0..max, or (inverted) the rest of them. */
+static void spans_add_inv(struct spans *s, uint32_t lo, uint32_t hi, bool inv,
+			  uint32_t max)
+{
+	if (!inv) {
+		spans_add(s, lo, hi);
+		return;
+	}
+	if (lo > 0)
+		spans_add(s, 0, lo - 1);
+	if (hi < max)
+		spans_add(s, hi + 1, max);
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the union of @u holds every value of @want. */
+static bool spans_cover(struct spans *u, const struct spans *want)
+{
+	qsort(u->v, u->n, sizeof(*u->v), span_cmp);
+	for (size_t k = 0; k < want->n; k++) {
+		uint64_t next = want->v[k].lo; /* first value not yet held */
+
+		for (size_t i = 0; i < u->n && next <= want->v[k].hi; i++)
+			if (u->v[i].lo <= next && u->v[i].hi >= next)
+				next = (uint64_t)u->v[i].hi + 1;
+		if (next <= want->v[k].hi)
+			return false;
+	}
+	return true;
+}
+
+/* Whether @a and @b have a value in common. */
+static bool spans_meet(const struct spans *a, const struct spans *b)
+{
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t k = 0; k < b->n; k++)
+			if (a->v[i].lo <= b->v[k].hi &&
+			    b->v[k].lo <= a->v[i].hi)
+				return true;
+	return false;
+}
+
+/* Whether each span of @want lies in one span of @s. */
+static bool spans_hold(const struct spans *s, const struct spans *want)
+{
+	if (s->n == 1 && want->n == 1)
+		return s->v[0].lo <= want->v[0].lo &&
+		       want->v[0].hi <= s->v[0].hi;
+	for (size_t k = 0; k < want->n; k++) {
+		size_t i = 0;
+
+		while (i < s->n && !(s->v[i].lo <= want->v[k].lo &&
+				     want->v[k].hi <= s->v[i].hi))
+			i++;
+		if (i == s->n)
+			return false;
+	}
+	return true;
+}
+
+/* The port ranges of a tcp or udp match: their layouts agree up to the
+ * ranges' inversion bits. */
+static void tcpudp_ranges(const struct xt_entry_match *m, uint16_t **spts,
+			  uint16_t **dpts, uint8_t **inv, unsigned *sinv,
+			  unsigned *dinv)
+{
+	if (strcmp(m->u.user.name, "tcp") == 0) {
+		struct xt_tcp *t = (void *)m->data;
+
+		*spts = t->spts;
+		*dpts = t->dpts;
+		*inv = &t->invflags;
+		*sinv = XT_TCP_INV_SRCPT;
+		*dinv = XT_TCP_INV_DSTPT;
+	} else {
+		struct xt_udp *u = (void *)m->data;
+
+		*spts = u->spts;
+		*dpts = u->dpts;
+		*inv = &u->invflags;
+		*sinv = XT_UDP_INV_SRCPT;
+		*dinv = XT_UDP_INV_DSTPT;
+	}
+}
+
+static bool is_tcpudp(const struct xt_entry_match *m)
+{
+	return strcmp(m->u.user.name, "tcp") == 0 ||
+	       strcmp(m->u.user.name, "udp") == 0;
+}
+
+/* Whether @m is a multiport match on the ports of dimension @d. */
+static bool multiport_on(const struct xt_entry_match *m, enum dim d)
+{
+	uint8_t want = d == DIM_SPORT ? XT_MULTIPORT_SOURCE :
+					XT_MULTIPORT_DESTINATION;
+
+	return strcmp(m->u.user.name, "multiport") == 0 &&
+	       (m->u.user.revision == 0 || m->u.user.revision == 1) &&
+	       ((const struct xt_multiport *)m->data)->flags == want;
+}
+
+/* Add the ports multiport @m matches. */
+static void multiport_spans(const struct xt_entry_match *m, struct spans *s)
+{
+	if (m->u.user.revision == 0) {
+		const struct xt_multiport *i = (const void *)m->data;
+
+		for (size_t k = 0; k < i->count && k < XT_MULTI_PORTS; k++)
+			spans_add(s, i->ports[k], i->ports[k]);
+	} else {
+		const struct xt_multiport_v1 *i = (const void *)m->data;
+		struct spans own = { 0 };
+		uint32_t next = 0;
+
+		for (size_t k = 0; k < i->count && k < XT_MULTI_PORTS; k++) {
+			uint16_t lo = i->ports[k], hi = lo;
+
+			if (i->pflags[k] && k + 1 < i->count)
+				hi = i->ports[++k];
+			spans_add(&own, lo, hi);
+		}
+		if (!i->invert) {
+			for (size_t k = 0; k < own.n; k++)
+				spans_add(s, own.v[k].lo, own.v[k].hi);
+			free(own.v);
+			return;
+		}
+		/* Inverted: the ports between the listed ones. */
+		qsort(own.v, own.n, sizeof(*own.v), span_cmp);
+		for (size_t k = 0; k < own.n; k++) {
+			if (own.v[k].lo > next)
+				spans_add(s, next, own.v[k].lo - 1);
+			if (own.v[k].hi + 1 > next)
+				next = own.v[k].hi + 1;
+		}
+		if (next <= 0xFFFF)
+			spans_add(s, next, 0xFFFF);
+		free(own.v);
+	}
+}
+
+/* Add the values @e allows in dimension @d (all of them, or more).
+ * Returns how many matches limit its ports (0: every port), for an
+ * address 1, or -1 when an iprange limits it further. */
+static int dim_spans(const struct ipt_entry *e, enum dim d, struct spans *s)
+{
+	const struct xt_entry_match *m, *first = NULL;
+	size_t off = 0;
+	int n = 0;
+
+	if (d == DIM_SRC || d == DIM_DST) {
+		struct in_addr a = d == DIM_SRC ? e->ip.src : e->ip.dst;
+		struct in_addr mk = d == DIM_SRC ? e->ip.smsk : e->ip.dmsk;
+		bool inv = e->ip.invflags &
+			   (d == DIM_SRC ? IPT_INV_SRCIP : IPT_INV_DSTIP);
+		uint32_t lo = ntohl(a.s_addr & mk.s_addr);
+
+		spans_add_inv(s, lo, lo | ~ntohl(mk.s_addr), inv, 0xFFFFFFFFu);
+		return find_match(e, "iprange") ? -1 : 1;
+	}
+	while ((m = lint_match_at(e, &off))) {
+		if (is_tcpudp(m) || multiport_on(m, d)) {
+			n++;
+			if (!first)
+				first = m;
+		}
+	}
+	if (!first) {
+		spans_add(s, 0, 0xFFFF);
+	} else if (is_tcpudp(first)) {
+		uint16_t *spts, *dpts;
+		uint8_t *inv;
+		unsigned sinv, dinv;
+
+		tcpudp_ranges(first, &spts, &dpts, &inv, &sinv, &dinv);
+		if (d == DIM_SPORT)
+			spans_add_inv(s, spts[0], spts[1], *inv & sinv, 0xFFFF);
+		else
+			spans_add_inv(s, dpts[0], dpts[1], *inv & dinv, 0xFFFF);
+	} else {
+		multiport_spans(first, s);
+	}
+	return n;
+}
+
+/* Whether @e has a match that needs the packet's ports (no fragment
+ * after the first one passes it). */
+static bool needs_ports(const struct ipt_entry *e)
+{
+	const struct xt_entry_match *m;
+	size_t off = 0;
+
+	while ((m = lint_match_at(e, &off)))
+		if (is_tcpudp(m) || strcmp(m->u.user.name, "multiport") == 0)
+			return true;
+	return false;
+}
+
+/* Whether match @am of a rule is found, covering, among @b's matches. */
+static bool match_found(const struct xt_entry_match *am,
+			const struct ipt_entry *b)
+{
+	const struct xt_entry_match *bm;
+	size_t boff = 0;
+
+	while ((bm = lint_match_at(b, &boff)))
+		if (strcmp(am->u.user.name, bm->u.user.name) == 0 &&
+		    match_covers(am, bm))
+			return true;
+	return false;
+}
+
+/* rule_covers() with dimension @d left out: every packet of @b, with
+ * its value in @d changed to any value, is one of @a's.  @b needs its
+ * ports for a port dimension (needs_ports). */
+static bool rule_covers_except(const struct ipt_entry *a,
+			       const struct ipt_entry *b, enum dim d)
+{
+	struct ipt_ip ip = a->ip;
+	const struct xt_entry_match *am;
+	size_t aoff = 0;
+
+	if (d == DIM_SRC) {
+		ip.smsk.s_addr = 0;
+		ip.invflags &= ~IPT_INV_SRCIP;
+	} else if (d == DIM_DST) {
+		ip.dmsk.s_addr = 0;
+		ip.invflags &= ~IPT_INV_DSTIP;
+	}
+	if (!ip_covers(&ip, &b->ip))
+		return false;
+	while ((am = lint_match_at(a, &aoff))) {
+		union {
+			struct xt_entry_match m;
+			char buf[256];
+		} w;
+		uint16_t *spts, *dpts, *r;
+		uint8_t *inv;
+		unsigned sinv, dinv;
+
+		if (strcmp(am->u.user.name, "comment") == 0)
+			continue;
+		if (d < DIM_SPORT || !(is_tcpudp(am) || multiport_on(am, d))) {
+			if (!match_found(am, b))
+				return false;
+			continue;
+		}
+		if (!is_tcpudp(am))
+			continue; /* multiport on @d: left out */
+		if (am->u.match_size > sizeof(w))
+			return false;
+		/* tcp or udp with @d's range opened up: nothing left out if
+		 * that is all it asked (the ports are there: needs_ports). */
+		memcpy(w.buf, am, am->u.match_size);
+		tcpudp_ranges(&w.m, &spts, &dpts, &inv, &sinv, &dinv);
+		r = d == DIM_SPORT ? spts : dpts;
+		r[0] = 0;
+		r[1] = 0xFFFF;
+		*inv &= (uint8_t) ~(d == DIM_SPORT ? sinv : dinv);
+		if (spts[0] == 0 && spts[1] == 0xFFFF && dpts[0] == 0 &&
+		    dpts[1] == 0xFFFF && *inv == 0 &&
+		    (strcmp(am->u.user.name, "udp") == 0 ||
+		     (((struct xt_tcp *)w.m.data)->flg_mask == 0 &&
+		      ((struct xt_tcp *)w.m.data)->option == 0)))
+			continue;
+		if (!match_found(&w.m, b))
+			return false;
+	}
+	return true;
+}
+
+/* A rule's values in each dimension when they are one interval (bit d
+ * of @single), kept together: most tests look at these only. */
+struct box {
+	uint32_t lo[DIM_COUNT], hi[DIM_COUNT];
+	uint8_t single;
+};
+
+/* What the shadowed lint knows of each rule of one chain, found once. */
+struct chain_facts {
+	const struct chain *c;
+	bool *ends; /* ends the walk for every packet it matches */
+	/* Its values in each dimension (dim_spans), and what that said. */
+	struct spans (*spans)[DIM_COUNT];
+	int (*nspans)[DIM_COUNT];
+	struct box *box;
+	uint8_t *which; /* union_covers' answer, a bit per dimension */
+};
+
+static void facts_init(struct chain_facts *f, const struct table *t,
+		       const struct chain *c)
+{
+	size_t n = c->nrules + 1;
+
+	f->c = c;
+	f->ends = calloc(n, sizeof(*f->ends));
+	f->spans = calloc(n, sizeof(*f->spans));
+	f->nspans = calloc(n, sizeof(*f->nspans));
+	f->which = calloc(n, sizeof(*f->which));
+	f->box = calloc(n, sizeof(*f->box));
+	if (!f->ends || !f->spans || !f->nspans || !f->which || !f->box)
+		abort();
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct ipt_entry *e = entry_v4(c->rules[i].entry);
+
+		f->ends[i] = ends_walk(t, e);
+		for (int d = 0; d < DIM_COUNT; d++) {
+			const struct spans *sp = &f->spans[i][d];
+
+			f->nspans[i][d] =
+				dim_spans(e, (enum dim)d, &f->spans[i][d]);
+			if (sp->n != 1)
+				continue;
+			f->box[i].lo[d] = sp->v[0].lo;
+			f->box[i].hi[d] = sp->v[0].hi;
+			f->box[i].single |= (uint8_t)(1u << d);
+		}
+	}
+}
+
+static void facts_free(struct chain_facts *f)
+{
+	for (size_t i = 0; i < f->c->nrules; i++)
+		for (int d = 0; d < DIM_COUNT; d++)
+			free(f->spans[i][d].v);
+	free(f->ends);
+	free(f->spans);
+	free(f->nspans);
+	free(f->which);
+	free(f->box);
+}
+
+/* Whether rule @i holds every value of rule @j in dimension @d. */
+static bool facts_hold(const struct chain_facts *f, size_t i, size_t j, int d)
+{
+	const struct box *a = &f->box[i], *b = &f->box[j];
+
+	if (a->single & b->single & (1u << d))
+		return a->lo[d] <= b->lo[d] && b->hi[d] <= a->hi[d];
+	return spans_hold(&f->spans[i][d], &f->spans[j][d]);
+}
+
+/* Whether rules @i and @j have a value in common in dimension @d. */
+static bool facts_meet(const struct chain_facts *f, size_t i, size_t j, int d)
+{
+	const struct box *a = &f->box[i], *b = &f->box[j];
+
+	if (a->single & b->single & (1u << d))
+		return a->lo[d] <= b->hi[d] && b->lo[d] <= a->hi[d];
+	return spans_meet(&f->spans[i][d], &f->spans[j][d]);
+}
+
+/* Whether some packet has addresses that both @a and @b allow: a rule
+ * of no use in the union otherwise (it would have to hold some of @b's
+ * values in one dimension, all of them in the others). */
+static bool addrs_meet(const struct ipt_ip *a, const struct ipt_ip *b)
+{
+	if (!((a->invflags | b->invflags) & IPT_INV_SRCIP) &&
+	    ((a->src.s_addr ^ b->src.s_addr) & a->smsk.s_addr & b->smsk.s_addr))
+		return false;
+	if (!((a->invflags | b->invflags) & IPT_INV_DSTIP) &&
+	    ((a->dst.s_addr ^ b->dst.s_addr) & a->dmsk.s_addr & b->dmsk.s_addr))
+		return false;
+	return true;
+}
+
+/*
+ * The dimension in which rules @from.. of the chain before @j cover rule
+ * @j together, or -1; @f->which then says (bit d) which rules take some
+ * of its packets.  A candidate must cover @j's addresses in the other
+ * address dimension: a quick test before rule_covers_except.
+ */
+static int union_covers(struct chain_facts *f, size_t from, size_t j)
+{
+	const struct ipt_entry *b = entry_v4(f->c->rules[j].entry);
+	const struct spans *want = f->spans[j];
+	struct spans have[DIM_COUNT] = { 0 };
+	size_t used[DIM_COUNT] = { 0 };
+	/* Ports only when @b needs them: later fragments pass the port
+	 * matches of the candidates by. */
+	unsigned ports =
+		needs_ports(b) ? (1u << DIM_SPORT) | (1u << DIM_DPORT) : 0;
+	int found = -1;
+
+	for (size_t i = from; i < j; i++) {
+		const struct ipt_entry *a = entry_v4(f->c->rules[i].entry);
+		const struct spans *one = f->spans[i];
+		bool src, dst;
+		unsigned dims;
+
+		f->which[i] = 0;
+		if (!f->ends[i] || !addrs_meet(&a->ip, &b->ip))
+			continue;
+		src = facts_hold(f, i, j, DIM_SRC);
+		dst = facts_hold(f, i, j, DIM_DST);
+		/* A dimension needs @a to hold @b's values in the others,
+		 * and only some of them in it (all of them: it would cover
+		 * @b alone, which the pairwise test looked at). */
+		dims = (dst && !src ? 1u << DIM_SRC : 0) |
+		       (src && !dst ? 1u << DIM_DST : 0) |
+		       (src && dst ? ports : 0);
+		for (int d = 0; dims; d++) {
+			if (!(dims & (1u << d)))
+				continue;
+			dims &= ~(1u << d);
+			/* @a's values exactly, or it is no use: not two
+			 * matches on the same ports, no iprange beside the
+			 * address. */
+			if (f->nspans[i][d] != 1 || !facts_meet(f, i, j, d) ||
+			    (d >= DIM_SPORT && facts_hold(f, i, j, d)) ||
+			    !rule_covers_except(a, b, (enum dim)d))
+				continue;
+			for (size_t k = 0; k < one[d].n; k++)
+				spans_add(&have[d], one[d].v[k].lo,
+					  one[d].v[k].hi);
+			f->which[i] |= 1u << d;
+			used[d]++;
+		}
+	}
+	for (int d = 0; d < DIM_COUNT && found < 0; d++)
+		if (used[d] > 1 && spans_cover(&have[d], &want[d]))
+			found = d;
+	for (int d = 0; d < DIM_COUNT; d++)
+		free(have[d].v);
+	return found;
+}
+
+/* Warn that rules of @c together shadow rule @j, if they do. */
+static bool lint_shadowed_union(struct lint *l, const struct table *t,
+				struct chain_facts *f, size_t from, size_t j)
+{
+	const struct chain *c = f->c;
+	const struct rule *b = &c->rules[j];
+	char rules[128] = "", lines[128] = "";
+	size_t nr = 0, lr = 0, shown = 0, more = 0;
+	struct witness w;
+	int d;
+
+	d = union_covers(f, from, j);
+	if (d < 0 || rule_ignores(b, "shadowed"))
+		return d >= 0;
+	for (size_t i = from; i < j; i++) {
+		if (!(f->which[i] & (1u << d)))
+			continue;
+		if (shown == 5) {
+			more++;
+			continue;
+		}
+		nr += (size_t)snprintf(rules + nr, sizeof(rules) - nr, "%s%zu",
+				       shown ? ", " : "", i + 1);
+		lr += (size_t)snprintf(lines + lr, sizeof(lines) - lr, "%s%u",
+				       shown ? ", " : "", c->rules[i].loc.line);
+		shown++;
+	}
+	witness_of_rule(&w, c, entry_v4(b->entry), NULL);
+	diag_warning(l->dl, &b->loc, 1,
+		     "no packet reaches this rule: rules %s%s of %s %s "
+		     "(lines %s%s) take every packet it would match "
+		     "together [shadowed]",
+		     rules, more ? " and more" : "", t->name, c->name, lines,
+		     more ? ", ..." : "");
+	diag_hint(l->dl,
+		  "witness: iptload trace %s %s; to silence: "
+		  "'# lint-ignore:shadowed' on the rule's line",
+		  l->file, w.words);
+	return true;
+}
+
 static void lint_shadowed_chain(struct lint *l, const struct table *t,
 				const struct chain *c)
 {
+	struct chain_facts f;
+	/* The first rule that may take rule j's packets unchanged: the
+	 * last one before j that may change what a match sees. */
+	size_t from = 0;
+
+	facts_init(&f, t, c);
 	for (size_t j = 1; j < c->nrules; j++) {
 		const struct rule *b = &c->rules[j];
+		bool pairwise = false;
 
+		if (changes_what_follows(t, entry_v4(c->rules[j - 1].entry)))
+			from = j - 1;
 		for (size_t i = 0; i < j; i++) {
 			const struct rule *a = &c->rules[i];
 			struct witness w;
 
-			if (!ends_walk(t, entry_v4(a->entry)) ||
-			    !rule_covers(entry_v4(a->entry),
-					 entry_v4(b->entry)))
+			if (!f.ends[i] || !rule_covers(entry_v4(a->entry),
+						       entry_v4(b->entry)))
 				continue;
 			if (changes_between(t, c, i, j))
 				break;
+			pairwise = true;
 			if (rule_ignores(b, "shadowed"))
 				break;
 			witness_of_rule(&w, c, entry_v4(b->entry), NULL);
@@ -642,7 +1176,10 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 				  l->file, w.words);
 			break;
 		}
+		if (!pairwise && j - from > 1)
+			lint_shadowed_union(l, t, &f, from, j);
 	}
+	facts_free(&f);
 }
 
 static void lint_shadowed(struct lint *l)

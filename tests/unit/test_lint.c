@@ -85,6 +85,93 @@ static void test_shadowed(void **state)
 	run_free(&r);
 }
 
+/* A rule that earlier rules cover only together: a port range or an
+ * address split over rules, a multiport list; and what must stay quiet:
+ * a gap, a rule without ports after port rules (later fragments pass
+ * the port rules by), a change in between, an iprange beside the split
+ * address, a limit. */
+static void test_shadowed_union(void **state)
+{
+	struct run r;
+	const struct diag *d;
+
+	(void)state;
+	assert_int_equal(
+		lint_of(&r, "*filter\n"
+			    "-A INPUT -p tcp --dport 0:1023 -j ACCEPT\n"
+			    "-A INPUT -p tcp --dport 1024:65535 -j DROP\n"
+			    "-A INPUT -p tcp --dport 1000:2000 -j ACCEPT\n"
+			    "-A INPUT -p tcp -j DROP\n"
+			    "-A INPUT -p udp --dport 53 -j ACCEPT\n"
+			    "-A INPUT -p udp --dport 123 -j ACCEPT\n"
+			    "-A INPUT -p udp -m multiport --dports 53,123 "
+			    "-j DROP\n"
+			    "-A INPUT -p udp -m multiport --dports 53,124 "
+			    "-j DROP\n"
+			    "-A INPUT -p udp --sport 0:1023 -j ACCEPT\n"
+			    "-A INPUT -p udp --sport 1025:65535 -j ACCEPT\n"
+			    "-A INPUT -p udp --sport 1000:2000 -j ACCEPT\n"
+			    "-A FORWARD -s 10.0.0.0/9 -j DROP\n"
+			    "-A FORWARD -s 10.128.0.0/9 -j DROP\n"
+			    "-A FORWARD -s 10.0.0.0/8 -p udp -j ACCEPT\n"
+			    "-A FORWARD -s 10.0.0.0/7 -j ACCEPT\n"
+			    "-A FORWARD ! -s 10.0.0.0/8 -j DROP\n"
+			    "-A FORWARD -i eth0 -j ACCEPT\n"
+			    "-A OUTPUT -d 192.168.0.0/17 -j ACCEPT\n"
+			    "-A OUTPUT -j MARK --set-mark 1\n"
+			    "-A OUTPUT -d 192.168.128.0/17 -j ACCEPT\n"
+			    "-A OUTPUT -d 192.168.0.0/16 -j ACCEPT\n"
+			    "-A OUTPUT -d 172.16.0.0/13 -j DROP\n"
+			    "-A OUTPUT -d 172.24.0.0/13 -m iprange "
+			    "--dst-range 172.24.0.0-172.24.0.9 -j DROP\n"
+			    "-A OUTPUT -d 172.16.0.0/12 -j DROP\n"
+			    "-A OUTPUT -p tcp --dport 0:1023 "
+			    "-m limit --limit 1/s -j DROP\n"
+			    "-A OUTPUT -p tcp --dport 1024:65535 -j DROP\n"
+			    "-A OUTPUT -p tcp --dport 80 -j DROP\n"
+			    "COMMIT\n"),
+		4);
+	d = assert_warning_at(&r, 4, 1,
+			      "no packet reaches this rule: rules 1, 2 of "
+			      "filter INPUT (lines 2, 3) take every packet it "
+			      "would match together [shadowed]");
+	assert_non_null(strstr(d->hint, "-p tcp --sport 0 --dport 1000"));
+	/* Only the rules that take some of its packets are named. */
+	assert_warning_at(&r, 8, 1,
+			  "no packet reaches this rule: rules 5, 6 of filter "
+			  "INPUT (lines 6, 7) take every packet it would match "
+			  "together [shadowed]");
+	d = assert_warning_at(&r, 15, 1,
+			      "no packet reaches this rule: rules 1, 2 of "
+			      "filter FORWARD (lines 13, 14) take every packet "
+			      "it would match together [shadowed]");
+	assert_non_null(strstr(d->hint, "-s 10.0.0.10"));
+	/* Every source: 10/8 dropped, 11/8 accepted, the rest dropped. */
+	assert_warning_at(&r, 18, 1,
+			  "no packet reaches this rule: rules 1, 2, 4, 5 of "
+			  "filter FORWARD (lines 13, 14, 16, 17) take every "
+			  "packet it would match together [shadowed]");
+	run_free(&r);
+}
+
+static void test_shadowed_union_silenced(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(lint_of(&r,
+				 "*filter\n"
+				 "-A INPUT -p tcp --dport 0:1023 -j DROP\n"
+				 "-A INPUT -p tcp --dport 1024:65535 "
+				 "-j DROP\n"
+				 "# kept for later: lint-ignore:shadowed\n"
+				 "-A INPUT -p tcp --dport 1000:2000 "
+				 "-m multiport --sports 1000,2000 -j ACCEPT\n"
+				 "COMMIT\n"),
+			 0);
+	run_free(&r);
+}
+
 static void test_spoofable(void **state)
 {
 	struct run r;
@@ -218,6 +305,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_shadowed),
+		cmocka_unit_test(test_shadowed_union),
+		cmocka_unit_test(test_shadowed_union_silenced),
 		cmocka_unit_test(test_spoofable),
 		cmocka_unit_test(test_ike),
 		cmocka_unit_test(test_return_path),

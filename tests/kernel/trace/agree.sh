@@ -96,6 +96,8 @@ check_lints "$work/shadowed.conf" shadowed ike
 agree vpn-shadowed "$work/shadowed.conf" "$topo_vpn"
 check_lints "$work/no4500.conf" ike
 agree vpn-no4500 "$work/no4500.conf" "$topo_vpn"
+check_lints "$work/shadowunion.conf" shadowed ike
+agree vpn-shadowunion "$work/shadowunion.conf" "$topo_vpn"
 # The router's addresses from address(IFACE): trace is given no --local
 # (AGREE_ADDRESS), must decide every packet, and agree.  Outside the
 # router namespace the interfaces do not exist: check takes -D values.

@@ -4,7 +4,8 @@
 with one seeded mistake each, written to DIR/NAME.conf: no policy match on
 the tunnel's FORWARD rule, --pol none there, a MASQUERADE with no IPsec
 exemption, an ACCEPT shadowed by an earlier DROP, and no udp 4500 (nor
-ESP) accepted.  With HOME_ROUTER_CONF also DIR/address.conf: home-router
+ESP) accepted, and ACCEPTs shadowed by two DROPs together (the sources
+split over them).  With HOME_ROUTER_CONF also DIR/address.conf: home-router
 reading the router's addresses with address(IFACE), with addrtype rules
 that only those addresses decide."""
 import sys
@@ -47,6 +48,10 @@ variants = {
     "shadowed": src.replace("ike(500)\n", "iptables -A INPUT -i $EXTIF -p udp"
                             " -j DROP\nike(500)\n"),
     "no4500": src.replace("ike(4500)\n", ""),
+    "shadowunion": src.replace("ike(500)\n", "iptables -A INPUT -i $EXTIF"
+                               " -s 0.0.0.0/1 -j DROP\n"
+                               "iptables -A INPUT -i $EXTIF"
+                               " -s 128.0.0.0/1 -j DROP\nike(500)\n"),
 }
 for name, text in variants.items():
     assert text != src, name
