@@ -8,12 +8,16 @@
  * xtables lock while it waits, so that neither a lost session nor a
  * SIGKILL of apply's process group stops it.  Apply hands it every table
  * just before committing it, as the table was read under the lock, and
- * then says whether anything was committed.  The watchdog listens on an
- * abstract unix socket, "iptload-confirm": abstract names belong to the
- * network namespace, so each namespace has its own pending apply (and
- * tests in private namespaces never meet).  `iptload confirm` connects
- * and says "confirm"; when the time runs out first, the watchdog takes
- * the lock and puts the tables back.
+ * then says whether anything was committed.  The watchdog listens on a
+ * unix socket, DIR/confirm-INODE.sock: DIR is $IPTLOAD_CONFIRM_DIR or
+ * /run/iptload-confirm, a directory of root's with mode 0700 (made if
+ * missing, refused otherwise), so that no other user can bind the name
+ * first, replace it or connect; INODE is that of /proc/self/ns/net, so
+ * that each network namespace has its own pending apply (and tests in
+ * private namespaces never meet).  A socket file nobody listens on (its
+ * watchdog died) is replaced, under a lock beside it.  `iptload confirm`
+ * connects and says "confirm"; when the time runs out first, the
+ * watchdog takes the lock and puts the tables back.
  */
 #ifndef IPTLOAD_CONFIRM_H
 #define IPTLOAD_CONFIRM_H
@@ -34,6 +38,10 @@
  * exactly when the watchdog is done.  For tests and scripts. */
 #define CONFIRM_NOTIFY_ENV "IPTLOAD_WATCHDOG_FD"
 
+/* Environment variable naming the directory of the confirm sockets
+ * instead of /run/iptload-confirm (tests: a private one). */
+#define CONFIRM_DIR_ENV "IPTLOAD_CONFIRM_DIR"
+
 /*
  * The pending roll-back survives the watchdog: before each table is
  * committed, apply writes the tables it replaces so far (iptables-save
@@ -53,8 +61,9 @@
 struct confirm_watchdog {
 	pid_t pid;
 	int ctl;       /* socket to the watchdog (apply side) or to apply */
-	int listen_fd; /* the watchdog's "iptload-confirm" socket */
-	int notify_fd; /* $IPTLOAD_WATCHDOG_FD, or -1 */
+	int listen_fd; /* the watchdog's confirm socket */
+	char sock_path[108]; /* its file (sun_path) */
+	int notify_fd;	     /* $IPTLOAD_WATCHDOG_FD, or -1 */
 	int seconds;
 	uid_t uid;	       /* who ran apply: may confirm, as may root */
 	const char *state_dir; /* where the pending roll-back is kept, or

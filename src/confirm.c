@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,8 +50,8 @@
 #include "plan.h"
 #include "print.h"
 
-/* The abstract name, without its leading NUL. */
-#define CONFIRM_SOCKET_NAME "iptload-confirm"
+/* The directory of the watchdogs' sockets, unless $CONFIRM_DIR_ENV. */
+#define CONFIRM_DEFAULT_DIR "/run/iptload-confirm"
 /* How long a client may take to send its line, in milliseconds. */
 #define CLIENT_TIMEOUT_MS 2000
 /* How long one roll-back attempt waits for the xtables lock, in seconds;
@@ -67,14 +68,83 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static socklen_t confirm_addr(struct sockaddr_un *sun)
+static const char *socket_dir(void)
 {
+	const char *env = getenv(CONFIRM_DIR_ENV);
+
+	return env && *env ? env : CONFIRM_DEFAULT_DIR;
+}
+
+/* Why the words of the last failed socket_dir_check or connect_watchdog,
+ * for `iptload confirm`. */
+static char socket_why[256];
+
+/*
+ * The socket directory must be a directory (not a symlink) that only
+ * root (or this user) can enter: mode 0700, owned by root or by us.
+ * Then nobody else can bind the name first, replace the socket, or even
+ * connect.  Returns 0, or -1 with errno ENOENT (it does not exist) or
+ * EPERM (it is not safe: why in socket_why).
+ */
+static int socket_dir_check(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		int err = errno;
+
+		snprintf(socket_why, sizeof(socket_why), "%s: %s", dir,
+			 strerror(err));
+		errno = err == ENOENT ? ENOENT : EPERM;
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		snprintf(socket_why, sizeof(socket_why),
+			 "%s is not a directory", dir);
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		snprintf(socket_why, sizeof(socket_why),
+			 "the directory %s is owned by uid %u, not by root",
+			 dir, (unsigned)st.st_uid);
+	else if (st.st_mode & 077)
+		snprintf(socket_why, sizeof(socket_why),
+			 "the directory %s has mode %04o, not 0700", dir,
+			 (unsigned)(st.st_mode & 07777));
+	else
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
+/*
+ * This network namespace's socket, DIR/confirm-INODE.sock (the inode of
+ * /proc/self/ns/net): the directory is shared by every namespace of the
+ * machine, each has a name of its own.  Returns 0, or -1 with the reason
+ * in socket_why.
+ */
+static int confirm_addr(struct sockaddr_un *sun, socklen_t *len)
+{
+	struct stat ns;
+	int n;
+
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path + 1, CONFIRM_SOCKET_NAME,
-	       strlen(CONFIRM_SOCKET_NAME));
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			   strlen(CONFIRM_SOCKET_NAME));
+	if (stat("/proc/self/ns/net", &ns) < 0) {
+		snprintf(socket_why, sizeof(socket_why),
+			 "cannot tell the network namespace: %s",
+			 strerror(errno));
+		return -1;
+	}
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path),
+		     "%s/confirm-%llu.sock", socket_dir(),
+		     (unsigned long long)ns.st_ino);
+	if (n < 0 || (size_t)n >= sizeof(sun->sun_path)) {
+		snprintf(socket_why, sizeof(socket_why),
+			 "the socket path under %s is too long", socket_dir());
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
 }
 
 static int64_t now_ms(void)
@@ -500,50 +570,111 @@ void confirm_forget_stale(void)
 
 /* ---- the apply side ---- */
 
-static int connect_watchdog(void);
+static int connect_at(const struct sockaddr_un *sun, socklen_t len);
 
-/* Bind the confirm name: only one apply --confirm waits per namespace.
- * *@taken: an iptload watchdog of root or of this user has it. */
-static int claim_socket(struct diag_list *dl, bool *taken)
+/* Take the claim lock beside socket @path (its ".sock" made ".lock"):
+ * two apply --confirm must not both find a stale socket and replace it.
+ * Returns the locked descriptor, or -1. */
+static int claim_lock(const char *path)
 {
+	char lock[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	size_t n = strlen(path) - strlen(".sock");
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)n, path);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+/* Bind and listen on @sun; a socket file nobody listens on (a watchdog
+ * that died) is replaced.  Call with the claim lock held. */
+static int bind_socket(const struct sockaddr_un *sun, socklen_t len,
+		       struct diag_list *dl, bool *taken)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), c;
+
+		if (fd < 0)
+			break;
+		if (bind(fd, (const struct sockaddr *)sun, len) == 0 &&
+		    listen(fd, 8) == 0)
+			return fd;
+		close(fd);
+		if (errno != EADDRINUSE)
+			break;
+		c = connect_at(sun, len);
+		if (c >= 0) {
+			close(c);
+			*taken = true;
+			return -1;
+		}
+		if (errno != ECONNREFUSED) {
+			diag_error(dl, NULL, 1,
+				   "the confirm socket %s is taken, but its "
+				   "program does not answer: %s",
+				   sun->sun_path, strerror(errno));
+			return -1;
+		}
+		/* Nobody listens: the socket of a watchdog that died. */
+		if (unlink(sun->sun_path) < 0)
+			break;
+	}
+	diag_error(dl, NULL, 1, "cannot listen on the confirm socket %s: %s",
+		   sun->sun_path, strerror(errno));
+	return -1;
+}
+
+/* Bind this namespace's confirm socket: only one apply --confirm waits
+ * per namespace.  *@taken: an iptload watchdog of root or of this user
+ * has it. */
+static int claim_socket(struct confirm_watchdog *w, struct diag_list *dl,
+			bool *taken)
+{
+	const char *dir = socket_dir();
 	struct sockaddr_un sun;
-	socklen_t len = confirm_addr(&sun);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	socklen_t len;
+	int lock, fd;
 
 	*taken = false;
-	if (fd < 0) {
-		diag_error(dl, NULL, 1, "cannot make the confirm socket: %s",
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		diag_error(dl, NULL, 1, "cannot make the directory %s: %s", dir,
 			   strerror(errno));
 		return -1;
 	}
-	if (bind(fd, (struct sockaddr *)&sun, len) == 0 && listen(fd, 8) == 0)
-		return fd;
-	close(fd);
-	if (errno != EADDRINUSE) {
-		diag_error(dl, NULL, 1,
-			   "cannot listen on the confirm socket: %s",
-			   strerror(errno));
+	if (socket_dir_check(dir) < 0 || confirm_addr(&sun, &len) < 0) {
+		diag_error(dl, NULL, 1, "refusing the confirm socket: %s",
+			   socket_why);
+		diag_hint(dl, "%s must be a directory of root's, mode 0700",
+			  dir);
 		return -1;
 	}
-	fd = connect_watchdog();
-	if (fd >= 0) {
-		close(fd);
-		*taken = true;
+	lock = claim_lock(sun.sun_path);
+	if (lock < 0) {
+		diag_error(dl, NULL, 1, "cannot lock the confirm socket %s: %s",
+			   sun.sun_path, strerror(errno));
 		return -1;
 	}
-	/* Anyone may bind an abstract name first. */
-	if (errno == EPERM)
-		diag_error(dl, NULL, 1,
-			   "the confirm socket (@%s) is held by another user's "
-			   "program, not by an iptload watchdog",
-			   CONFIRM_SOCKET_NAME);
-	else
-		diag_error(dl, NULL, 1,
-			   "the confirm socket (@%s) is taken, but its program "
-			   "does not answer: %s",
-			   CONFIRM_SOCKET_NAME, strerror(errno));
-	diag_hint(dl, "find it with: ss -xlp | grep %s", CONFIRM_SOCKET_NAME);
-	return -1;
+	fd = bind_socket(&sun, len, dl, taken);
+	close(lock);
+	if (fd >= 0)
+		memcpy(w->sock_path, sun.sun_path, sizeof(w->sock_path));
+	return fd;
+}
+
+/* Give up the socket claimed: its file first, while it is still ours
+ * (a later claim may replace a file nobody listens on). */
+static void release_socket(struct confirm_watchdog *w)
+{
+	unlink(w->sock_path);
+	close(w->listen_fd);
+	w->listen_fd = -1;
 }
 
 /* $IPTLOAD_WATCHDOG_FD, if it names an open descriptor. */
@@ -658,18 +789,18 @@ enum confirm_start_result confirm_start(struct confirm_watchdog *w, int seconds,
 	w->file = file;
 	w->dl = dl;
 	w->notify_fd = notify_fd_from_env();
-	w->listen_fd = claim_socket(dl, &taken);
+	w->listen_fd = claim_socket(w, dl, &taken);
 	if (w->listen_fd < 0)
 		return taken ? CONFIRM_PENDING : CONFIRM_FAILED;
 	w->state_dir = state_dir();
 	if (w->state_dir && state_dir_ready(w->state_dir, dl) < 0) {
-		close(w->listen_fd);
+		release_socket(w);
 		return CONFIRM_FAILED;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
 		diag_error(dl, NULL, 1, "cannot start the confirm watchdog: %s",
 			   strerror(errno));
-		close(w->listen_fd);
+		release_socket(w);
 		return CONFIRM_FAILED;
 	}
 	/* The child must not print what apply has buffered a second time. */
@@ -690,6 +821,7 @@ enum confirm_start_result confirm_start(struct confirm_watchdog *w, int seconds,
 		diag_error(dl, NULL, 1, "cannot start the confirm watchdog: %s",
 			   w->pid < 0 ? strerror(errno) : "it died");
 		close(w->ctl);
+		unlink(w->sock_path); /* nobody listens on it any more */
 		return CONFIRM_FAILED;
 	}
 	return CONFIRM_STARTED;
@@ -985,6 +1117,8 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 	ropt.before_commit = NULL;
 	ropt.wait_seconds = ROLLBACK_LOCK_WAIT;
 	for (;;) {
+		int64_t start = now_ms();
+
 		diag_list_init(&dl);
 		rc = commit_ruleset(before, &ropt, &report, &dl);
 		if (rc == 0 || report.status == COMMIT_PARTIAL)
@@ -1001,7 +1135,13 @@ static int roll_back(struct confirm_watchdog *w, struct ruleset *before,
 		}
 		diag_list_free(&dl);
 		if (report.status == COMMIT_LOCK_FAILED) {
-			answer_rolling_back(w, 0);
+			/* The wait for the lock was the pause, unless it
+			 * failed at once (the lock file cannot be opened):
+			 * never spin. */
+			int64_t left =
+				ROLLBACK_LOCK_WAIT * 1000 - (now_ms() - start);
+
+			answer_rolling_back(w, left > 0 ? (int)left : 0);
 			continue;
 		}
 		answer_rolling_back(w, pause_ms);
@@ -1061,7 +1201,7 @@ out:
 		state_clear(w->state_dir, false);
 	ruleset_free(&before);
 	if (w->listen_fd >= 0)
-		close(w->listen_fd);
+		release_socket(w);
 	if (w->ctl >= 0)
 		close(w->ctl);
 	return status;
@@ -1069,12 +1209,11 @@ out:
 
 /* ---- the client side ---- */
 
-/* Connect to this namespace's watchdog; -1 when there is none (errno
- * EPERM: the name is held by a program of another user). */
-static int connect_watchdog(void)
+/* Connect to the watchdog at @sun; -1 when there is none (errno
+ * ECONNREFUSED: a socket nobody listens on; EPERM: a program neither of
+ * root nor of ours). */
+static int connect_at(const struct sockaddr_un *sun, socklen_t len)
 {
-	struct sockaddr_un sun;
-	socklen_t len = confirm_addr(&sun);
 	/* Non-blocking: a listener that never accepts (its backlog full)
 	 * must not hang apply; connect then fails with EAGAIN. */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -1082,19 +1221,41 @@ static int connect_watchdog(void)
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
+	if (connect(fd, (const struct sockaddr *)sun, len) < 0) {
+		int err = errno;
+
 		close(fd);
+		errno = err;
 		return -1;
 	}
-	/* Anyone may bind an abstract name: talk only to root's or our
-	 * own watchdog. */
+	/* The directory is root's (or ours): this is a second line. */
 	uid = peer_uid(fd);
 	if (uid != 0 && uid != geteuid()) {
 		close(fd);
+		snprintf(socket_why, sizeof(socket_why),
+			 "the confirm socket %s belongs to uid %u",
+			 sun->sun_path, (unsigned)uid);
 		errno = EPERM;
 		return -1;
 	}
 	return fd;
+}
+
+/* Connect to this namespace's watchdog; -1 when there is none (errno
+ * EPERM: the socket or its directory cannot be trusted, why in
+ * socket_why). */
+static int connect_watchdog(void)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+
+	if (socket_dir_check(socket_dir()) < 0)
+		return -1;
+	if (confirm_addr(&sun, &len) < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return connect_at(&sun, len);
 }
 
 /* Send @cmd and read the one-line answer into @reply. */
@@ -1116,11 +1277,15 @@ int confirm_send(const char **why)
 	*why = NULL;
 	if (fd < 0) {
 		if (errno == EPERM) {
-			*why = "the confirm socket belongs to another user";
+			*why = socket_why;
 			return -1;
 		}
 		if (errno == EAGAIN) {
 			*why = "the confirm socket does not answer";
+			return -1;
+		}
+		if (errno == EACCES) {
+			*why = "only root may reach the confirm socket";
 			return -1;
 		}
 		return 1;
@@ -1154,7 +1319,8 @@ bool confirm_pending(int *seconds_left)
 	bool pending = fd >= 0;
 
 	*seconds_left = -1;
-	/* A name held by someone else's program is no pending apply. */
+	/* No socket, a stale one, or one that cannot be trusted: no
+	 * watchdog of ours waits. */
 	if (fd < 0)
 		return false;
 	if (ask(fd, "status", reply, sizeof(reply)) == 0 &&

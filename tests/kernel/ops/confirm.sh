@@ -165,37 +165,146 @@ nothing_to_confirm() {
 }
 export -f nothing_to_confirm
 
-# Anyone may bind an abstract name: a program of user nobody holding
-# @iptload-confirm (never accepting) must not block apply, must make
-# apply --confirm refuse, and must not be asked to confirm.
+# The abstract name iptload once listened on, held by a program of user
+# nobody that never accepts: it plays no part any more.
 squatter() {
-	local sq line rc
+	local sq line rc progress
 	confirm_setup
 	# nobody must reach the helper: a copy in a directory it may enter.
 	chmod 711 "$work"
-	cp "$OPS_BUILD/abstract_listen" "$work/abstract_listen"
-	chmod 755 "$work/abstract_listen"
+	cp "$OPS_BUILD/unix_listen" "$work/unix_listen"
+	chmod 755 "$work/unix_listen"
 	exec 7< <(exec setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$work/abstract_listen" iptload-confirm)
+		"$work/unix_listen" @iptload-confirm)
 	sq=$!
 	read -r line <&7
 	check "user nobody holds @iptload-confirm ($line)" test "$line" = ready
 	rc=0
 	"$IPTLOAD" apply "$work/new.conf" >/dev/null 2>"$work/err" || rc=$?
 	check "a plain apply is not blocked by it (exit $rc)" test "$rc" = 0
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 30 \
+		"$work/old.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	check "apply --confirm arms its watchdog ($line)" \
+		bash -c "[[ '$line' == 'armed '* ]]"
 	rc=0
-	"$IPTLOAD" apply --confirm 5 "$work/old.conf" >/dev/null \
-		2>"$work/err" || rc=$?
-	state >"$work/after"
-	check "apply --confirm refuses (exit 3), changing nothing" \
-		bash -c "[ $rc = 3 ] && grep -q 'the confirm socket (@iptload-confirm) is' '$work/err' && grep -q -- '--dport 2 ' '$work/after'"
-	rc=0
-	"$IPTLOAD" confirm >/dev/null 2>"$work/err" || rc=$?
-	check "iptload confirm does not confirm to it (exit 1)" test "$rc" = 1
+	"$IPTLOAD" confirm >/dev/null 2>"$work/why" || rc=$?
+	progress=$(cat <&4)
+	exec 4<&-
+	check "and iptload confirm reaches it (exit $rc, $progress)" \
+		test "$rc" = 0 -a "$progress" = kept
 	kill "$sq"
 	exec 7<&-
 }
 export -f squatter
+
+# The socket directory must be root's, mode 0700: one owned by another
+# user, one that its group may enter, or a symlink is refused by apply
+# --confirm (exit 3, nothing changed), and neither blocks a plain apply
+# nor is asked to confirm.
+untrusted_dir() {
+	local rc dir what
+	confirm_setup
+	state >"$work/before"
+	mkdir -p "$work/good" "$work/nobody" "$work/group"
+	chmod 700 "$work/good" "$work/nobody"
+	chown 65534 "$work/nobody"
+	chmod 770 "$work/group"
+	ln -sfn "$work/good" "$work/link"
+	for what in "nobody:owned by uid 65534, not by root" \
+		"group:has mode 0770, not 0700" "link:is not a directory"; do
+		dir=$work/${what%%:*}
+		rc=0
+		IPTLOAD_CONFIRM_DIR=$dir "$IPTLOAD" apply --confirm 5 \
+			"$work/new.conf" >/dev/null 2>"$work/err" || rc=$?
+		state >"$work/after"
+		cp "$work/err" "$work/why"
+		check "${what%%:*}: apply --confirm refuses the directory (exit $rc), changing nothing" \
+			bash -c "[ $rc = 3 ] && grep -q 'refusing the confirm socket: .*${what#*:}' '$work/err' && cmp -s '$work/before' '$work/after'"
+		rc=0
+		IPTLOAD_CONFIRM_DIR=$dir "$IPTLOAD" confirm >/dev/null \
+			2>"$work/err" || rc=$?
+		cp "$work/err" "$work/why"
+		check "${what%%:*}: iptload confirm does not use it (exit $rc)" \
+			bash -c "[ $rc = 1 ] && grep -q '${what#*:}' '$work/err'"
+	done
+	rc=0
+	IPTLOAD_CONFIRM_DIR=$work/group "$IPTLOAD" apply "$work/new.conf" \
+		>/dev/null 2>"$work/why" || rc=$?
+	check "a plain apply is not blocked by such a directory (exit $rc)" \
+		test "$rc" = 0
+}
+export -f untrusted_dir
+
+# The socket file of a watchdog that died (nobody listens on it) is
+# replaced by the next apply --confirm, which then works as usual and
+# removes its socket file when it is done.
+stale_socket_replaced() {
+	local sock line pid rc progress
+	confirm_setup
+	mkdir -m 700 "$IPTLOAD_CONFIRM_DIR"
+	sock=$IPTLOAD_CONFIRM_DIR/confirm-$(stat -L -c %i /proc/self/ns/net).sock
+	exec 8< <(exec "$OPS_BUILD/unix_listen" "$sock")
+	pid=$!
+	read -r line <&8
+	kill -KILL "$pid"
+	cat <&8 >/dev/null # EOF: it is gone
+	exec 8<&-
+	check "a dead listener left its socket file" test -S "$sock"
+	rc=0
+	"$IPTLOAD" apply "$work/new.conf" >/dev/null 2>"$work/why" || rc=$?
+	check "a plain apply takes it for no pending confirm (exit $rc)" \
+		test "$rc" = 0
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 30 \
+		"$work/old.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	cp "$work/err" "$work/why"
+	check "apply --confirm replaces it and arms ($line)" \
+		bash -c "[[ '$line' == 'armed '* ]]"
+	rc=0
+	"$IPTLOAD" confirm >/dev/null 2>"$work/why" || rc=$?
+	progress=$(cat <&4)
+	exec 4<&-
+	check "iptload confirm reaches the new watchdog (exit $rc, $progress)" \
+		test "$rc" = 0 -a "$progress" = kept
+	check "which removed its socket file when done" test ! -e "$sock"
+}
+export -f stale_socket_replaced
+
+# Two network namespaces, one socket directory: each has a pending
+# confirmation of its own, and a confirm in one keeps only that one.
+namespaces_apart() {
+	local line inner outer rc progress
+	confirm_setup
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 30 \
+		"$work/new.conf" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	outer=$(awk '{print $2}' <<<"$line")
+	exec 5< <(IPTLOAD_WATCHDOG_FD=3 unshare -n "$IPTLOAD" apply \
+		--confirm 30 "$work/new.conf" 3>&1 >"$work/out2" 2>"$work/err2")
+	read -r line <&5
+	inner=$(awk '{print $2}' <<<"$line")
+	cp "$work/err2" "$work/why"
+	check "an apply --confirm in another namespace arms too ($line)" \
+		test -n "$inner"
+	check "with a socket of its own" \
+		test "$(ls "$IPTLOAD_CONFIRM_DIR" | grep -c '\.sock$')" = 2
+	rc=0
+	nsenter -t "$inner" -n "$IPTLOAD" confirm >/dev/null 2>"$work/why" || rc=$?
+	progress=$(cat <&5)
+	exec 5<&-
+	check "confirmed there (exit $rc, $progress)" \
+		test "$rc" = 0 -a "$progress" = kept
+	rc=0
+	"$IPTLOAD" apply "$work/old.conf" >/dev/null 2>"$work/err" || rc=$?
+	check "here it still waits: a plain apply is refused (exit $rc)" \
+		test "$rc" = 8
+	"$IPTLOAD" confirm >/dev/null 2>"$work/why"
+	progress=$(cat <&4)
+	exec 4<&-
+	check "and is confirmed on its own ($progress)" test "$progress" = kept
+}
+export -f namespaces_apart
 
 # pause_setup: FIFOs for pause_at.so; pause_env prints the environment
 # that makes one command pause at $1 (flock or replace).
@@ -477,6 +586,9 @@ export -f boot_without_marker
 
 {
 	in_fresh_netns squatter
+	in_fresh_netns untrusted_dir
+	in_fresh_netns stale_socket_replaced
+	in_fresh_netns namespaces_apart
 	in_fresh_netns timeout_rolls_back
 	in_fresh_netns confirm_keeps
 	in_fresh_netns signal_rolls_back HUP

@@ -21,7 +21,9 @@ ops_init() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/iptload-ops.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 	private_lock "$work"
-	export IPTLOAD OPS_DIR OPS_BUILD work
+	# apply --confirm's sockets in a private directory, never /run.
+	IPTLOAD_CONFIRM_DIR="$work/run"
+	export IPTLOAD OPS_DIR OPS_BUILD work IPTLOAD_CONFIRM_DIR
 	OPS_RESULTS="$work/results"
 	: >"$OPS_RESULTS"
 }
