@@ -10,6 +10,10 @@
 #     of either family; save prints a config that applies with no commit
 #     where it was taken, and that gives both families byte for byte the
 #     same tables in a fresh namespace.
+#  3. apply --confirm: unconfirmed, both families come back exactly as
+#     they were (iptables-legacy-save and ip6tables-legacy-save text with
+#     counters, and the raw table bytes of dump_table); confirmed, both
+#     families keep the new tables, the same as a plain apply gives.
 # Prints TAP.
 set -u
 
@@ -17,6 +21,7 @@ set -u
 [ $# -eq 2 ] || { echo "usage: $0 IPTLOAD CONFIG" >&2; exit 64; }
 ops_init "$1"
 CONFIG=$(realpath "$2")
+find_dump_table "$IPTLOAD" || exit 1
 export CONFIG
 
 # The lockdown in one family's filter table: DROP everywhere, loopback
@@ -87,8 +92,90 @@ save_elsewhere() {
 }
 export -f save_elsewhere
 
+# The tables before an apply --confirm: both families' preload rulesets,
+# with counters a roll-back must bring back, and every table of both
+# families instantiated (a table the apply creates cannot be removed again,
+# so only then can "exactly as before" hold byte for byte).
+confirm_before() {
+	local t
+	sed 's/^-A INPUT -i lo/[7:420] -A INPUT -i lo/' "$PRELOAD" |
+		iptables-legacy-restore -c &&
+		sed 's/^-A INPUT -i lo/[9:640] -A INPUT -i lo/' "$PRELOAD6" |
+		ip6tables-legacy-restore -c || return 1
+	for t in raw mangle nat filter security; do
+		iptables-legacy -t $t -S >/dev/null &&
+			ip6tables-legacy -t $t -S >/dev/null || return 1
+	done
+	state >"$work/$1.state"
+	"$DUMP_TABLE" >"$work/$1.dump"
+}
+export -f confirm_before
+
+# The IPv6 part of a state file.
+v6_part() {
+	sed -n '/^# --- ipv6 ---$/,$p' "$1"
+}
+export -f v6_part
+
+confirm_rolls_back_both() {
+	local progress
+	confirm_before before ||
+		{ echo "not ok - preload both families"; return; }
+	progress=$(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 \
+		"$CONFIG" 3>&1 >"$work/out" 2>"$work/why")
+	check "apply --confirm 1: armed, then rolled back ($(echo $progress))" \
+		bash -c "[[ \"$progress\" =~ ^armed\ [0-9]+$'\n'rolled\ back$ ]]"
+	state >"$work/after.state"
+	"$DUMP_TABLE" >"$work/after.dump"
+	check "unconfirmed: IPv4 and IPv6 saved text as before, counters included" \
+		same "$work/before.state" "$work/after.state"
+	check "unconfirmed: the raw tables of both families as before" \
+		same "$work/before.dump" "$work/after.dump"
+}
+export -f confirm_rolls_back_both
+
+# A plain apply over the same tables, in a namespace of its own: what a
+# confirmed apply must keep.
+plain_apply() {
+	confirm_before plain >/dev/null 2>&1 &&
+		"$IPTLOAD" apply "$CONFIG" >/dev/null 2>&1 &&
+		state >"$work/plain.state" && "$DUMP_TABLE" >"$work/plain.dump"
+}
+export -f plain_apply
+
+confirm_keeps_both() {
+	local line rc=0
+	confirm_before before ||
+		{ echo "not ok - preload both families"; return; }
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 60 \
+		"$CONFIG" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	state >"$work/waiting.state"
+	v6_part "$work/before.state" >"$work/before.v6"
+	v6_part "$work/waiting.state" >"$work/waiting.v6"
+	check "while it waits, the IPv6 tables hold the new ruleset" \
+		bash -c "! cmp -s '$work/before.v6' '$work/waiting.v6'"
+	"$IPTLOAD" confirm >"$work/out" 2>"$work/why" || rc=$?
+	check "iptload confirm (exit $rc)" test "$rc" = 0
+	line=$(cat <&4)
+	exec 4<&-
+	check "the watchdog kept it and left" test "$line" = kept
+	state >"$work/kept.state"
+	"$DUMP_TABLE" >"$work/kept.dump"
+	check "confirmed: both families keep what the apply loaded" \
+		same "$work/waiting.state" "$work/kept.state"
+	check "confirmed: saved text of both families as a plain apply's" \
+		same "$work/plain.state" "$work/kept.state"
+	check "confirmed: raw tables of both families as a plain apply's" \
+		same "$work/plain.dump" "$work/kept.dump"
+}
+export -f confirm_keeps_both
+
 {
 	in_fresh_netns boot_lockdown
 	in_fresh_netns noop_and_save
 	in_fresh_netns save_elsewhere
+	in_fresh_netns confirm_rolls_back_both
+	in_fresh_netns plain_apply
+	in_fresh_netns confirm_keeps_both
 } | ops_finish
