@@ -858,6 +858,118 @@ bad:
 	return -1;
 }
 
+/* ---- icmp6 ----------------------------------------------------------- */
+
+static const struct opt_def icmp6_opts[] = {
+	{ "icmpv6-type", 0, 1, 0, true, false },
+};
+
+/* The ICMPv6 type names ip6tables accepts (RFC 4443 and 4861; not MLD's,
+ * which it names by number), with their type and code range. */
+static const struct icmp_name icmp6_names[] = {
+	{ "destination-unreachable", 1, 0, 0xff },
+	{ "no-route", 1, 0, 0 },
+	{ "communication-prohibited", 1, 1, 1 },
+	{ "beyond-scope", 1, 2, 2 },
+	{ "address-unreachable", 1, 3, 3 },
+	{ "port-unreachable", 1, 4, 4 },
+	{ "failed-policy", 1, 5, 5 },
+	{ "reject-route", 1, 6, 6 },
+	{ "packet-too-big", 2, 0, 0xff },
+	{ "time-exceeded", 3, 0, 0xff },
+	{ "ttl-exceeded", 3, 0, 0xff },
+	{ "ttl-zero-during-transit", 3, 0, 0 },
+	{ "ttl-zero-during-reassembly", 3, 1, 1 },
+	{ "parameter-problem", 4, 0, 0xff },
+	{ "bad-header", 4, 0, 0 },
+	{ "unknown-header-type", 4, 1, 1 },
+	{ "unknown-option", 4, 2, 2 },
+	{ "echo-request", 128, 0, 0xff },
+	{ "ping", 128, 0, 0xff },
+	{ "echo-reply", 129, 0, 0xff },
+	{ "pong", 129, 0, 0xff },
+	{ "router-solicitation", 133, 0, 0xff },
+	{ "router-advertisement", 134, 0, 0xff },
+	{ "neighbour-solicitation", 135, 0, 0xff },
+	{ "neighbor-solicitation", 135, 0, 0xff },
+	{ "neighbour-advertisement", 136, 0, 0xff },
+	{ "neighbor-advertisement", 136, 0, 0xff },
+	{ "redirect", 137, 0, 0xff },
+};
+
+static void icmp6_init(void *data)
+{
+	struct ip6t_icmp *i = data;
+
+	i->code[1] = 0xff;
+}
+
+/* A type name, or a prefix of exactly one name (ip6tables calls a prefix
+ * of two names ambiguous even when they are aliases), or TYPE[/CODE]. */
+static int icmp6_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct ip6t_icmp *ic = (void *)m->data;
+	const char *s = c->val[0]->text;
+	const struct icmp_name *found = NULL;
+	size_t n = sizeof(icmp6_names) / sizeof(*icmp6_names);
+	unsigned long type, code;
+	const char *slash;
+
+	for (size_t i = 0; s[0] && i < n; i++) {
+		if (strncasecmp(s, icmp6_names[i].name, strlen(s)) != 0)
+			continue;
+		if (found) {
+			bad_value(c, 0, "ambiguous ICMPv6 type");
+			diag_hint(
+				c->dl,
+				"it is the start of both %s and %s: write the whole name",
+				found->name, icmp6_names[i].name);
+			return -1;
+		}
+		found = &icmp6_names[i];
+	}
+	if (found) {
+		ic->type = found->type;
+		ic->code[0] = found->code_min;
+		ic->code[1] = found->code_max;
+	} else {
+		char t[8] = "";
+		size_t tl;
+
+		slash = strchr(s, '/');
+		tl = slash ? (size_t)(slash - s) : strlen(s);
+		if (tl >= sizeof(t))
+			goto bad;
+		memcpy(t, s, tl);
+		if (!parse_decimal(t, 255, &type) ||
+		    (slash && !parse_decimal(slash + 1, 255, &code)))
+			goto bad;
+		ic->type = (uint8_t)type;
+		ic->code[0] = slash ? (uint8_t)code : 0;
+		ic->code[1] = slash ? (uint8_t)code : 0xff;
+	}
+	if (c->invert)
+		ic->invflags |= IP6T_ICMP_INV;
+	return 0;
+bad:
+	bad_value(c, 0, "unknown ICMPv6 type");
+	diag_hint(c->dl, "write a name such as echo-request or "
+			 "neighbour-solicitation, or TYPE[/CODE] in numbers");
+	return -1;
+}
+
+/* ip6tables needs --icmpv6-type with -m icmp6. */
+static int icmp6_final(struct encoded_match *m, struct diag_list *dl)
+{
+	if (m->seen & 1)
+		return 0;
+	diag_error(dl, &m->where.loc, m->where.width,
+		   "icmp6 match without --icmpv6-type");
+	diag_hint(dl, "add --icmpv6-type TYPE, e.g. --icmpv6-type "
+		      "echo-request");
+	return -1;
+}
+
 /* ---- policy ---------------------------------------------------------- */
 
 enum {
@@ -887,6 +999,49 @@ static const struct opt_def policy_opts[] = {
 	{ "tunnel-src", 0, 1, POL_TUNNEL_SRC, true, true },
 };
 
+/* True when @mask (@len bytes) is ones then zeroes, a prefix. */
+static bool is_prefix_mask(const unsigned char *mask, size_t len)
+{
+	bool zero = false;
+
+	for (size_t i = 0; i < len; i++)
+		for (int bit = 7; bit >= 0; bit--) {
+			bool one = (mask[i] >> bit) & 1;
+
+			if (one && zero)
+				return false;
+			zero |= !one;
+		}
+	return true;
+}
+
+/* The IPv6 form of policy_tunnel_addr. */
+static int policy_tunnel_addr6(struct opt_call *c, union xt_policy_addr *addr,
+			       union xt_policy_addr *mask)
+{
+	struct addr6_item it;
+	const char *s = c->val[0]->text;
+
+	if (parse_net6(c->val[0], s, strlen(s), &it, c->dl) < 0)
+		return -1;
+	if (!is_prefix_mask(it.mask.s6_addr, sizeof(it.mask))) {
+		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+			   "the mask of '%s' has gaps: a tunnel address takes "
+			   "a prefix",
+			   s);
+		diag_hint(c->dl, "write ADDRESS/LEN, e.g. 2001:db8::/32");
+		return -1;
+	}
+	memset(addr, 0, sizeof(*addr));
+	memset(mask, 0, sizeof(*mask));
+	addr->a6 = it.addr;
+	if (strchr(s, '/'))
+		mask->a6 = it.mask;
+	else
+		memset(mask, 0xff, sizeof(*mask));
+	return 0;
+}
+
 /* --tunnel-src/--tunnel-dst: not masked, and the mask spans the whole
  * 16-byte address union as libxt_policy stores it. */
 static int policy_tunnel_addr(struct opt_call *c, union xt_policy_addr *addr,
@@ -894,6 +1049,9 @@ static int policy_tunnel_addr(struct opt_call *c, union xt_policy_addr *addr,
 {
 	struct addr_item it;
 	const char *s = c->val[0]->text;
+
+	if (c->pc->family == FAMILY_IPV6)
+		return policy_tunnel_addr6(c, addr, mask);
 
 	if (is_host_name(c->pc, s, strlen(s))) {
 		struct addr_item *all = NULL;
@@ -1117,6 +1275,9 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 static const struct match_def match_defs[] = {
 	{ "icmp", IPPROTO_ICMP, sizeof(struct ipt_icmp), icmp_opts,
 	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse, NULL },
+	{ "icmp6", IPPROTO_ICMPV6, sizeof(struct ip6t_icmp), icmp6_opts,
+	  sizeof(icmp6_opts) / sizeof(*icmp6_opts), icmp6_init, icmp6_parse,
+	  icmp6_final },
 	{ "policy", 0, sizeof(struct xt_policy_info), policy_opts,
 	  sizeof(policy_opts) / sizeof(*policy_opts), NULL, policy_parse,
 	  policy_final },
@@ -1132,10 +1293,9 @@ static int match_def_cmp(const void *key, const void *elem)
 }
 
 /*
- * The native match called @name for a rule of family @f, or NULL.  In
- * IPv6 only udp and tcp are native (their data is the same in both
- * families); icmp is IPv4's, and policy's addresses go through the
- * extension, which the adapter runs for IPv6.
+ * The native match called @name for a rule of family @f, or NULL: icmp
+ * is IPv4's, icmp6 IPv6's; udp, tcp and policy serve both (policy's
+ * tunnel addresses are of the rule's family).
  */
 static const struct match_def *find_match_def(enum family f, const char *name)
 {
@@ -1143,8 +1303,8 @@ static const struct match_def *find_match_def(enum family f, const char *name)
 		name, match_defs, sizeof(match_defs) / sizeof(*match_defs),
 		sizeof(*match_defs), match_def_cmp);
 
-	if (md && f == FAMILY_IPV6 && strcmp(md->name, "tcp") != 0 &&
-	    strcmp(md->name, "udp") != 0)
+	if (md && ((f == FAMILY_IPV6 && strcmp(md->name, "icmp") == 0) ||
+		   (f == FAMILY_IPV4 && strcmp(md->name, "icmp6") == 0)))
 		return NULL;
 	return md;
 }
