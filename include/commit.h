@@ -68,6 +68,7 @@ enum commit_status {
 /* What happened to one named table. */
 struct commit_table_report {
 	const char *name;
+	enum family family;
 	bool created;	/* the kernel did not hold it before */
 	bool committed; /* it differed and was committed */
 	unsigned rules_added, rules_removed;
@@ -85,6 +86,7 @@ struct commit_report {
 	unsigned tables_restored;  /* tables put back after a failure */
 	unsigned retries;	   /* re-reads after EAGAIN, all tables */
 	const char *failed_table;  /* the table that was refused, or NULL */
+	enum family failed_family; /* and its family */
 	/* The named tables in commit order (valid when status is COMMIT_OK). */
 	struct commit_table_report tables[RULESET_TABLES];
 	unsigned ntables;

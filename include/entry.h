@@ -38,6 +38,14 @@ static inline const char *family_name(enum family f)
 	return f == FAMILY_IPV6 ? "ipv6" : "ipv4";
 }
 
+/* What follows a table's name in messages, so that an admin can tell
+ * the families apart: "" for IPv4 (as ever), " (IPv6)" for IPv6, as in
+ * "filter (IPv6): +2 -0 rules". */
+static inline const char *family_suffix(enum family f)
+{
+	return f == FAMILY_IPV6 ? " (IPv6)" : "";
+}
+
 /* The size of the head before the first match (112 or 168 bytes). */
 static inline size_t entry_head_size(enum family f)
 {

@@ -13,7 +13,8 @@
 #include "commit.h"
 
 /* "filter: +2 -1 rules; nat: not loaded before, +1 -0 rules" for the
- * tables of @r that changed; "no change" when none did. */
+ * tables of @r that changed, an IPv6 table as "filter (IPv6): ...";
+ * "no change" when none did. */
 void oplog_describe(const struct commit_report *r, char *buf, size_t size);
 
 /* "uid 0 (sudo from alice)": who runs this process; SUDO_USER is

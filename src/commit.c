@@ -1549,6 +1549,7 @@ static int txn_prepare(struct txn *x)
 		tt->h = txn_open(x, tt, &f);
 		if (!tt->h) {
 			x->report->failed_table = tt->model->name;
+			x->report->failed_family = tt->model->family;
 			report_build_failure(x, tt->model, &f);
 			return -1;
 		}
@@ -1727,8 +1728,8 @@ static void report_refusal(struct txn *x, const struct table *t,
 			 COMMIT_MAX_RETRIES + 1);
 	roll_back_outcome(rb, outcome, sizeof(outcome));
 	diag_error(x->dl, table_loc(t), 1,
-		   "the kernel refused table '%s'%s: %s; %s", t->name, retries,
-		   f->reason, outcome);
+		   "the kernel refused table '%s'%s%s: %s; %s", t->name,
+		   family_suffix(t->family), retries, f->reason, outcome);
 	if (f->err == EAGAIN)
 		diag_hint(x->dl,
 			  "another program that ignores the xtables "
@@ -1757,6 +1758,7 @@ static void txn_roll_back(struct txn *x, size_t failed,
 	}
 	txn_restore(x, last, &rb);
 	x->report->failed_table = bad->model->name;
+	x->report->failed_family = bad->model->family;
 	x->report->status = rb.nlost > 0 ? COMMIT_PARTIAL : COMMIT_REFUSED;
 	if (f->step == FAIL_COMMIT) {
 		report_refusal(x, bad->model, f, &rb);
@@ -1826,6 +1828,7 @@ static void txn_report_table(struct txn *x, const struct table_txn *tt)
 		&x->report->tables[x->report->ntables++];
 
 	tr->name = tt->model->name;
+	tr->family = tt->model->family;
 	tr->created = tt->plan.created;
 	tr->committed = tt->committed;
 	tr->rules_added = tt->plan.rules_added;

@@ -549,7 +549,8 @@ static int run_diff(const struct options *o, const struct ruleset *rs,
 		plan_print(&live.tables[id], &target.tables[id], &plan, stdout);
 		differs |= plan.changed || plan.created;
 		if (o->verbose && !plan.changed && !plan.created)
-			printf("# %s: no change\n", t->name);
+			printf("# %s%s: no change\n", t->name,
+			       family_suffix(t->family));
 		plan_free(&plan);
 	}
 	ruleset_free(&live);
@@ -629,14 +630,16 @@ static void print_verbose(const struct options *o,
 		const struct commit_table_report *t = &r->tables[i];
 
 		if (t->committed)
-			printf("%s: %s: committed: +%u -%u rules, +%u -%u "
+			printf("%s: %s%s: committed: +%u -%u rules, +%u -%u "
 			       "chains, %u polic%s changed\n",
-			       o->file, t->name, t->rules_added,
-			       t->rules_removed, t->chains_added,
-			       t->chains_removed, t->policies_changed,
+			       o->file, t->name, family_suffix(t->family),
+			       t->rules_added, t->rules_removed,
+			       t->chains_added, t->chains_removed,
+			       t->policies_changed,
 			       t->policies_changed == 1 ? "y" : "ies");
 		else
-			printf("%s: %s: %s\n", o->file, t->name,
+			printf("%s: %s%s: %s\n", o->file, t->name,
+			       family_suffix(t->family),
 			       t->created ? "loaded, empty" :
 					    "unchanged, "
 					    "not committed");

@@ -74,7 +74,8 @@ void oplog_describe(const struct commit_report *r, char *buf, size_t size)
 
 		if (!t->committed && !t->created)
 			continue;
-		append(buf, size, &len, "%s%s: ", len ? "; " : "", t->name);
+		append(buf, size, &len, "%s%s%s: ", len ? "; " : "", t->name,
+		       family_suffix(t->family));
 		describe_table(t, buf, size, &len);
 	}
 	if (len == 0)

@@ -13,7 +13,9 @@
  * rule that is only refused once something jumps to it is found as that
  * jump.  What the kernel logged about it (x_tables and extension
  * messages in /dev/kmsg) comes back with it.  The live namespace is never
- * touched: the child's namespace dies with it.
+ * touched: the child's namespace dies with it.  The IPv6 tables are
+ * tried the same way, in the same commit: a refused table is found by its
+ * family and name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +32,7 @@
 /* What the child sends back through the pipe. */
 struct trial_result {
 	int status; /* 0 accepted, 1 refused, 2 could not try */
-	int table;  /* the refused table's id */
+	int table;  /* the refused table's index in rs->tables */
 	int chain;  /* index in the table's chains, or -1 */
 	int rule;   /* index in the chain */
 	char reason[256];
@@ -55,7 +57,8 @@ static void read_kmsg(int fd, char *out, size_t size)
 			continue;
 		msg[strcspn(msg, "\n")] = '\0';
 		if (!strstr(msg, "x_tables") && !strstr(msg, "xt_") &&
-		    !strstr(msg, "ip_tables") && !strstr(msg, "ipt_"))
+		    !strstr(msg, "ip_tables") && !strstr(msg, "ipt_") &&
+		    !strstr(msg, "ip6_tables") && !strstr(msg, "ip6t_"))
 			continue;
 		len += (size_t)snprintf(out + len, size - len, "%s%s",
 					len ? "; " : "", msg);
@@ -101,10 +104,13 @@ static int try_commit(const struct ruleset *rs, const char *lock,
 	return report.status == COMMIT_REFUSED ? 1 : 2;
 }
 
-static int table_id(const struct ruleset *rs, const char *name)
+/* The index in rs->tables of the table @r says was refused, or -1. */
+static int failed_index(const struct ruleset *rs, const struct commit_report *r)
 {
-	for (int i = 0; i < TABLE_COUNT; i++)
-		if (name && strcmp(rs->tables[i].name, name) == 0)
+	for (int i = 0; i < RULESET_TABLES; i++)
+		if (r->failed_table &&
+		    rs->tables[i].family == r->failed_family &&
+		    strcmp(rs->tables[i].name, r->failed_table) == 0)
 			return i;
 	return -1;
 }
@@ -133,7 +139,7 @@ static void trial_child(struct ruleset *rs, const char *lock,
 		snprintf(res->reason, sizeof(res->reason), "%s",
 			 dl.items[0].message);
 	diag_list_free(&dl);
-	res->table = table_id(rs, report.failed_table);
+	res->table = failed_index(rs, &report);
 	if (res->status == 0 || res->table < 0) {
 		res->status = res->status && report.status != COMMIT_REFUSED ?
 				      2 :
@@ -193,13 +199,14 @@ static void report(const struct ruleset *rs, const struct trial_result *res,
 		r = &t->chains[res->chain]->rules[res->rule];
 	if (r) {
 		diag_error(dl, &r->loc, 1,
-			   "the kernel refuses table %s with this rule in it "
+			   "the kernel refuses table %s%s with this rule in it "
 			   "(rule %d of %s)",
-			   t->name, res->rule + 1, t->chains[res->chain]->name);
+			   t->name, family_suffix(t->family), res->rule + 1,
+			   t->chains[res->chain]->name);
 	} else {
 		diag_error(dl, t->loc.src ? &t->loc : NULL, 1,
-			   "the kernel refuses table %s: %s", t->name,
-			   res->reason);
+			   "the kernel refuses table %s%s: %s", t->name,
+			   family_suffix(t->family), res->reason);
 	}
 	if (res->kernel[0])
 		diag_hint(dl, "the kernel logged: %s", res->kernel);

@@ -9,7 +9,8 @@
 #  2. after apply, diff says identical and a second apply commits no table
 #     of either family; save prints a config that applies with no commit
 #     where it was taken, and that gives both families byte for byte the
-#     same tables in a fresh namespace.
+#     same tables in a fresh namespace.  apply -v names each table with
+#     its family ("filter", "filter (IPv6)").
 #  3. apply --confirm: unconfirmed, both families come back exactly as
 #     they were (iptables-legacy-save and ip6tables-legacy-save text with
 #     counters, and the raw table bytes of dump_table); confirmed, both
@@ -59,12 +60,18 @@ export -f boot_lockdown
 
 noop_and_save() {
 	local n
-	if ! "$IPTLOAD" apply "$CONFIG" >"$work/out" 2>"$work/why"; then
+	if ! "$IPTLOAD" -v apply "$CONFIG" >"$work/out" 2>"$work/why"; then
 		echo "not ok - apply $(basename "$CONFIG")"
 		sed 's/^/# /' "$work/why"
 		return
 	fi
 	check "the config fills both families" has_ip6_tables
+	cp "$work/out" "$work/why"
+	check "apply -v: the IPv4 filter table as 'filter'" \
+		grep -qF "$CONFIG: filter: committed: " "$work/out"
+	cp "$work/out" "$work/why"
+	check "apply -v: the IPv6 filter table as 'filter (IPv6)'" \
+		grep -qF "$CONFIG: filter (IPv6): committed: " "$work/out"
 	state >"$work/applied"
 	"$IPTLOAD" diff "$CONFIG" >"$work/why" 2>&1
 	check "diff after apply: identical (exit 0, no output)" \

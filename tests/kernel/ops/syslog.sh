@@ -4,7 +4,8 @@
 # syslog.sh IPTLOAD - every apply that changes something logs one line to
 # syslog: the tables with the rules added and removed, the config file and
 # who ran it (uid, and SUDO_USER); an apply that changes nothing logs
-# nothing; the confirm watchdog logs its roll-back.
+# nothing; the confirm watchdog logs its roll-back.  A dual-stack apply
+# names each table with its family ("filter (IPv6)").
 #
 # Runs in a new mount and network namespace whose /dev is a private tmpfs
 # (the real device nodes bound back in), where logsink binds /dev/log and
@@ -54,6 +55,16 @@ COMMIT
 -A POSTROUTING -s 10.0.0.0/8 -j RETURN
 COMMIT
 CONF
+	conf d.conf <<'CONF'
+# Both families: filter in each, a mixed list split between them.
+LAN = { 10.0.1.0/24 2001:db8:1::/64 }
+family both
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -s $LAN -j ACCEPT
+COMMIT
+CONF
 	# A file name and a SUDO_USER with a newline: one line each, escaped.
 	cp -p "$work/b.conf" "$work/"$'c\nforged: x.conf'
 	"$IPTLOAD" apply "$work/a.conf"
@@ -64,6 +75,8 @@ CONF
 	SUDO_USER=$'eve\nforged' "$IPTLOAD" apply "$work/"$'c\nforged: x.conf'
 	# Wait for the watchdog: its descriptor closes when it is done.
 	IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 "$work/a.conf" \
+		3>&1 >/dev/null | cat >/dev/null
+	IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 1 "$work/d.conf" \
 		3>&1 >/dev/null | cat >/dev/null
 }
 export -f applies
@@ -79,9 +92,9 @@ logs() {
 		return
 	fi
 	"$LOGSINK" /dev/log bash -c applies >"$work/log" 2>"$work/why"
-	local a=$work/a.conf b=$work/b.conf
-	check "six lines for five changing applies and one roll-back" \
-		test "$(grep -c 'iptload\[[0-9]*\]: ' "$work/log")" = 6
+	local a=$work/a.conf b=$work/b.conf d=$work/d.conf
+	check "eight lines for six changing applies and two roll-backs" \
+		test "$(grep -c 'iptload\[[0-9]*\]: ' "$work/log")" = 8
 	check "no line forged by a newline in a file name or SUDO_USER" \
 		test "$(grep -c 'forged' "$work/log")" = 1
 	check "control bytes escaped as \\xNN" \
@@ -99,6 +112,12 @@ logs() {
 		"$work/log"
 	check "and the watchdog logs the roll-back" \
 		grep -qE "^<36>.* iptload\[[0-9]+\]: rolled back the ruleset applied from $a: not confirmed within 1 s \(filter: \+2 -1 rules\)$" \
+		"$work/log"
+	check "a dual-stack apply names the family of each table" \
+		grep -qE "iptload\[[0-9]+\]: applied $d: filter: \+1 -2 rules; filter \(IPv6\): not loaded before, \+2 -0 rules, 1 policy changed; by uid 0; rolled back in 1 s unless confirmed$" \
+		"$work/log"
+	check "so does its roll-back (the IPv6 table put back empty)" \
+		grep -qE "iptload\[[0-9]+\]: rolled back the ruleset applied from $d: not confirmed within 1 s \(filter: \+2 -1 rules; filter \(IPv6\): \+0 -2 rules, 1 policy changed\)$" \
 		"$work/log"
 }
 export -f logs
