@@ -503,16 +503,24 @@ static size_t count_rules(const struct ruleset *rs, size_t *tables)
 	return n;
 }
 
-/* The hooks of the named tables: where an nf_tables chain would meet
- * them. */
-static unsigned named_hooks(const struct ruleset *rs)
+/* The hooks of the named tables of family @f: where an nf_tables chain
+ * of that family would meet them. */
+static unsigned named_hooks(const struct ruleset *rs, enum family f)
 {
 	unsigned hooks = 0;
 
 	for (int id = 0; id < RULESET_TABLES; id++)
-		if (rs->tables[id].named)
+		if (rs->tables[id].named && rs->tables[id].family == f)
 			hooks |= rs->tables[id].valid_hooks;
 	return hooks;
+}
+
+/* Warn about nf_tables chains where the named tables of either family
+ * hook. */
+static void warn_nft(const struct ruleset *rs, struct diag_list *dl)
+{
+	nftcheck_warn(named_hooks(rs, FAMILY_IPV4),
+		      named_hooks(rs, FAMILY_IPV6), dl);
 }
 
 /*
@@ -776,7 +784,7 @@ static int run(const struct options *o, struct ruleset *rs,
 		print_ruleset_as(rs, o->family, stdout);
 		return EXIT_OK;
 	case CMD_CHECK:
-		nftcheck_warn(named_hooks(rs), dl);
+		warn_nft(rs, dl);
 		lint_ruleset(rs, o->file, dl);
 		if (o->kernel && trial_load(rs, dl) < 0)
 			return EXIT_KERNEL;
@@ -785,10 +793,10 @@ static int run(const struct options *o, struct ruleset *rs,
 			       tables, rules);
 		return EXIT_OK;
 	case CMD_DIFF:
-		nftcheck_warn(named_hooks(rs), dl);
+		warn_nft(rs, dl);
 		return run_diff(o, rs, dl);
 	case CMD_APPLY:
-		nftcheck_warn(named_hooks(rs), dl);
+		warn_nft(rs, dl);
 		return run_apply(o, rs, dl, watchdog_status);
 	case CMD_INTERFACES:
 		return EXIT_OK; /* printed by main(), from the expander */

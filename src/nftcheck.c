@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nftcheck.c - asks nf_tables, over a raw NETLINK_NETFILTER socket, for
- * its chains (one NFT_MSG_GETCHAIN dump, all families) and picks the IPv4
- * and inet base chains at the netfilter hooks the legacy tables use.
+ * its chains (one NFT_MSG_GETCHAIN dump, all families) and picks the ip,
+ * ip6 and inet base chains at the netfilter hooks the legacy tables use.
  *
  * A dump is only made when nf_tables cannot be loaded by asking: asking
  * nfnetlink for a subsystem it lacks makes the kernel load the module, a
@@ -93,7 +93,7 @@ static int nested_hooknum(const struct nlattr *nest)
 	return -1;
 }
 
-/* Keep the chain of one NFT_MSG_NEWCHAIN message if it is an IPv4 or
+/* Keep the chain of one NFT_MSG_NEWCHAIN message if it is an ip, ip6 or
  * inet base chain at one of the five hooks. */
 static int scan_chain(struct scan *s, const struct nlmsghdr *nlh)
 {
@@ -107,6 +107,8 @@ static int scan_chain(struct scan *s, const struct nlmsghdr *nlh)
 		return 0;
 	if (nfg->nfgen_family == NFPROTO_IPV4)
 		c.family = "ip";
+	else if (nfg->nfgen_family == NFPROTO_IPV6)
+		c.family = "ip6";
 	else if (nfg->nfgen_family == NFPROTO_INET)
 		c.family = "inet";
 	else
@@ -232,14 +234,43 @@ static void list_append(char *buf, size_t size, const char *text)
 		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", text);
 }
 
-/* Whether an earlier chain of the list belongs to the same table. */
-static bool table_seen(const struct nft_base_chain *c, size_t i)
+/* Whose packets chain @c meets where the ruleset hooks: bit 0 IPv4,
+ * bit 1 IPv6. */
+static unsigned families_met(const struct nft_base_chain *c, unsigned hooks4,
+			     unsigned hooks6)
+{
+	unsigned bit = 1u << c->hook, met = 0;
+
+	if (strcmp(c->family, "ip6") != 0 && (hooks4 & bit))
+		met |= 1;
+	if (strcmp(c->family, "ip") != 0 && (hooks6 & bit))
+		met |= 2;
+	return met;
+}
+
+/* Whether an earlier chain of the list that meets the ruleset belongs to
+ * the same table (which is then named already). */
+static bool table_seen(const struct nft_base_chain *c, size_t i,
+		       unsigned hooks4, unsigned hooks6)
 {
 	for (size_t k = 0; k < i; k++)
 		if (strcmp(c[k].family, c[i].family) == 0 &&
-		    strcmp(c[k].table, c[i].table) == 0)
+		    strcmp(c[k].table, c[i].table) == 0 &&
+		    families_met(&c[k], hooks4, hooks6))
 			return true;
 	return false;
+}
+
+/* The hooks of the ruleset that chains of @c's family meet: an inet
+ * chain sees the packets of both families. */
+static unsigned family_hooks(const struct nft_base_chain *c, unsigned hooks4,
+			     unsigned hooks6)
+{
+	if (strcmp(c->family, "ip") == 0)
+		return hooks4;
+	if (strcmp(c->family, "ip6") == 0)
+		return hooks6;
+	return hooks4 | hooks6;
 }
 
 /* "table ip t (input, output)": the hooks of every chain of one table. */
@@ -266,29 +297,36 @@ static void describe_table(const struct nft_base_chain *c, size_t n, size_t i,
 	snprintf(buf, size, "table %s %s (%s)", c[i].family, c[i].table, where);
 }
 
-void nftcheck_warn(unsigned hooks, struct diag_list *dl)
+void nftcheck_warn(unsigned hooks4, unsigned hooks6, struct diag_list *dl)
 {
+	static const char *const packets[] = { "", "IPv4", "IPv6",
+					       "IPv4 and IPv6" };
 	struct nft_base_chain *c;
 	char tables[1024] = "", one[512];
 	int n = nftcheck_scan(&c);
-	size_t count = 0;
+	unsigned met = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!(hooks & 1u << c[i].hook) || table_seen(c, (size_t)i))
+		unsigned m = families_met(&c[i], hooks4, hooks6);
+
+		if (!m)
 			continue;
-		describe_table(c, (size_t)n, (size_t)i, hooks, one,
+		met |= m;
+		if (table_seen(c, (size_t)i, hooks4, hooks6))
+			continue;
+		describe_table(c, (size_t)n, (size_t)i,
+			       family_hooks(&c[i], hooks4, hooks6), one,
 			       sizeof(one));
 		list_append(tables, sizeof(tables), one);
-		count++;
 	}
 	free(c);
-	if (count == 0)
+	if (met == 0)
 		return;
 	diag_warning(dl, NULL, 1,
-		     "nf_tables also filters IPv4 packets at the hooks of "
+		     "nf_tables also filters %s packets at the hooks of "
 		     "this ruleset: %s; packets there go through both "
 		     "rulesets",
-		     tables);
+		     packets[met], tables);
 	diag_hint(dl, "see them with 'nft list ruleset'; rules loaded with nft "
 		      "or iptables-nft live there, where iptables-legacy and "
 		      "iptload do not see them");
