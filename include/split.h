@@ -32,6 +32,7 @@ struct split {
 	bool restrictive; /* a target other than ACCEPT, LOG or NFLOG */
 	const struct arg *addr_arg;    /* the first address, for messages */
 	const struct arg *runtime_arg; /* the first address() value */
+	const struct arg *rulenum;     /* -D/-R CHAIN N, -I CHAIN N (N > 1) */
 };
 
 /*

@@ -931,6 +931,17 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 		b->st.at = sp.runtime_arg->loc;
 		b->st.width = sp.runtime_arg->width;
 	}
+	if (!named_family && b->both && sp.rulenum) {
+		diag_error(b->dl, &sp.rulenum->loc, sp.rulenum->width,
+			   "in family both, rule number %s is a different "
+			   "rule in each family",
+			   sp.rulenum->text);
+		diag_hint(b->dl, "delete or replace by the rule itself, or "
+				 "write the line for one family (-4 or -6 "
+				 "first)");
+		b->st.failed = true;
+		return -1;
+	}
 	if (!named_family && b->both) {
 		b->st.both = true;
 		if (!fams) {

@@ -143,6 +143,24 @@ unsigned split_address_family(const char *text)
 	return family;
 }
 
+/* -D, -R and -I, which may take a rule number after the chain. */
+static bool is_numbered_op(const char *w)
+{
+	return strcmp(w, "-D") == 0 || strcmp(w, "--delete") == 0 ||
+	       strcmp(w, "-R") == 0 || strcmp(w, "--replace") == 0 ||
+	       strcmp(w, "-I") == 0 || strcmp(w, "--insert") == 0;
+}
+
+/* A rule number that means a different rule in each family: any for -D
+ * and -R, past the first for -I. */
+static bool is_rule_number(const char *text, const char *op)
+{
+	if (!text[0] || strspn(text, "0123456789") != strlen(text))
+		return false;
+	return (strcmp(op, "-I") != 0 && strcmp(op, "--insert") != 0) ||
+	       strcmp(text, "1") != 0;
+}
+
 unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 {
 	bool negate = false;
@@ -166,6 +184,9 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 		}
 		if (!value)
 			continue;
+		if (is_numbered_op(w) && i + 2 < c->argc &&
+		    is_rule_number(c->args[i + 2].text, w))
+			s->rulenum = &c->args[i + 2];
 		if (value->text[0] == '!' && value->text[1] == '\0' &&
 		    i + 2 < c->argc) { /* -s ! ADDR, the old form */
 			negated = true;

@@ -1739,6 +1739,20 @@ static void test_family_both_refusals(void **state)
 			"no family can load it");
 	run_free(&r);
 	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT -j ACCEPT\n"
+				     "-D INPUT 1\n"),
+			 -1);
+	assert_error_at(&r, 3, 10,
+			"in family both, rule number 1 is a different rule "
+			"in each family");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT -j ACCEPT\n"
+				     "-I INPUT 1 -j DROP\n"
+				     "-D INPUT -j ACCEPT\n"),
+			 0);
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family both\n"
 				     "*filter\n"
 				     "-A INPUT -p icmp -m hl --hl-eq 1 "
 				     "-j ACCEPT\n"
