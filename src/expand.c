@@ -206,6 +206,10 @@ static size_t sort_unique(char **v, size_t count)
 {
 	size_t n = 0;
 
+	/* Fewer than two: nothing to sort, and @v may be NULL, which
+	 * qsort must not get. */
+	if (count < 2)
+		return count;
 	qsort(v, count, sizeof(*v), str_cmp);
 	for (size_t i = 0; i < count; i++) {
 		if (n && strcmp(v[n - 1], v[i]) == 0) {
