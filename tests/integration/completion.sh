@@ -89,7 +89,7 @@ help_cmds=$(awk '/^Commands:/ { c = 1; next } /^[^ ]/ { c = 0 }
 help_opts=$(grep -E '^ +-' <<<"$help" | sed -E 's/^ +//; s/  .*//' |
 	grep -oE -- '--?[A-Za-z0-9][A-Za-z0-9-]*' | sort -u | tr '\n' ' ' | sed 's/ $//')
 
-echo "1..14"
+echo "1..17"
 real=$work/real
 expect "commands from --help ($help_cmds)" "$real" "iptload " "$help_cmds"
 expect "a command by its start" "$real" "iptload ch" "check"
@@ -111,3 +111,7 @@ expect "a TABLE argument completes table names" "$work/fake" \
 	"iptload -t " "filter mangle nat raw security"
 expect "without iptload on PATH: the built-in commands" "$work/none" \
 	"iptload " "apply check print"
+expect "the family options, -4 and -6" "$real" "iptload --ipv" "--ipv4 --ipv6"
+expect "after -6, the commands" "$real" "iptload -6 ap" "apply"
+expect "without iptload on PATH: the family options too" "$work/none" \
+	"iptload --ipv" "--ipv4 --ipv6"
