@@ -5,7 +5,8 @@
 # syslog: the tables with the rules added and removed, the config file and
 # who ran it (uid, and SUDO_USER); an apply that changes nothing logs
 # nothing; the confirm watchdog logs its roll-back.  A dual-stack apply
-# names each table with its family ("filter (IPv6)").
+# names each table with its family ("filter (IPv6)").  apply --boot that
+# finds the pending roll-back of a killed watchdog says so.
 #
 # Runs in a new mount and network namespace whose /dev is a private tmpfs
 # (the real device nodes bound back in), where logsink binds /dev/log and
@@ -81,6 +82,22 @@ CONF
 }
 export -f applies
 
+# An apply --confirm whose watchdog is killed, then apply --boot: the
+# boot loads the tables it replaced, and says so in syslog.
+boot_after_kill() {
+	local line
+	export IPTLOAD_STATE_DIR="$work/state"
+	"$IPTLOAD" apply "$work/a.conf"
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 60 \
+		"$work/b.conf" 3>&1 >/dev/null)
+	read -r line <&4
+	kill -KILL "${line#armed }"
+	cat <&4 >/dev/null # EOF: the watchdog is gone
+	exec 4<&-
+	"$IPTLOAD" apply --boot "$work/b.conf" 2>/dev/null
+}
+export -f boot_after_kill
+
 logs() {
 	if [ "$(readlink /proc/self/ns/net)" = "$HOST_NETNS" ]; then
 		echo "not ok - refusing to run outside a private netns"
@@ -118,6 +135,11 @@ logs() {
 		"$work/log"
 	check "so does its roll-back (the IPv6 table put back empty)" \
 		grep -qE "iptload\[[0-9]+\]: rolled back the ruleset applied from $d: not confirmed within 1 s \(filter: \+2 -1 rules; filter \(IPv6\): \+0 -2 rules, 1 policy changed\)$" \
+		"$work/log"
+	"$LOGSINK" /dev/log bash -c boot_after_kill >"$work/log" 2>"$work/why"
+	sed 's/^/# /' "$work/log"
+	check "apply --boot after a killed watchdog says in syslog that it loads the previous tables" \
+		grep -qF "boot: the apply --confirm of $b was never confirmed and its watchdog is gone; loading the tables it replaced ($work/state/confirm-previous.rules) instead of $b" \
 		"$work/log"
 }
 export -f logs
