@@ -4,12 +4,13 @@
 # tests/guest/skip.sh IPTLOAD CONF ORACLE_RULES - TAP: where no guest can
 # boot (here: no QEMU, by IPTLOAD_GUEST_QEMU naming a missing program), run
 # says so with exit 126 and "SKIP: reason", and the guest tests print a
-# valid TAP skip plan with the reason and exit 0 (never 77 under TAP).
+# valid TAP skip plan with the reason and exit 0 (never 77 under TAP):
+# vpn-router.sh and trace-agree.sh.
 # Boots nothing.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export IPTLOAD_GUEST_QEMU=/nonexistent/qemu-system-x86_64
-echo "1..3"
+echo "1..4"
 
 err=$("$here/run" -- true 2>&1)
 rc=$?
@@ -38,4 +39,13 @@ if [ "${out#1..0 \# SKIP }" != "$out" ]; then
 	echo "ok 3 - the plan is a TAP skip"
 else
 	echo "not ok 3 - the plan is a TAP skip"
+fi
+
+out=$("$here/trace-agree.sh" "$1" "$(dirname "$2")" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "$want" ]; then
+	echo "ok 4 - trace-agree.sh: a skip plan with the reason, exit 0"
+else
+	echo "not ok 4 - trace-agree.sh: a skip plan with the reason, exit 0"
+	printf 'exit %s\n%s\n' "$rc" "$out" | sed 's/^/# /'
 fi

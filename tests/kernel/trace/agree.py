@@ -40,6 +40,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 IPTLOAD, CONFIG, NAME = sys.argv[1], sys.argv[2], sys.argv[3]
 COUNT, SEED = int(sys.argv[4]), int(sys.argv[5])
@@ -48,6 +49,27 @@ WITNESSES = sys.argv[7:]
 # The config reads the router's addresses with address(IFACE): the trace
 # gets no --local, and must decide every packet (no fork).
 FROM_CONFIG = os.environ.get("AGREE_ADDRESS") == "1"
+# A real ESP tunnel (a kernel with ESP: the QEMU guest, tests/guest):
+# the peer behind extif is also a VPN client at CLIENT_OUTER, with an SA
+# pair to the router's PUBLIC address in UDP 4500 (tunnel_up).  Some
+# packets then come out of the tunnel, and every packet the router sends
+# to the VPN network goes into it; the trace is told so (--ipsec-in,
+# --ipsec-out) and must still agree.
+IPSEC = os.environ.get("AGREE_IPSEC") == "1"
+VPN_NET, LAN_NET = "10.0.2.0/24", "10.0.1.0/24"
+PUBLIC, CLIENT_OUTER, NATT = "203.0.113.7", "203.0.113.50", 4500
+SA_IN = "mode=tunnel,proto=esp,src=%s,dst=%s,reqid=1,spi=4097,encap=udp" % (
+    CLIENT_OUTER, PUBLIC)
+SA_OUT = "mode=tunnel,proto=esp,src=%s,dst=%s,reqid=2,spi=8193,encap=udp" % (
+    PUBLIC, CLIENT_OUTER)
+# Static test keys, one pair per direction.
+KEYS = {0x1001: ("0x000102030405060708090a0b0c0d0e0f",
+                 "0x101112131415161718191a1b1c1d1e1f"
+                 "202122232425262728292a2b2c2d2e2f"),
+        0x2001: ("0x303132333435363738393a3b3c3d3e3f",
+                 "0x404142434445464748494a4b4c4d4e4f"
+                 "505152535455565758595a5b5c5d5e5f")}
+UDP_ENCAP, UDP_ENCAP_ESPINUDP, IP_PKTINFO = 100, 2, 8
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET = 0x40000000
 
@@ -89,6 +111,7 @@ class Peer:
             except OSError:
                 pass
         peer = "p%d" % index
+        self.peer_if = peer
         sh("ip", "link", "add", ifname, "type", "veth", "peer", "name", peer)
         sh("ip", "link", "set", peer, "netns", str(self.proc.pid))
         sh("nsenter", "--net=" + self.ns, "ip", "link", "set", peer, "up")
@@ -131,12 +154,11 @@ CT_TIMEOUTS = ["udp_timeout", "udp_timeout_stream", "icmp_timeout",
 
 def setup(topo):
     """The router's interfaces, peers and routes; its own addresses come
-    later (add_addresses), after the connections are opened."""
+    later (add_addresses), after the connections are opened (and the
+    conntrack timeouts then, CT_TIMEOUTS)."""
     open("/proc/sys/net/ipv4/ip_forward", "w").write("1")
     for k in ("all", "default"):
         open("/proc/sys/net/ipv4/conf/%s/rp_filter" % k, "w").write("0")
-    for t in CT_TIMEOUTS:
-        open("/proc/sys/net/netfilter/nf_conntrack_" + t, "w").write("86400")
     sh("ip", "link", "set", "lo", "up")
     peers = {}
     for i, (ifname, spec) in enumerate(sorted(topo.items())):
@@ -156,6 +178,66 @@ def add_routes(topo, peers):
         sh("ip", "route", "replace", gw + "/32", "dev", ifname)
         for net in spec["nets"]:
             sh("ip", "route", "replace", net, "via", gw, "dev", ifname)
+
+
+def encap_socket():
+    """The UDP socket on 4500 the kernel decapsulates ESP in UDP for."""
+    sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sk.bind(("0.0.0.0", NATT))
+    sk.setsockopt(socket.IPPROTO_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP)
+    return sk
+
+
+def in_ns(path, fn):
+    """fn() with this thread in the network namespace at @path."""
+    here = os.open("/proc/self/ns/net", os.O_RDONLY)
+    there = os.open(path, os.O_RDONLY)
+    try:
+        if libc.setns(there, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+        return fn()
+    finally:
+        libc.setns(here, CLONE_NEWNET)
+        os.close(here)
+        os.close(there)
+
+
+def tunnel_up(peers):
+    """The SA pair between the router and the peer behind extif (the VPN
+    client at CLIENT_OUTER), the same in both; the client sends what
+    comes from the VPN network into the tunnel, the router what goes to
+    it.  The router's in and fwd policies are optional ("level use"): a
+    VPN address in the clear reaches the firewall, whose policy match must
+    stop it.  Returns the sockets to keep."""
+    client = peers["extif"]
+    cl = ["nsenter", "--net=" + client.ns]
+    enc = ["encap", "espinudp", str(NATT), str(NATT), "0.0.0.0"]
+    up = ["tmpl", "src", CLIENT_OUTER, "dst", PUBLIC, "proto", "esp",
+          "reqid", "1", "mode", "tunnel"]
+    down = ["tmpl", "src", PUBLIC, "dst", CLIENT_OUTER, "proto", "esp",
+            "reqid", "2", "mode", "tunnel"]
+    for ns in ([], cl):
+        for spi, src, dst, reqid in ((0x1001, CLIENT_OUTER, PUBLIC, "1"),
+                                     (0x2001, PUBLIC, CLIENT_OUTER, "2")):
+            sh(*ns, "ip", "xfrm", "state", "add", "src", src, "dst", dst,
+               "proto", "esp", "spi", str(spi), "reqid", reqid,
+               "enc", "cbc(aes)", KEYS[spi][0],
+               "auth-trunc", "hmac(sha256)", KEYS[spi][1], "128",
+               "mode", "tunnel", *enc)
+    sh(*cl, "ip", "addr", "add", CLIENT_OUTER + "/32", "dev", client.peer_if)
+    sh(*cl, "ip", "route", "add", "default", "dev", client.peer_if)
+    sh(*cl, "ip", "neigh", "replace", PUBLIC, "lladdr", client.mac,
+       "dev", client.peer_if, "nud", "permanent")
+    sh(*cl, "ip", "xfrm", "policy", "add", "src", VPN_NET, "dst",
+       "0.0.0.0/0", "dir", "out", *up)
+    sh("ip", "xfrm", "policy", "add", "src", "0.0.0.0/0", "dst", VPN_NET,
+       "dir", "out", *down)
+    for d in ("in", "fwd"):
+        sh("ip", "xfrm", "policy", "add", "src", VPN_NET, "dst", "0.0.0.0/0",
+           "dir", d, *up, "level", "use")
+    client.raw_ip = in_ns(client.ns, lambda: socket.socket(
+        socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW))
+    return [encap_socket(), in_ns(client.ns, encap_socket), client.raw_ip]
 
 
 def add_addresses(topo, verb="add"):
@@ -198,11 +280,14 @@ def read_counters(table):
         pcnt, = struct.unpack_from("Q", data, off + 96)
         tname = data[off + toff + 2:off + toff + 31].split(b"\0")[0].decode("latin-1")
         err = data[off + toff + 32:off + toff + 64].split(b"\0")[0].decode("latin-1")
-        entries.append((off, pcnt, tname, err))
+        verdict = struct.unpack_from("i", data, off + toff + 32)[0] \
+            if tname == "" else tname
+        entries.append((off, pcnt, tname, err, verdict))
         off += noff
     out = {}
+    verdicts = VERDICTS.setdefault(table, {})
     chain, num = None, 0
-    for i, (off, pcnt, tname, err) in enumerate(entries):
+    for i, (off, pcnt, tname, err, verdict) in enumerate(entries):
         for h in range(5):
             if valid & (1 << h) and hook_entry[h] == off:
                 chain, num = HOOKS[h], 0
@@ -211,13 +296,62 @@ def read_counters(table):
             continue
         if any(valid & (1 << h) and underflow[h] == off for h in range(5)):
             out[(chain, "P")] = pcnt
+            verdicts[(chain, "P")] = STANDARD.get(verdict, verdict)
             continue
         nxt = entries[i + 1] if i + 1 < len(entries) else None
         if chain not in HOOKS and nxt and nxt[2] == "ERROR":
             continue  # the RETURN that ends a user chain
         num += 1
         out[(chain, num)] = pcnt
+        verdicts[(chain, num)] = STANDARD.get(verdict, verdict)
     return out
+
+
+# The verdicts of the standard target (-NF_ACCEPT - 1, -NF_DROP - 1), and
+# each rule's and policy's, by table, as read_counters last saw them.
+STANDARD = {-2: "ACCEPT", -1: "DROP"}
+VERDICTS = {}
+
+
+def wait_for(cond):
+    """Whether cond() comes true (checked again and again, giving the CPU
+    to the kernel's softirq thread in between) within a minute, far more
+    than any packet takes: the guest kernel hands packets on through
+    queues (decapsulation, ksoftirqd), not at once."""
+    deadline = time.monotonic() + float(os.environ.get("AGREE_WAIT", "60"))
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        os.sched_yield()
+    return True
+
+
+def settle(pk, tables, before, peers, ident):
+    """Waits until the kernel is done with @pk (IPSEC mode: filter-only
+    configs whose rules ACCEPT or DROP): a DROP counted, or, for a packet
+    that leaves, its arrival, or, for one for the router, each of its
+    INPUT passes (the ESP in UDP packet's too) accepted.  Returns the
+    counters then, the arrival, and whether it came to that end."""
+    state = {"arrived": False}
+
+    def done():
+        after = snapshot(tables)
+        state["after"] = after
+        drop, inputs = False, 0
+        for t in after:
+            for k, v in after[t].items():
+                d = v - before[t].get(k, 0)
+                if d <= 0:
+                    continue
+                drop |= VERDICTS[t].get(k) == "DROP"
+                inputs += d if k[0] == "INPUT" else 0
+        if pk.get("o"):
+            state["arrived"] |= arrived(peers, pk, ident)
+            return drop or state["arrived"]
+        return drop or inputs >= (2 if pk.get("sa_in") else 1)
+
+    finished = wait_for(done)
+    return state["after"], state["arrived"], finished
 
 
 TABLES = ["raw", "mangle", "nat", "filter", "security"]
@@ -308,6 +442,12 @@ def words(pk):
     if not FROM_CONFIG:
         for a in LOCAL:
             w += ["--local", a]
+    if pk.get("sa_in"):
+        w += ["--ipsec-in", SA_IN]
+    if pk.get("sa_out"):
+        # Both legs: the ESP in UDP packet around it passes OUTPUT and
+        # POSTROUTING too (trace's default is the inner one only).
+        w += ["--ipsec-out", SA_OUT, "--ipsec-leg", "both"]
     return " ".join(w)
 
 
@@ -392,7 +532,24 @@ def gen_packet(rnd, n):
         pk["inner_p"] = rnd.choice([6, 17])
         pk["p"] = 1
         pk["icmp"], pk["code"] = rnd.choice([(3, 3), (3, 1), (11, 0)])
-    if kind == "in":
+    if IPSEC and rnd.random() < 0.3:
+        # Out of the tunnel: from a VPN address, to the LAN, the router,
+        # or elsewhere.
+        pk = {"state": "NEW", "p": rnd.choice([6, 17, 17, 1]),
+              "sport": pk["sport"], "dport": pk["dport"], "flags": 0x02,
+              "icmp": rnd.choice([8, 13]), "sa_in": True, "i": "extif",
+              "s": addr_in(VPN_NET, rnd)}
+        where = rnd.random()
+        if where < 0.5:
+            pk["d"] = addr_in(LAN_NET, rnd)
+        elif where < 0.8:
+            pk["d"] = rnd.choice(LOCAL)
+        else:
+            pk["d"] = pick_addr(rnd, [])
+        if pk["d"] not in LOCAL:
+            pk["o"] = route_of(pk["d"])
+        proto = pk["p"]
+    elif kind == "in":
         pk["i"] = rnd.choice(ifaces)
         pk["s"] = pick_addr(rnd, nets)
         pk["d"] = rnd.choice(LOCAL)
@@ -403,11 +560,17 @@ def gen_packet(rnd, n):
             pk["d"] = pick_addr(rnd, nets)
             if pk["d"] not in LOCAL:
                 break
+        if IPSEC and rnd.random() < 0.4:
+            # The LAN's traffic to the VPN: into the tunnel.
+            pk["i"], pk["s"] = "wirif", addr_in(LAN_NET, rnd)
+            pk["d"] = addr_in(VPN_NET, rnd)
         pk["o"] = route_of(pk["d"])
     else:
         pk["s"] = rnd.choice(LOCAL) if rnd.random() < 0.8 else \
             pick_addr(rnd, nets)
         pk["d"] = pick_addr(rnd, nets)
+        if IPSEC and rnd.random() < 0.4:
+            pk["d"] = addr_in(VPN_NET, rnd)
         pk["o"] = route_of(pk["d"])
     # A unique connection, so that every NEW packet is the first of its
     # connection, and every other one belongs to its own opener: for udp
@@ -415,9 +578,14 @@ def gen_packet(rnd, n):
     while any(k in SEEN for k in conn_keys(pk)):
         if pk.get("inner_p", proto) in (6, 17):
             pk["sport"] = rnd.randrange(1024, 65536)
+        elif pk.get("sa_in"):
+            pk["s"] = addr_in(VPN_NET, rnd)
         else:
             pk["s"] = pick_addr(rnd, nets)
     SEEN.update(conn_keys(pk))
+    # What the router sends to the VPN network goes into the tunnel.
+    if IPSEC and pk.get("o") == "extif" and in_net(pk["d"], VPN_NET):
+        pk["sa_out"] = True
     if pk["state"] in ("ESTABLISHED", "RELATED"):
         op = opener(pk, n)
         pk["opener"] = op
@@ -486,7 +654,15 @@ def expect_sets(res):
 
 def send(pk, peers, ident, raw_out):
     frame = ip_packet(pk, ident)
-    if pk.get("i"):
+    if pk.get("sa_in"):
+        # The client's kernel puts it into the tunnel: its policy looks
+        # at the source, which a raw socket's route takes from
+        # IP_PKTINFO, not from the header.
+        info = struct.pack("I4s4s", 0, socket.inet_aton(pk["s"]), b"\0" * 4)
+        peers["extif"].raw_ip.sendmsg(
+            [frame], [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0,
+            (pk["d"], 0))
+    elif pk.get("i"):
         p = peers[pk["i"]]
         eth = bytes.fromhex(p.mac.replace(":", "")) + \
             bytes.fromhex(p.peer_mac.replace(":", "")) + b"\x08\x00"
@@ -505,6 +681,13 @@ def arrived(peers, pk, ident):
     got = False
     for f in p.drain():
         ip = f[14:]
+        if pk.get("sa_out"):
+            # Into the tunnel: the ESP in UDP packet around it.
+            got |= len(ip) >= 28 and ip[9] == 17 and \
+                ip[12:20] == socket.inet_aton(PUBLIC) + \
+                socket.inet_aton(CLIENT_OUTER) and \
+                struct.unpack("!H", ip[22:24])[0] == NATT
+            continue
         # NAT may have changed both addresses: the IP id tells.
         if len(ip) >= 20 and struct.unpack("!H", ip[4:6])[0] == ident & 0xFFFF \
                 and ip[9] == pk["p"]:
@@ -544,10 +727,14 @@ def open_connections(packets, tables, peers, raw_out):
                        capture_output=True, text=True)
     if r.returncode != 0:
         return "apply of the opening ruleset failed: " + r.stderr.strip()
+    # (conntrack's sysctls exist once it is loaded: now, for a module.)
+    for t in CT_TIMEOUTS:
+        open("/proc/sys/net/netfilter/nf_conntrack_" + t, "w").write("86400")
     count = "/proc/sys/net/netfilter/nf_conntrack_count"
     before = int(open(count).read())
     for k, op in enumerate(openers):
         send(op, peers, 0xC000 + k, raw_out)
+    wait_for(lambda: int(open(count).read()) - before >= len(openers))
     made = int(open(count).read()) - before
     if made != len(openers):
         return "%d openers made %d connections" % (len(openers), made)
@@ -582,6 +769,11 @@ def main():
         print("not ok 1 - %s: %s" % (NAME, err))
         return
     add_addresses(TOPO)
+    keep = tunnel_up(peers) if IPSEC else []
+    if IPSEC and tables != ["filter"]:
+        print("not ok 1 - %s: the IPsec mode takes filter-only configs"
+              % NAME)
+        return
     r = subprocess.run([IPTLOAD, "-q", "apply", CONFIG],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -591,6 +783,9 @@ def main():
     tracer = subprocess.Popen([IPTLOAD, "trace", CONFIG, "--batch"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True)
+    if IPSEC:
+        # One CPU: what this process sends is queued on it, in order.
+        os.sched_setaffinity(0, {0})
     bad = 0
     first_bad = []
     for n, pk in enumerate(packets):
@@ -615,15 +810,22 @@ def main():
         before = snapshot(tables)
         deliv = snmp("InDelivers") + snmp("InUnknownProtos")
         send(pk, peers, ident, raw_out)
-        after = snapshot(tables)
+        finished = True
+        if IPSEC:
+            after, came, finished = settle(pk, tables, before, peers, ident)
+        else:
+            after = snapshot(tables)
+            came = pk.get("o") and arrived(peers, pk, ident)
         got = moved(before, after)
         # Delivered: to a protocol, or to none (ESP: this kernel has no
         # ESP, and says "unknown protocol" after INPUT accepted it).
-        kernel_accept = (snmp("InDelivers") + snmp("InUnknownProtos") >
-                         deliv) if not pk.get("o") \
-            else arrived(peers, pk, ident)
+        delivered = snmp("InDelivers") + snmp("InUnknownProtos") - deliv
+        # Out of the tunnel, the ESP in UDP packet around it is
+        # delivered first (to the UDP_ENCAP socket).
+        kernel_accept = delivered > (1 if pk.get("sa_in") else 0) \
+            if not pk.get("o") else came
         ok = False
-        expect = expect_sets(res)
+        expect = expect_sets(res) if finished else []
         if FROM_CONFIG and "outcomes" in res:
             expect = []  # undecided: the addresses should have decided
         for verdict, want in expect:
@@ -639,15 +841,24 @@ def main():
         if not ok:
             bad += 1
             if len(first_bad) < 5:
-                first_bad.append("%s\n#   trace: %s\n#   kernel: %s %s" % (
-                    words(pk), json.dumps(res), sorted(got, key=str),
-                    "ACCEPT" if kernel_accept else "DROP"))
+                first_bad.append("%s\n#   trace: %s\n#   kernel: %s %s "
+                                 "(delivered %d)%s" % (
+                                     words(pk), json.dumps(res),
+                                     sorted(got, key=str),
+                                     "ACCEPT" if kernel_accept else "DROP",
+                                     delivered, "" if finished else
+                                     " (the kernel did not finish it)"))
     tracer.stdin.close()
     tracer.wait()
+    for k in keep:
+        k.close()
     status = "ok" if bad == 0 else "not ok"
     states = {}
     for pk in packets:
         states[pk["state"]] = states.get(pk["state"], 0) + 1
+        for sa in ("sa_in", "sa_out"):
+            if pk.get(sa):
+                states[sa] = states.get(sa, 0) + 1
     print("%s 1 - %s: %d packets (%s), %d disagree" % (
         status, NAME, len(packets),
         ", ".join("%s %d" % (k, states[k]) for k in sorted(states)), bad))
