@@ -182,7 +182,9 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			if (!s->runtime_arg)
 				s->runtime_arg = &c->args[i];
 		}
-		if (!value)
+		/* Only an option says what its value is; most words are
+		 * values, and this runs for every rule of every config. */
+		if (!value || w[0] != '-')
 			continue;
 		if (is_numbered_op(w) && i + 2 < c->argc &&
 		    is_rule_number(c->args[i + 2].text, w))
@@ -224,6 +226,8 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 	for (size_t i = first; i < c->argc; i++) {
 		const char *w = c->args[i].text;
 
+		if (w[0] != '-')
+			continue;
 		if (strcmp(w, "-f") == 0 || strcmp(w, "--fragment") == 0 ||
 		    strcmp(w, "--icmp-type") == 0)
 			s->parts &= SPLIT_V4;
