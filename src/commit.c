@@ -1431,59 +1431,60 @@ static void report_build_failure(struct txn *x, const struct table *t,
 				 const struct iptc_failure *f)
 {
 	const struct src_loc *loc = f->loc ? f->loc : table_loc(t);
-	const char *name = t->name;
+	const char *name = t->name, *fam = family_suffix(t->family);
 
 	switch (f->step) {
 	case FAIL_INIT:
 		diag_error(x->dl, loc, 1,
-			   "cannot read table '%s' from the kernel: %s", name,
-			   f->reason);
+			   "cannot read table '%s'%s from the kernel: %s", name,
+			   fam, f->reason);
 		break;
 	case FAIL_SNAPSHOT:
 		diag_error(x->dl, loc, 1,
-			   "cannot copy table '%s' before changing it%s%s%s: "
+			   "cannot copy table '%s'%s before changing it%s%s%s: "
 			   "%s",
-			   name, f->chain[0] ? " (chain '" : "", f->chain,
+			   name, fam, f->chain[0] ? " (chain '" : "", f->chain,
 			   f->chain[0] ? "')" : "", f->reason);
 		break;
 	case FAIL_PRESERVE:
 		break; /* plan_merge said why */
 	case FAIL_CLEAR:
 		diag_error(x->dl, loc, 1,
-			   "cannot remove rules or chain '%s' of table '%s': "
+			   "cannot remove rules or chain '%s' of table '%s'%s: "
 			   "%s",
-			   f->chain, name, f->reason);
+			   f->chain, name, fam, f->reason);
 		break;
 	case FAIL_CREATE:
 		diag_error(x->dl, loc, 1,
-			   "cannot create chain '%s' in table '%s': %s",
-			   f->chain, name, f->reason);
+			   "cannot create chain '%s' in table '%s'%s: %s",
+			   f->chain, name, fam, f->reason);
 		break;
 	case FAIL_POLICY:
-		diag_error(x->dl, loc, 1,
-			   "cannot set the policy of chain '%s' in table '%s': "
-			   "%s",
-			   f->chain, name, f->reason);
+		diag_error(
+			x->dl, loc, 1,
+			"cannot set the policy of chain '%s' in table '%s'%s: "
+			"%s",
+			f->chain, name, fam, f->reason);
 		break;
 	case FAIL_APPEND:
 		diag_error(x->dl, loc, 1,
 			   "libiptc refused this rule in chain '%s' of table "
-			   "'%s': %s",
-			   f->chain, name, f->reason);
+			   "'%s'%s: %s",
+			   f->chain, name, fam, f->reason);
 		break;
 	case FAIL_COUNTERS:
 		diag_error(x->dl, loc, 1,
 			   "cannot keep the counters of chain '%s' in table "
-			   "'%s': %s",
-			   f->chain, name, f->reason);
+			   "'%s'%s: %s",
+			   f->chain, name, fam, f->reason);
 		break;
 	case FAIL_HANDOVER:
-		diag_error(x->dl, loc, 1, "table '%s' was not committed: %s",
-			   name, f->reason);
+		diag_error(x->dl, loc, 1, "table '%s'%s was not committed: %s",
+			   name, fam, f->reason);
 		break;
 	case FAIL_COMMIT:
-		diag_error(x->dl, loc, 1, "cannot commit table '%s': %s", name,
-			   f->reason);
+		diag_error(x->dl, loc, 1, "cannot commit table '%s'%s: %s",
+			   name, fam, f->reason);
 		break;
 	}
 }

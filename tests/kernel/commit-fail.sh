@@ -9,8 +9,10 @@
 # families (cases/preload.save, preload.save6) gets an apply in which the
 # SHIM (commit/fail_replace.so, LD_PRELOAD) makes that one table's commit
 # fail: iptload must exit 3 and leave both families byte for byte as they
-# were, whatever it had committed before the failure.  A config with
-# IPv4 and IPv6 tables thus fails each family's first and last commit.
+# were, whatever it had committed before the failure, and say which
+# table of which family was refused ("filter" or "filter (IPv6)").  A
+# config with IPv4 and IPv6 tables thus fails each family's first and last
+# commit.
 # A CONFIG written both=CONFIG must commit tables of both families.
 # Prints TAP.
 set -u
@@ -139,6 +141,16 @@ for arg; do
 				>>"$p.diag"
 			ok=0
 		fi
+		# The refusal names the table with its family.
+		case $table in
+		ip6/*) said="the kernel refused table '${table#ip6/}' (IPv6)" ;;
+		*) said="the kernel refused table '${table#ip4/}':" ;;
+		esac
+		if ! grep -qF "$said" "$p.err"; then
+			{ echo "stderr does not say: $said"; cat "$p.err"; } \
+				>>"$p.diag"
+			ok=0
+		fi
 		if ! diff -u --label before --label after "$p.before.save" \
 			"$p.after.save" >>"$p.diag" ||
 		   ! diff -u --label 'dump before' --label 'dump after' \
@@ -148,9 +160,9 @@ for arg; do
 			ok=0
 		fi
 		if [ $ok = 1 ]; then
-			echo "ok $n - $name: $table refused, both families as they were"
+			echo "ok $n - $name: $table refused and named, both families as they were"
 		else
-			echo "not ok $n - $name: $table refused, both families as they were"
+			echo "not ok $n - $name: $table refused and named, both families as they were"
 			tap_diag 60 <"$p.diag"
 			failed=1
 		fi

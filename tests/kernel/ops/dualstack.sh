@@ -15,6 +15,9 @@
 #     they were (iptables-legacy-save and ip6tables-legacy-save text with
 #     counters, and the raw table bytes of dump_table); confirmed, both
 #     families keep the new tables, the same as a plain apply gives.
+#  4. check --kernel trial-loads the IPv6 tables too: a rule only the
+#     kernel refuses, in IPv6 only (eui64 in OUTPUT), is named at its line
+#     as a rule of "filter (IPv6)", and the namespace stays untouched.
 # Prints TAP.
 set -u
 
@@ -178,6 +181,32 @@ confirm_keeps_both() {
 }
 export -f confirm_keeps_both
 
+check_kernel_v6() {
+	local rc=0
+	conf k.conf <<'CONF'
+family both
+*filter
+:INPUT DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A OUTPUT -o lo -j ACCEPT
+-6 -A OUTPUT -m eui64 -j ACCEPT
+-A OUTPUT -p tcp --dport 22 -j ACCEPT
+COMMIT
+CONF
+	"$IPTLOAD" check "$work/k.conf" >"$work/out" 2>"$work/why"
+	check "check without --kernel: ok (only the kernel refuses it)" \
+		test $? = 0
+	"$IPTLOAD" check --kernel "$work/k.conf" >"$work/out" \
+		2>"$work/err" || rc=$?
+	cp "$work/err" "$work/why"
+	check "check --kernel: exit 3, the IPv6 rule at its line (exit $rc)" \
+		bash -c "[ $rc = 3 ] && grep -qxF '$work/k.conf:7:1: error: the kernel refuses table filter (IPv6) with this rule in it (rule 2 of OUTPUT)' '$work/err'"
+	check "and no table was made here, in either family" \
+		bash -c "[ -z \"\$(cat /proc/net/ip_tables_names /proc/net/ip6_tables_names 2>/dev/null)\" ]"
+}
+export -f check_kernel_v6
+
 {
 	in_fresh_netns boot_lockdown
 	in_fresh_netns noop_and_save
@@ -185,4 +214,5 @@ export -f confirm_keeps_both
 	in_fresh_netns confirm_rolls_back_both
 	in_fresh_netns plain_apply
 	in_fresh_netns confirm_keeps_both
+	in_fresh_netns check_kernel_v6
 } | ops_finish
