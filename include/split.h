@@ -25,11 +25,12 @@
 
 /* What split_command found in one command. */
 struct split {
-	unsigned addrs;	  /* SPLIT_* of the addresses it names */
-	unsigned runtime; /* SPLIT_* of those from address()/network() */
-	unsigned parts;	  /* SPLIT_* its other parts allow (both if any) */
-	bool negated;	  /* "!" before an address */
-	bool restrictive; /* a target other than ACCEPT, LOG or NFLOG */
+	unsigned addrs;	    /* SPLIT_* of the addresses it names */
+	unsigned runtime;   /* SPLIT_* of those from address()/network() */
+	unsigned parts;	    /* SPLIT_* its other parts allow (both if any) */
+	bool negated;	    /* "!" before an address */
+	bool negated_proto; /* "!" before a protocol of one family (icmp) */
+	bool restrictive;   /* a target other than ACCEPT, LOG or NFLOG */
 	const struct arg *addr_arg;    /* the first address, for messages */
 	const struct arg *runtime_arg; /* the first address() value */
 	const struct arg *rulenum;     /* -D/-R CHAIN N, -I CHAIN N (N > 1) */
@@ -45,5 +46,14 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s);
 /* The family of an address word (a.b.c.d[/n], [x:y::z]:port, a-b, ...):
  * SPLIT_V4, SPLIT_V6, or 0 when it is neither (a host name). */
 unsigned split_address_family(const char *text);
+
+/* Whether @word is -s, -d or a long form of them: the options whose
+ * value may be a comma list of addresses (10.0.0.1,2001:db8::1). */
+bool split_is_list_option(const char *word);
+
+/* The members of comma list @text that are of family @family (SPLIT_V4 or
+ * SPLIT_V6) or of none (a host name), comma-separated, into @out (room for
+ * strlen(@text) + 1).  False when none is. */
+bool split_narrow_list(const char *text, unsigned family, char *out);
 
 #endif

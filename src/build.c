@@ -40,6 +40,7 @@ struct statement {
 	unsigned runtime_only; /* SPLIT_* its address() values were of */
 	bool mixed;	       /* a command with both families' addresses */
 	bool negated;	       /* ... with a "!" before an address */
+	bool negated_proto;    /* ... before a protocol of one family */
 	bool runtime;	       /* ... with an address() or network() value */
 	bool restrictive;      /* ... with a target other than ACCEPT */
 	bool both;	       /* built in "family both" */
@@ -887,6 +888,17 @@ static int statement_end(struct builder *b)
 		diag_hint(b->dl, "write it for the family it is for "
 				 "(-4 or -6 as its first word), or give the "
 				 "list members of both families");
+	} else if (st->both && st->built && st->built != SPLIT_BOTH &&
+		   st->negated_proto && st->restrictive) {
+		/* "! -p icmp -j DROP" means "all but ICMP" in both
+		 * families, but ICMP is another protocol in IPv6. */
+		rc = diag_error(b->dl, &st->loc, 1,
+				"in family both, this rule is loaded in %s "
+				"only: its negated protocol is of %s only, "
+				"and a rule that drops left out fails open",
+				split_name(st->built), split_name(st->built));
+		diag_hint(b->dl, "write one rule per family: -4 ... ! -p "
+				 "icmp and -6 ... ! -p ipv6-icmp");
 	}
 out:
 	memset(st, 0, sizeof(*st));
@@ -908,6 +920,58 @@ static int statement_start(struct builder *b, const struct cmd *c)
 	return rc;
 }
 
+/* Free what narrow_lists made in @one (nothing if it made nothing). */
+static void free_narrowed(const struct cmd *c, struct cmd *one)
+{
+	if (!one->args)
+		return;
+	for (size_t i = 0; i < c->argc; i++)
+		if (one->args[i].text != c->args[i].text)
+			free(one->args[i].text);
+	free(one->args);
+	one->args = NULL;
+}
+
+/*
+ * Command @c for family @f (SPLIT_V4 or SPLIT_V6): each -s and -d comma
+ * list that holds addresses of both families (-s 10.0.0.1,2001:db8::1)
+ * narrowed to its members of @f, as a list variable of both is split.
+ * Returns @c itself when no list needs it, a copy in @one (whose args
+ * and their texts the caller frees with free_narrowed) otherwise, NULL
+ * when a list has no member of @f: no rule of @f.  A negated list is left
+ * whole, for the builder to refuse as iptables does.
+ */
+static const struct cmd *narrow_lists(const struct cmd *c, size_t first,
+				      unsigned f, struct cmd *one)
+{
+	one->args = NULL;
+	for (size_t i = first; i + 1 < c->argc; i++) {
+		const char *v = c->args[i + 1].text;
+		char *text;
+
+		if (!split_is_list_option(c->args[i].text) || !strchr(v, ',') ||
+		    split_address_family(v) != SPLIT_BOTH ||
+		    (i > first && strcmp(c->args[i - 1].text, "!") == 0))
+			continue;
+		if (!one->args) {
+			*one = *c;
+			one->args = calloc(c->argc, sizeof(*one->args));
+			if (!one->args)
+				abort();
+			memcpy(one->args, c->args, c->argc * sizeof(*c->args));
+		}
+		text = malloc(strlen(v) + 1);
+		if (!text)
+			abort();
+		one->args[i + 1].text = text;
+		if (!split_narrow_list(v, f, text)) {
+			free_narrowed(c, one);
+			return NULL;
+		}
+	}
+	return one->args ? one : c;
+}
+
 /*
  * Rule line @c in the families it belongs to: in "family both" each
  * family its addresses and parts allow; otherwise the statement's family,
@@ -922,6 +986,7 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 
 	b->st.parts |= sp.parts;
 	b->st.negated |= sp.negated;
+	b->st.negated_proto |= sp.negated_proto;
 	b->st.runtime |= sp.runtime != 0;
 	b->st.restrictive |= sp.restrictive;
 	if (sp.runtime_arg && !b->what) {
@@ -943,19 +1008,32 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 		return -1;
 	}
 	if (!named_family && b->both) {
+		unsigned any = 0;
+
 		b->st.both = true;
-		if (!fams) {
-			b->st.mixed = true;
-			return 0;
-		}
 		for (unsigned f = SPLIT_V4; f <= SPLIT_V6; f <<= 1) {
-			if (!(fams & f))
+			struct cmd one;
+			const struct cmd *fc = narrow_lists(c, first, f, &one);
+
+			unsigned ff = fams;
+			struct split nsp;
+
+			if (!fc)
 				continue;
-			b->cmd = f == SPLIT_V6 ? FAMILY_IPV6 : FAMILY_IPV4;
-			b->st.built |= f;
-			if (rule_line(b, c, first) < 0)
-				rc = -1;
+			if (fc != c)
+				ff = split_command(fc, first, &nsp);
+			any |= ff;
+			if (ff & f) {
+				b->cmd = f == SPLIT_V6 ? FAMILY_IPV6 :
+							 FAMILY_IPV4;
+				b->st.built |= f;
+				if (rule_line(b, fc, first) < 0)
+					rc = -1;
+			}
+			free_narrowed(c, &one);
 		}
+		if (!any)
+			b->st.mixed = true;
 		return rc;
 	}
 	if (sp.runtime) {

@@ -143,6 +143,43 @@ unsigned split_address_family(const char *text)
 	return family;
 }
 
+bool split_is_list_option(const char *word)
+{
+	static const char *const list_options[] = {
+		"-s", "--source", "--src", "-d", "--destination", "--dst",
+	};
+
+	for (size_t i = 0; i < sizeof(list_options) / sizeof(*list_options);
+	     i++)
+		if (strcmp(list_options[i], word) == 0)
+			return true;
+	return false;
+}
+
+bool split_narrow_list(const char *text, unsigned family, char *out)
+{
+	char *to = out;
+
+	while (*text) {
+		size_t len = strcspn(text, ",");
+
+		unsigned f = one_address(text, len);
+
+		/* A member of no family (a host name) stays in both, where
+		 * the builder says what is wrong with it. */
+		if (f == family || f == 0) {
+			if (to != out)
+				*to++ = ',';
+			memcpy(to, text, len);
+			to += len;
+		}
+		text += len;
+		text += strspn(text, ",");
+	}
+	*to = '\0';
+	return to != out;
+}
+
 /* -D, -R and -I, which may take a rule number after the chain. */
 static bool is_numbered_op(const char *w)
 {
@@ -203,7 +240,10 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			s->negated |= negated && f;
 		} else if (strcmp(w, "-p") == 0 ||
 			   strcmp(w, "--protocol") == 0) {
-			s->parts &= LOOKUP(protocols, value->text);
+			unsigned f = LOOKUP(protocols, value->text);
+
+			s->parts &= f;
+			s->negated_proto |= negated && f != SPLIT_BOTH;
 		} else if (strcmp(w, "-m") == 0 || strcmp(w, "--match") == 0) {
 			s->parts &= LOOKUP(matches, value->text);
 		} else if (strcmp(w, "-j") == 0 || strcmp(w, "--jump") == 0 ||

@@ -1704,6 +1704,21 @@ static void test_family_both_split(void **state)
 	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->nrules, 1);
 	assert_int_equal(get_chain6(&r, "filter", "OUTPUT")->nrules, 0);
 	run_free(&r);
+	/* A comma list in one word splits as a list variable does. */
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT -s 10.0.0.1,2001:db8::1 "
+				     "-d 10.0.0.2,2001:db8::2,10.0.0.3 "
+				     "-j ACCEPT\n"
+				     "-A INPUT -s 10.0.0.1,2001:db8::1 -p icmp "
+				     "-j ACCEPT\n"
+				     "-A INPUT -s 2001:db8::9 "
+				     "-d 10.0.0.2,2001:db8::2 -j DROP\n"),
+			 0);
+	/* v4: 10.0.0.1 to .2 and .3, the icmp one */
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->nrules, 3);
+	/* v6: ::1 to ::2, ::9 to ::2 */
+	assert_int_equal(get_chain6(&r, "filter", "INPUT")->nrules, 2);
+	run_free(&r);
 }
 
 /* family both: what would load in one family only and fail open is an
@@ -1729,6 +1744,27 @@ static void test_family_both_refusals(void **state)
 				     "-A INPUT ! -s $V4 -j ACCEPT\n"
 				     "-4 -A INPUT ! -s $V4 -j DROP\n"),
 			 0);
+	run_free(&r);
+	/* ! -p icmp -j DROP would leave IPv6 without its deny. */
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT ! -p icmp -j DROP\n"),
+			 -1);
+	assert_error_at(&r, 2, 1,
+			"in family both, this rule is loaded in IPv4 only: "
+			"its negated protocol is of IPv4 only, and a rule "
+			"that drops left out fails open");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT ! -p ipv6-icmp -j ACCEPT\n"
+				     "-6 -A INPUT ! -p ipv6-icmp -j DROP\n"
+				     "-A INPUT ! -p tcp -j DROP\n"),
+			 0);
+	run_free(&r);
+	/* A negated comma list is not split: iptables refuses it. */
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT ! -s 10.0.0.1,2001:db8::1 "
+				     "-j DROP\n"),
+			 -1);
 	run_free(&r);
 	assert_int_equal(run_all(&r, "family both\n"
 				     "-A INPUT -s 10.0.0.1 -d 2001:db8::1 "
