@@ -686,7 +686,8 @@ static int span_cmp(const void *a, const void *b)
 /* Whether the union of @u holds every value of @want. */
 static bool spans_cover(struct spans *u, const struct spans *want)
 {
-	qsort(u->v, u->n, sizeof(*u->v), span_cmp);
+	if (u->n > 1)
+		qsort(u->v, u->n, sizeof(*u->v), span_cmp);
 	for (size_t k = 0; k < want->n; k++) {
 		uint64_t next = want->v[k].lo; /* first value not yet held */
 
@@ -797,7 +798,8 @@ static void multiport_spans(const struct xt_entry_match *m, struct spans *s)
 			return;
 		}
 		/* Inverted: the ports between the listed ones. */
-		qsort(own.v, own.n, sizeof(*own.v), span_cmp);
+		if (own.n > 1)
+			qsort(own.v, own.n, sizeof(*own.v), span_cmp);
 		for (size_t k = 0; k < own.n; k++) {
 			if (own.v[k].lo > next)
 				spans_add(s, next, own.v[k].lo - 1);

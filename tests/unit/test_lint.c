@@ -154,6 +154,28 @@ static void test_shadowed_union(void **state)
 	run_free(&r);
 }
 
+/* multiport lists with ranges, one of them inverted: between them every
+ * port. */
+static void test_shadowed_union_multiport(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(lint_of(&r, "*filter\n"
+				     "-A INPUT -p udp -m multiport "
+				     "--dports 10:20,30 -j DROP\n"
+				     "-A INPUT -p udp -m multiport "
+				     "! --dports 10:20,30 -j ACCEPT\n"
+				     "-A INPUT -p udp --dport 15:40 -j LOG\n"
+				     "COMMIT\n"),
+			 1);
+	assert_warning_at(&r, 4, 1,
+			  "no packet reaches this rule: rules 1, 2 of filter "
+			  "INPUT (lines 2, 3) take every packet it would match "
+			  "together [shadowed]");
+	run_free(&r);
+}
+
 static void test_shadowed_union_silenced(void **state)
 {
 	struct run r;
@@ -306,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_shadowed),
 		cmocka_unit_test(test_shadowed_union),
+		cmocka_unit_test(test_shadowed_union_multiport),
 		cmocka_unit_test(test_shadowed_union_silenced),
 		cmocka_unit_test(test_spoofable),
 		cmocka_unit_test(test_ike),
