@@ -85,11 +85,27 @@ static unsigned lookup(const struct family_word *words, size_t n,
 
 #define LOOKUP(table, word) lookup(table, sizeof(table) / sizeof(*table), word)
 
+/*
+ * Whether @word is option @name: the option itself, or for a long option
+ * an abbreviation of it ("--to-dest" for "--to-destination"), as
+ * iptables' getopt_long takes a unique prefix.  An abbreviation that is
+ * ambiguous is refused by the builder, whatever is said of it here.
+ */
+static bool is_option(const char *word, const char *name)
+{
+	size_t len = strlen(word);
+
+	if (strcmp(word, name) == 0)
+		return true;
+	return name[1] == '-' && len >= 4 && strncmp(word, "--", 2) == 0 &&
+	       strncmp(name, word, len) == 0;
+}
+
 static bool is_address_option(const char *word)
 {
 	for (size_t i = 0;
 	     i < sizeof(address_options) / sizeof(*address_options); i++)
-		if (strcmp(address_options[i], word) == 0)
+		if (is_option(word, address_options[i]))
 			return true;
 	return false;
 }
@@ -151,7 +167,7 @@ bool split_is_list_option(const char *word)
 
 	for (size_t i = 0; i < sizeof(list_options) / sizeof(*list_options);
 	     i++)
-		if (strcmp(list_options[i], word) == 0)
+		if (is_option(word, list_options[i]))
 			return true;
 	return false;
 }
@@ -238,21 +254,20 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			if (f && !s->addr_arg)
 				s->addr_arg = value;
 			s->negated |= negated && f;
-		} else if (strcmp(w, "-p") == 0 ||
-			   strcmp(w, "--protocol") == 0) {
+		} else if (strcmp(w, "-p") == 0 || is_option(w, "--protocol")) {
 			unsigned f = LOOKUP(protocols, value->text);
 
 			s->parts &= f;
 			s->negated_proto |= negated && f != SPLIT_BOTH;
-		} else if (strcmp(w, "-m") == 0 || strcmp(w, "--match") == 0) {
+		} else if (strcmp(w, "-m") == 0 || is_option(w, "--match")) {
 			s->parts &= LOOKUP(matches, value->text);
-		} else if (strcmp(w, "-j") == 0 || strcmp(w, "--jump") == 0 ||
-			   strcmp(w, "-g") == 0 || strcmp(w, "--goto") == 0) {
+		} else if (strcmp(w, "-j") == 0 || is_option(w, "--jump") ||
+			   strcmp(w, "-g") == 0 || is_option(w, "--goto")) {
 			s->parts &= LOOKUP(targets, value->text);
 			s->restrictive = strcmp(value->text, "ACCEPT") != 0 &&
 					 strcmp(value->text, "LOG") != 0 &&
 					 strcmp(value->text, "NFLOG") != 0;
-		} else if (strcmp(w, "--reject-with") == 0) {
+		} else if (is_option(w, "--reject-with")) {
 			const char *t = value->text;
 
 			if (strncmp(t, "icmp6-", 6) == 0)
@@ -268,10 +283,12 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 
 		if (w[0] != '-')
 			continue;
-		if (strcmp(w, "-f") == 0 || strcmp(w, "--fragment") == 0 ||
-		    strcmp(w, "--icmp-type") == 0)
+		if (strcmp(w, "-f") == 0 || is_option(w, "--fragment") ||
+		    (is_option(w, "--icmp-type") &&
+		     !is_option(w, "--icmpv6-type")))
 			s->parts &= SPLIT_V4;
-		else if (strcmp(w, "--icmpv6-type") == 0)
+		else if ((is_option(w, "--icmpv6-type") &&
+			  !is_option(w, "--icmp-type")))
 			s->parts &= SPLIT_V6;
 	}
 	if (s->addrs == SPLIT_BOTH)
