@@ -628,6 +628,14 @@ static int emit_command(struct expander *ex, const struct stmt *s,
 		to = word_put(ex, b, &s->words[i], to) + 1;
 	}
 	c.args = ex->args;
+	/* "family $F": the family is the word's value, not its text. */
+	if (c.argc == 2 && strcmp(c.args[0].text, "family") == 0 &&
+	    (!ex->family || strcmp(ex->family, c.args[1].text) != 0)) {
+		free(ex->family);
+		ex->family = strdup(c.args[1].text);
+		if (!ex->family)
+			abort();
+	}
 	out->emit(&c, out->arg);
 	return 0;
 }
