@@ -25,9 +25,12 @@
 
 /* What split_command found in one command. */
 struct split {
-	unsigned addrs;	    /* SPLIT_* of the addresses it names */
-	unsigned runtime;   /* SPLIT_* of those from address()/network() */
-	unsigned parts;	    /* SPLIT_* its other parts allow (both if any) */
+	unsigned addrs;	  /* SPLIT_* of the addresses it names */
+	unsigned runtime; /* SPLIT_* of those from address()/network() */
+	unsigned parts;	  /* SPLIT_* its other parts allow (both if any) */
+	/* SPLIT_* its addresses allow, those neither negated nor from
+	 * address()/network() (both if none) */
+	unsigned fixed;
 	bool negated;	    /* "!" before an address */
 	bool negated_proto; /* "!" before a protocol of one family (icmp) */
 	bool restrictive;   /* a target other than ACCEPT, LOG or NFLOG */

@@ -38,6 +38,7 @@ struct statement {
 	unsigned built;	       /* SPLIT_* it was built into */
 	unsigned parts;	       /* SPLIT_* its family-only parts allow */
 	unsigned runtime_only; /* SPLIT_* its address() values were of */
+	unsigned open;	       /* SPLIT_* its plain addresses allow */
 	bool mixed;	       /* a command with both families' addresses */
 	bool negated;	       /* ... with a "!" before an address */
 	bool negated_proto;    /* ... before a protocol of one family */
@@ -845,7 +846,9 @@ static const char *split_name(unsigned f)
 static int statement_end(struct builder *b)
 {
 	struct statement *st = &b->st;
-	unsigned missing = SPLIT_BOTH & ~st->built & st->parts;
+	/* Left out of a family that its parts and its plain addresses
+	 * allow: by a negated list or an address() value. */
+	unsigned missing = SPLIT_BOTH & ~st->built & st->parts & st->open;
 	int rc = 0;
 
 	if (st->serial == 0 || st->failed)
@@ -985,6 +988,7 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 	int rc = 0;
 
 	b->st.parts |= sp.parts;
+	b->st.open |= sp.fixed;
 	b->st.negated |= sp.negated;
 	b->st.negated_proto |= sp.negated_proto;
 	b->st.runtime |= sp.runtime != 0;

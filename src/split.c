@@ -220,6 +220,7 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 
 	memset(s, 0, sizeof(*s));
 	s->parts = SPLIT_BOTH;
+	s->fixed = SPLIT_BOTH;
 	for (size_t i = first; i < c->argc; i++) {
 		const char *w = c->args[i].text;
 		const struct arg *value = i + 1 < c->argc ? &c->args[i + 1] :
@@ -254,6 +255,8 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			if (f && !s->addr_arg)
 				s->addr_arg = value;
 			s->negated |= negated && f;
+			if (f && !negated && !value->runtime)
+				s->fixed &= f;
 		} else if (strcmp(w, "-p") == 0 || is_option(w, "--protocol")) {
 			unsigned f = LOOKUP(protocols, value->text);
 

@@ -1745,6 +1745,29 @@ static void test_family_both_refusals(void **state)
 				     "-4 -A INPUT ! -s $V4 -j DROP\n"),
 			 0);
 	run_free(&r);
+	/* A rule left out of IPv6 by its IPv4-only source, not by its
+	 * negated list, is no error; one left out by the list is. */
+	assert_int_equal(run_all(&r, "MIX = { 10.0.1.0/24 2001:db8:1::/64 }\n"
+				     "family both\n"
+				     "-A FORWARD -s 192.0.2.0/24 ! -d $MIX "
+				     "-j DROP\n"
+				     "-A FORWARD -s 192.0.2.0/24 "
+				     "! -d 10.0.1.0/24 -j DROP\n"),
+			 0);
+	assert_int_equal(get_chain(&r, "filter", "FORWARD")->nrules, 2);
+	assert_int_equal(get_chain6(&r, "filter", "FORWARD")->nrules, 0);
+	run_free(&r);
+	assert_int_equal(run_all(&r, "MIX = { 10.0.1.0/24 2001:db8:1::/64 }\n"
+				     "V4 = { 10.0.0.0/8 }\n"
+				     "family both\n"
+				     "-A FORWARD -s $MIX ! -d $V4 -j DROP\n"),
+			 -1);
+	assert_error_at(&r, 4, 1,
+			"in family both, this rule is loaded in IPv4 only: "
+			"its negated address list leaves it without "
+			"addresses in IPv6, and a rule that drops left out "
+			"fails open");
+	run_free(&r);
 	/* ! -p icmp -j DROP would leave IPv6 without its deny. */
 	assert_int_equal(run_all(&r, "family both\n"
 				     "-A INPUT ! -p icmp -j DROP\n"),
