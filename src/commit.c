@@ -983,26 +983,32 @@ static void raw_table_free(struct raw_table *rt)
 }
 
 /*
- * Read table @name into @rt with one IPT_SO_GET_INFO and one
- * IPT_SO_GET_ENTRIES, as iptc_init does, without libiptc's parse.  The
- * caller has checked that the kernel holds the table: GET_INFO would
- * instantiate it.  Returns 0, or -1 (the caller then takes libiptc's
- * path, which reports a real error).  raw_table_free() @rt in either
- * case.
+ * Read table @name of family @f into @rt with one GET_INFO and one
+ * GET_ENTRIES (IPT_SO_ or IP6T_SO_), as iptc_init does, without
+ * libiptc's parse.  The two families' getinfo and get_entries have one
+ * layout.  The caller has checked that the kernel holds the table:
+ * GET_INFO would instantiate it.  Returns 0, or -1 (the caller then
+ * takes libiptc's path, which reports a real error).  raw_table_free()
+ * @rt in either case.
  */
-static int raw_table_read(const char *name, struct raw_table *rt)
+static int raw_table_read(enum family f, const char *name, struct raw_table *rt)
 {
 	socklen_t len = sizeof(rt->info);
+	int level = f == FAMILY_IPV6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int get_info = f == FAMILY_IPV6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO;
+	int get_entries = f == FAMILY_IPV6 ? IP6T_SO_GET_ENTRIES :
+					     IPT_SO_GET_ENTRIES;
 	size_t size;
 	int fd, rc = -1;
 
 	rt->blob = NULL;
-	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	fd = socket(f == FAMILY_IPV6 ? AF_INET6 : AF_INET,
+		    SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
 		return -1;
 	memset(&rt->info, 0, sizeof(rt->info));
 	snprintf(rt->info.name, sizeof(rt->info.name), "%s", name);
-	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &rt->info, &len) < 0)
+	if (getsockopt(fd, level, get_info, &rt->info, &len) < 0)
 		goto out;
 	size = sizeof(*rt->blob) + rt->info.size;
 	if (raw_blob_map(rt, size) < 0)
@@ -1012,7 +1018,7 @@ static int raw_table_read(const char *name, struct raw_table *rt)
 	len = (socklen_t)size;
 	/* EAGAIN (the table changed size since GET_INFO, despite the lock)
 	 * leaves it to libiptc too. */
-	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_ENTRIES, rt->blob, &len) == 0)
+	if (getsockopt(fd, level, get_entries, rt->blob, &len) == 0)
 		rc = 0;
 out:
 	close(fd);
@@ -1032,6 +1038,7 @@ struct raw_chain {
 /* One raw table being compared with its model. */
 struct raw_walk {
 	const struct table *model;
+	enum family f;
 	const struct ipt_getinfo *info;
 	const char *base;	  /* the first entry */
 	struct raw_chain *chains; /* in blob order, so by ascending offset */
@@ -1044,36 +1051,40 @@ struct raw_walk {
  * The entry at @off, or NULL when none fits there: the kernel checked the
  * table when it took it, but this walk trusts no offset it reads.
  */
-static const struct ipt_entry *raw_entry(const struct raw_walk *w, unsigned off)
+static const struct entry *raw_entry(const struct raw_walk *w, unsigned off)
 {
-	const struct ipt_entry *e;
+	const struct entry *e;
 	const struct xt_entry_target *t;
-	unsigned left = w->info->size - off;
+	unsigned left = w->info->size - off, to, next;
+	size_t head = entry_head_size(w->f);
 
+	/* Both families' entries are aligned as their u64 counters. */
 	if (off % __alignof__(struct ipt_entry) != 0 || off > w->info->size ||
-	    left < sizeof(*e))
+	    left < head)
 		return NULL;
 	e = (const void *)(w->base + off);
-	if (e->target_offset < sizeof(*e) || e->next_offset > left ||
-	    e->next_offset < e->target_offset + sizeof(*t))
+	to = entry_target_offset(w->f, e);
+	next = entry_next_offset(w->f, e);
+	if (to < head || next > left || next < to + sizeof(*t))
 		return NULL;
-	t = (const void *)(w->base + off + e->target_offset);
-	if (t->u.target_size < sizeof(*t) ||
-	    t->u.target_size > e->next_offset - e->target_offset)
+	t = (const void *)(w->base + off + to);
+	if (t->u.target_size < sizeof(*t) || t->u.target_size > next - to)
 		return NULL;
 	return e;
 }
 
-static const struct xt_entry_target *raw_target(const struct ipt_entry *e)
+static const struct xt_entry_target *raw_target(enum family f,
+						const struct entry *e)
 {
-	return (const void *)((const char *)e + e->target_offset);
+	return (const void *)((const char *)e + entry_target_offset(f, e));
 }
 
 /* The chain name an ERROR entry (a user chain's head, or the table's
  * end) carries, into @label; false for any other entry. */
-static bool raw_error_name(const struct ipt_entry *e, xt_chainlabel label)
+static bool raw_error_name(enum family f, const struct entry *e,
+			   xt_chainlabel label)
 {
-	const struct xt_error_target *t = (const void *)raw_target(e);
+	const struct xt_error_target *t = (const void *)raw_target(f, e);
 
 	if (t->target.u.target_size < sizeof(*t) ||
 	    strncmp(t->target.u.user.name, XT_ERROR_TARGET,
@@ -1139,30 +1150,32 @@ static bool raw_split(struct raw_walk *w)
 	xt_chainlabel label;
 
 	while (off < size) {
-		const struct ipt_entry *e = raw_entry(w, off);
+		const struct entry *e = raw_entry(w, off);
+		unsigned next;
 		int hook;
 		bool head;
 
 		if (!e)
 			return false;
+		next = entry_next_offset(w->f, e);
 		hook = raw_hook_at(w, off);
-		head = raw_error_name(e, label);
+		head = raw_error_name(w->f, e, label);
 		if (hook >= 0 && head)
 			return false;
 		if ((hook >= 0 || head) && w->nchains > 0 &&
 		    !raw_chain_close(w, prev))
 			return false;
-		if (head && off + e->next_offset == size)
+		if (head && off + next == size)
 			return true; /* the table's end */
 		if (hook >= 0 || head) {
 			if (!raw_chain_open(w, hook, label,
-					    head ? off + e->next_offset : off))
+					    head ? off + next : off))
 				return false;
 		} else if (w->nchains == 0) {
 			return false; /* an entry before any chain */
 		}
 		prev = off;
-		off += e->next_offset;
+		off += next;
 	}
 	return false; /* no end */
 }
@@ -1291,21 +1304,23 @@ static bool raw_ext_same(const struct xt_entry_match *k,
  * makes it: entry_copy).
  */
 static bool raw_target_same(const struct raw_walk *w, unsigned off,
-			    const struct ipt_entry *ke,
-			    const struct ipt_entry *me)
+			    const struct entry *ke, const struct entry *me)
 {
-	const struct xt_standard_target *kt = (const void *)raw_target(ke);
-	const struct xt_standard_target *mt = (const void *)raw_target(me);
+	const struct xt_standard_target *kt =
+		(const void *)raw_target(w->f, ke);
+	const struct xt_standard_target *mt =
+		(const void *)raw_target(w->f, me);
+	unsigned knext = entry_next_offset(w->f, ke);
 	size_t tail = offsetof(struct xt_standard_target, verdict) +
 		      sizeof(kt->verdict);
 	char name[sizeof(kt->target.u.user.name)];
 
 	if (kt->target.u.user.name[0] != '\0')
 		return raw_ext_same((const void *)kt, (const void *)mt,
-				    ke->next_offset - ke->target_offset);
+				    knext - entry_target_offset(w->f, ke));
 	return kt->target.u.target_size == STANDARD_TARGET_SIZE &&
 	       mt->target.u.target_size == STANDARD_TARGET_SIZE &&
-	       raw_verdict_name(w, kt->verdict, off + ke->next_offset, name,
+	       raw_verdict_name(w, kt->verdict, off + knext, name,
 				sizeof(name)) &&
 	       name_same(name, mt->target.u.user.name, sizeof(name)) &&
 	       kt->target.u.user.revision == mt->target.u.user.revision &&
@@ -1318,21 +1333,23 @@ static bool raw_target_same(const struct raw_walk *w, unsigned off,
  * the counters, comefrom and nfcache, as rule_entries_equal compares the
  * rules handle_read makes. */
 static bool raw_rule_same(const struct raw_walk *w, unsigned off,
-			  const struct ipt_entry *ke,
-			  const struct ipt_entry *me)
+			  const struct entry *ke, const struct entry *me)
 {
-	if (memcmp(&ke->ip, &me->ip, sizeof(ke->ip)) != 0 ||
-	    ke->target_offset != me->target_offset ||
-	    ke->next_offset != me->next_offset ||
-	    !raw_counters_kept(&ke->counters, &me->counters))
+	enum family f = w->f;
+	unsigned to = entry_target_offset(f, ke);
+
+	if (memcmp(entry_ip(f, ke), entry_ip(f, me), entry_ip_size(f)) != 0 ||
+	    to != entry_target_offset(f, me) ||
+	    entry_next_offset(f, ke) != entry_next_offset(f, me) ||
+	    !raw_counters_kept(entry_counters(f, ke), entry_counters(f, me)))
 		return false;
-	for (unsigned m = sizeof(*ke); m < ke->target_offset;) {
+	for (unsigned m = (unsigned)entry_head_size(f); m < to;) {
 		const struct xt_entry_match *km =
 			(const void *)((const char *)ke + m);
 		const struct xt_entry_match *mm =
 			(const void *)((const char *)me + m);
 
-		if (!raw_ext_same(km, mm, ke->target_offset - m))
+		if (!raw_ext_same(km, mm, to - m))
 			return false;
 		m += km->u.match_size;
 	}
@@ -1341,11 +1358,11 @@ static bool raw_rule_same(const struct raw_walk *w, unsigned off,
 
 /* The verdict of a chain's foot entry: a standard target without
  * matches.  False for anything else. */
-static bool raw_foot_verdict(const struct ipt_entry *e, int *verdict)
+static bool raw_foot_verdict(enum family f, const struct entry *e, int *verdict)
 {
-	const struct xt_standard_target *t = (const void *)raw_target(e);
+	const struct xt_standard_target *t = (const void *)raw_target(f, e);
 
-	if (e->target_offset != sizeof(*e) ||
+	if (entry_target_offset(f, e) != entry_head_size(f) ||
 	    t->target.u.target_size != STANDARD_TARGET_SIZE ||
 	    t->target.u.user.name[0] != '\0')
 		return false;
@@ -1357,18 +1374,18 @@ static bool raw_foot_verdict(const struct ipt_entry *e, int *verdict)
  * chain's RETURN. */
 static bool raw_foot_same(const struct raw_walk *w, const struct raw_chain *rc)
 {
-	const struct ipt_entry *e = (const void *)(w->base + rc->foot);
+	const struct entry *e = (const void *)(w->base + rc->foot);
 	const struct chain *c = rc->model;
 	int verdict;
 
-	if (!raw_foot_verdict(e, &verdict))
+	if (!raw_foot_verdict(w->f, e, &verdict))
 		return false;
 	if (c->hook < 0)
 		return verdict == XT_RETURN;
 	if (verdict !=
 	    (c->policy == POLICY_DROP ? -NF_DROP - 1 : -NF_ACCEPT - 1))
 		return false;
-	return raw_counters_kept(&e->counters, &c->policy_counters);
+	return raw_counters_kept(entry_counters(w->f, e), &c->policy_counters);
 }
 
 /* One chain: the same rules in the same order, and the same foot. */
@@ -1378,12 +1395,12 @@ static bool raw_chain_same(const struct raw_walk *w, const struct raw_chain *rc)
 	size_t k = 0;
 
 	for (unsigned off = rc->first; off < rc->foot; k++) {
-		const struct ipt_entry *e = (const void *)(w->base + off);
+		const struct entry *e = (const void *)(w->base + off);
 
 		if (k == c->nrules ||
-		    !raw_rule_same(w, off, e, entry_v4(c->rules[k].entry)))
+		    !raw_rule_same(w, off, e, c->rules[k].entry))
 			return false;
-		off += e->next_offset;
+		off += entry_next_offset(w->f, e);
 	}
 	return k == c->nrules && raw_foot_same(w, rc);
 }
@@ -1401,6 +1418,7 @@ static bool raw_table_same(const struct table *model,
 {
 	struct raw_walk w = {
 		.model = model,
+		.f = model->family,
 		.info = &rt->info,
 		.base = (const char *)rt->blob->entrytable,
 	};
@@ -1513,12 +1531,9 @@ static bool txn_unchanged(const struct txn *x, const struct table_txn *tt)
 	struct raw_table rt;
 	bool same;
 
-	/* The raw walk knows IPv4's layout only; IPv6 takes libiptc's
-	 * way, which commits an unchanged table just as little. */
-	if (x->opt->restore || tt->model->npreserve > 0 || !tt->existed ||
-	    tt->model->family != FAMILY_IPV4)
+	if (x->opt->restore || tt->model->npreserve > 0 || !tt->existed)
 		return false;
-	same = raw_table_read(tt->model->name, &rt) == 0 &&
+	same = raw_table_read(tt->model->family, tt->model->name, &rt) == 0 &&
 	       raw_table_same(tt->model, &rt);
 	raw_table_free(&rt);
 	return same;

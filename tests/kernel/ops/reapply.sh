@@ -11,12 +11,37 @@
 # config again commits nothing, reads each table once (one
 # IPT_SO_GET_ENTRIES: never through libiptc), keeps the counters, and
 # reports as before.  Prints TAP.
+#
+# reapply.sh IPTLOAD 6 runs the same in IPv6 (the same ruleset under
+# "family ipv6", IPv6 prefixes for the IPv4 ones): the fast path reads
+# ip6_tables raw too.
 set -u
 
 . "$(dirname "$0")/ops-lib.sh"
 ops_init "$1"
 UDP_ECHO="$OPS_BUILD/udp_echo"
 export UDP_ECHO
+# What strace shows of the family's sockets and sockopts, and how -v
+# names its tables.
+if [ "${2:-4}" = 6 ]; then
+	FAM=6 SO=IP6T_SO AF=AF_INET6 SUFFIX=' (IPv6)' NAMES=ip6_tables_names
+else
+	FAM=4 SO=IPT_SO AF=AF_INET SUFFIX='' NAMES=ip_tables_names
+fi
+export FAM SO AF SUFFIX NAMES
+
+# A config of the test's family: IPv6 gets a family line and IPv6
+# prefixes in place of the IPv4 ones.
+to_family() {
+	if [ "$FAM" = 6 ]; then
+		echo "family ipv6"
+		sed -e 's|10\.0\.0\.0/8|2001:db8::/32|g' \
+			-e 's|10\.0\.0\.0/9|2001:db8::/33|g'
+	else
+		cat
+	fi
+}
+export -f to_family
 
 # The base ruleset: built-in and user chains, a jump, a goto, RETURN, a
 # fall-through rule, an empty chain, and a second table.
@@ -49,7 +74,7 @@ export -f base_conf
 
 # getsockopt calls that read a table's entries, from $work/strace.
 entry_reads() {
-	grep -c 'IPT_SO_GET_ENTRIES' "$work/strace" || true
+	grep -c "${SO}_GET_ENTRIES" "$work/strace" || true
 }
 export -f entry_reads
 
@@ -58,11 +83,11 @@ export -f entry_reads
 # fcntl afterwards).  With entry_reads they tell that each table was read
 # raw and not again through iptc_init.
 raw_reads() {
-	grep -c 'socket(AF_INET, SOCK_RAW|SOCK_CLOEXEC, IPPROTO_RAW)' \
+	grep -c "socket($AF, SOCK_RAW|SOCK_CLOEXEC, IPPROTO_RAW)" \
 		"$work/strace" || true
 }
 libiptc_reads() {
-	grep -c 'socket(AF_INET, SOCK_RAW, IPPROTO_RAW)' "$work/strace" || true
+	grep -c "socket($AF, SOCK_RAW, IPPROTO_RAW)" "$work/strace" || true
 }
 export -f raw_reads libiptc_reads
 
@@ -74,15 +99,15 @@ replaces_read() {
 		strace -f -qq -e trace=socket,setsockopt,getsockopt \
 		-o "$work/strace" -- "$@" >"$work/out" 2>"$work/err" || rc=$?
 	echo "$rc" >"$work/rc"
-	grep -c 'IPT_SO_SET_REPLACE' "$work/strace" || true
+	grep -c "${SO}_SET_REPLACE" "$work/strace" || true
 }
 export -f replaces_read
 
 # One change: NAME, then a sed script that makes it from the base.
 one_change() {
 	local name=$1 script=$2 n drc
-	base_conf | conf base.conf
-	base_conf | sed -e "$script" | conf changed.conf
+	base_conf | to_family | conf base.conf
+	base_conf | sed -e "$script" | to_family | conf changed.conf
 	if cmp -s "$work/base.conf" "$work/changed.conf"; then
 		echo "not ok - $name: the sed script changed nothing"
 		return
@@ -96,7 +121,7 @@ one_change() {
 	"$IPTLOAD" diff "$work/changed.conf" >"$work/diff" 2>&1
 	drc=$?
 	if [ "$n" = 1 ] && [ "$(cat "$work/rc")" = 0 ] && [ "$drc" = 0 ] &&
-		grep -q 'IPT_SO_SET_REPLACE, "filter\\0' "$work/strace"; then
+		grep -q "${SO}_SET_REPLACE, \"filter\\\\0" "$work/strace"; then
 		echo "ok - $name: committed (filter only), then diff says identical"
 	else
 		echo "not ok - $name: $n replace call(s), apply exit $(cat "$work/rc"), diff exit $drc"
@@ -109,13 +134,16 @@ export -f one_change
 identical() {
 	local n before after
 	ip link set lo up
-	base_conf | conf base.conf
+	base_conf | to_family | conf base.conf
 	"$IPTLOAD" apply "$work/base.conf" 2>"$work/why"
-	"$UDP_ECHO" 4 9999 2>"$work/why"
 	before=$(state)
-	check "traffic was counted" \
-		grep -q '^\[4:512\] -A alpha -p udp -m udp --dport 9999 -j ACCEPT' \
-		<<<"$before"
+	if [ "$FAM" = 4 ]; then # udp_echo speaks IPv4
+		"$UDP_ECHO" 4 9999 2>"$work/why"
+		before=$(state)
+		check "traffic was counted" \
+			grep -q '^\[4:512\] -A alpha -p udp -m udp --dport 9999 -j ACCEPT' \
+			<<<"$before"
+	fi
 	n=$(replaces_read "$IPTLOAD" apply -v "$work/base.conf")
 	after=$(state)
 	check "an identical reapply commits nothing" \
@@ -126,8 +154,8 @@ identical() {
 	check "rule and policy counters stay as they were" \
 		test "$before" = "$after"
 	cat >"$work/expected" <<TEXT
-$work/base.conf: nat: unchanged, not committed
-$work/base.conf: filter: unchanged, not committed
+$work/base.conf: nat$SUFFIX: unchanged, not committed
+$work/base.conf: filter$SUFFIX: unchanged, not committed
 $work/base.conf: committed 0 tables, 2 unchanged, 0 retries
 TEXT
 	check "apply -v reports both tables unchanged" \
@@ -140,15 +168,15 @@ export -f identical
 # A table the kernel does not hold yet is loaded, never compared (the raw
 # read would instantiate it).
 not_loaded_yet() {
-	printf '*raw\nCOMMIT\n' | conf raw.conf
+	printf '*raw\nCOMMIT\n' | to_family | conf raw.conf
 	"$IPTLOAD" apply -v "$work/raw.conf" >"$work/out" 2>"$work/why"
 	check "a table not loaded yet is loaded (empty)" \
-		grep -qx "$work/raw.conf: raw: loaded, empty" "$work/out"
+		grep -qx "$work/raw.conf: raw$SUFFIX: loaded, empty" "$work/out"
 	check "and the kernel holds it now" \
-		grep -qx raw /proc/net/ip_tables_names
+		grep -qx raw /proc/net/$NAMES
 	"$IPTLOAD" apply -v "$work/raw.conf" >"$work/out" 2>"$work/why"
 	check "applied again, it is unchanged" \
-		grep -qx "$work/raw.conf: raw: unchanged, not committed" \
+		grep -qx "$work/raw.conf: raw$SUFFIX: unchanged, not committed" \
 		"$work/out"
 }
 export -f not_loaded_yet
