@@ -39,7 +39,8 @@ struct statement {
 	unsigned parts;	       /* SPLIT_* its family-only parts allow */
 	unsigned runtime_only; /* SPLIT_* its address() values were of */
 	unsigned open;	       /* SPLIT_* its plain addresses allow */
-	bool mixed;	       /* a command with both families' addresses */
+	bool mixed;	       /* a command with both families' parts */
+	bool mixed_addrs;      /* ... with both families' addresses */
 	bool negated;	       /* ... with a "!" before an address */
 	bool negated_proto;    /* ... before a protocol of one family */
 	bool runtime;	       /* ... with an address() or network() value */
@@ -853,7 +854,15 @@ static int statement_end(struct builder *b)
 
 	if (st->serial == 0 || st->failed)
 		goto out;
-	if (!st->built && st->mixed) {
+	if (!st->built && st->mixed && !st->mixed_addrs) {
+		rc = diag_error(b->dl, &st->loc, 1,
+				"this rule has parts of IPv4 only and of "
+				"IPv6 only: no family can load it");
+		diag_hint(b->dl, "-p icmp, --icmp-type, -m ttl and icmp-* are "
+				 "IPv4's; -p ipv6-icmp, --icmpv6-type, -m hl "
+				 "and icmp6-* IPv6's: write one rule per "
+				 "family");
+	} else if (!st->built && st->mixed) {
 		rc = diag_error(b->dl, &st->loc, 1,
 				"this rule gives IPv4 and IPv6 addresses "
 				"together: no family can load it");
@@ -1027,6 +1036,10 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 			if (fc != c)
 				ff = split_command(fc, first, &nsp);
 			any |= ff;
+			if (!ff)
+				b->st.mixed_addrs |=
+					(fc == c ? sp.addrs : nsp.addrs) ==
+					SPLIT_BOTH;
 			if (ff & f) {
 				b->cmd = f == SPLIT_V6 ? FAMILY_IPV6 :
 							 FAMILY_IPV4;

@@ -1817,6 +1817,17 @@ static void test_family_both_refusals(void **state)
 				     "-j ACCEPT\n"
 				     "COMMIT\n"),
 			 -1);
+	assert_error_at(&r, 3, 1,
+			"this rule has parts of IPv4 only and of IPv6 only: "
+			"no family can load it");
+	run_free(&r);
+	assert_int_equal(run_all(&r, "family both\n"
+				     "-A INPUT -s 10.0.0.1 -p ipv6-icmp "
+				     "-j ACCEPT\n"),
+			 -1);
+	assert_error_at(&r, 2, 1,
+			"this rule has parts of IPv4 only and of IPv6 only: "
+			"no family can load it");
 	run_free(&r);
 }
 
