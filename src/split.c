@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "split.h"
 
@@ -99,6 +100,15 @@ static bool is_option(const char *word, const char *name)
 		return true;
 	return name[1] == '-' && len >= 4 && strncmp(word, "--", 2) == 0 &&
 	       strncmp(name, word, len) == 0;
+}
+
+/* The family of protocol @name: iptables takes it in any case (ICMP). */
+static unsigned protocol_family(const char *name)
+{
+	for (size_t i = 0; i < sizeof(protocols) / sizeof(*protocols); i++)
+		if (strcasecmp(protocols[i].word, name) == 0)
+			return protocols[i].family;
+	return SPLIT_BOTH;
 }
 
 static bool is_address_option(const char *word)
@@ -258,7 +268,7 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			if (f && !negated && !value->runtime)
 				s->fixed &= f;
 		} else if (strcmp(w, "-p") == 0 || is_option(w, "--protocol")) {
-			unsigned f = LOOKUP(protocols, value->text);
+			unsigned f = protocol_family(value->text);
 
 			s->parts &= f;
 			s->negated_proto |= negated && f != SPLIT_BOTH;
