@@ -64,16 +64,55 @@ static const struct family_word targets[] = {
 	{ "SNPT", SPLIT_V6 },
 };
 
-/* REJECT's types that only one family has; "tcp-reset" and the other
- * shared names go to both. */
+/* REJECT's types and their aliases, as libipt_REJECT and libip6t_REJECT
+ * name them. */
 static const struct family_word reject_types[] = {
-	{ "net-unreach", SPLIT_V4 },   { "host-unreach", SPLIT_V4 },
-	{ "proto-unreach", SPLIT_V4 }, { "net-prohib", SPLIT_V4 },
-	{ "host-prohib", SPLIT_V4 },   { "admin-prohib", SPLIT_V4 },
-	{ "no-route", SPLIT_V6 },      { "adm-prohibited", SPLIT_V6 },
-	{ "addr-unreach", SPLIT_V6 },  { "policy-fail", SPLIT_V6 },
+	{ "icmp-net-unreachable", SPLIT_V4 },
+	{ "net-unreach", SPLIT_V4 },
+	{ "icmp-host-unreachable", SPLIT_V4 },
+	{ "host-unreach", SPLIT_V4 },
+	{ "icmp-proto-unreachable", SPLIT_V4 },
+	{ "proto-unreach", SPLIT_V4 },
+	{ "icmp-port-unreachable", SPLIT_V4 },
+	{ "port-unreach", SPLIT_BOTH },
+	{ "icmp-net-prohibited", SPLIT_V4 },
+	{ "net-prohib", SPLIT_V4 },
+	{ "icmp-host-prohibited", SPLIT_V4 },
+	{ "host-prohib", SPLIT_V4 },
+	{ "tcp-reset", SPLIT_BOTH },
+	{ "tcp-rst", SPLIT_V4 },
+	{ "icmp-admin-prohibited", SPLIT_V4 },
+	{ "admin-prohib", SPLIT_V4 },
+	{ "icmp6-no-route", SPLIT_V6 },
+	{ "no-route", SPLIT_V6 },
+	{ "icmp6-adm-prohibited", SPLIT_V6 },
+	{ "adm-prohibited", SPLIT_V6 },
+	{ "icmp6-addr-unreachable", SPLIT_V6 },
+	{ "addr-unreach", SPLIT_V6 },
+	{ "icmp6-port-unreachable", SPLIT_V6 },
+	{ "icmp6-policy-fail", SPLIT_V6 },
+	{ "policy-fail", SPLIT_V6 },
+	{ "icmp6-reject-route", SPLIT_V6 },
 	{ "reject-route", SPLIT_V6 },
 };
+
+/*
+ * The families REJECT type @t is one of: both REJECTs take a type in any
+ * case and by a prefix of its name or alias ("icmp-host-prohib", "a"),
+ * so @t is of each family that has a type it starts.  Unknown: both,
+ * for the extension to refuse.
+ */
+static unsigned reject_family(const char *t)
+{
+	size_t len = strlen(t);
+	unsigned f = 0;
+
+	for (size_t i = 0; i < sizeof(reject_types) / sizeof(*reject_types);
+	     i++)
+		if (strncasecmp(reject_types[i].word, t, len) == 0)
+			f |= reject_types[i].family;
+	return f ? f : SPLIT_BOTH;
+}
 
 static unsigned lookup(const struct family_word *words, size_t n,
 		       const char *word)
@@ -281,14 +320,7 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 					 strcmp(value->text, "LOG") != 0 &&
 					 strcmp(value->text, "NFLOG") != 0;
 		} else if (is_option(w, "--reject-with")) {
-			const char *t = value->text;
-
-			if (strncmp(t, "icmp6-", 6) == 0)
-				s->parts &= SPLIT_V6;
-			else if (strncmp(t, "icmp-", 5) == 0)
-				s->parts &= SPLIT_V4;
-			else
-				s->parts &= LOOKUP(reject_types, t);
+			s->parts &= reject_family(value->text);
 		}
 	}
 	for (size_t i = first; i < c->argc; i++) {
