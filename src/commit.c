@@ -47,6 +47,7 @@
 
 #include "commit.h"
 #include "plan.h"
+#include "print.h"
 
 #define LOCK_DEFAULT_PATH "/run/xtables.lock"
 #define NSEC_PER_SEC 1000000000LL
@@ -1804,6 +1805,28 @@ static void txn_roll_back(struct txn *x, size_t failed,
 			     rb.no_counters);
 }
 
+/*
+ * apply --confirm's hook saves the tables it replaces as text (confirm.c):
+ * print them once here, sealed, so that an extension their text needs and
+ * libxtables has not loaded yet is noted now, and loaded with the lock
+ * released before the commit (commit_pass starts again), rather than
+ * missed in the saved text.
+ */
+static void txn_note_print_misses(const struct txn *x)
+{
+	FILE *null;
+
+	if (!x->opt->before_commit)
+		return;
+	null = fopen("/dev/null", "w");
+	if (!null)
+		return;
+	for (size_t i = 0; i < x->count; i++)
+		if (x->tables[i].h)
+			print_table(x->tables[i].before, null);
+	fclose(null);
+}
+
 /* Give the table about to be committed to the caller's hook. */
 static int txn_hand_over(struct txn *x, struct table_txn *tt,
 			 struct iptc_failure *f)
@@ -1946,8 +1969,11 @@ static int commit_pass(const struct ruleset *rs,
 						      x.tables[i].model->id);
 	}
 	rc = txn_prepare(&x);
-	/* A plan wanted an extension's save text that libxtables had not
-	 * loaded: load it with the lock released, then start again. */
+	if (rc == 0)
+		txn_note_print_misses(&x);
+	/* A plan (or the text apply --confirm saves) wanted an extension's
+	 * save text that libxtables had not loaded: load it with the lock
+	 * released, then start again. */
 	again = rc == 0 && plan_missed();
 	*absent = x.absent;
 	if (rc < 0)

@@ -495,6 +495,16 @@ static int state_save(struct confirm_watchdog *w, const struct table *before)
 	print_ruleset(w->saved, f);
 	if (fclose(f) != 0)
 		abort();
+	/* A rule printed without its extension's options would load back
+	 * as another rule: save nothing rather than that.  (commit.c prints
+	 * the tables once before, so that this does not happen.) */
+	if (plan_missed()) {
+		free(text);
+		diag_error(w->dl, NULL, 1,
+			   "cannot save the tables to put back: an extension "
+			   "they use is not loaded");
+		return -1;
+	}
 	if (asprintf(&marker, "watchdog %ld\nconfig %s\n", (long)w->pid,
 		     w->file) < 0)
 		abort();

@@ -207,6 +207,48 @@ CONF
 }
 export -f check_kernel_v6
 
+# Both families' rules and policies, counters left out (a roll-back
+# loaded at boot starts them at zero).
+rules_both() {
+	local t
+	for t in $(sort /proc/net/ip_tables_names); do
+		iptables-legacy-save -t "$t" | grep -v '^#'
+	done
+	echo '# --- ipv6 ---'
+	for t in $(sort /proc/net/ip6_tables_names); do
+		ip6tables-legacy-save -t "$t" | grep -v '^#'
+	done | sed 's/\[[0-9]*:[0-9]*\]$/[0:0]/'
+}
+export -f rules_both
+
+# The pending roll-back survives its watchdog in both families: killed
+# while it waits, the next apply --boot loads what apply --confirm
+# replaced, IPv4 and IPv6, not the unconfirmed config.
+watchdog_killed_boot_both() {
+	local line pid rc=0
+	export IPTLOAD_STATE_DIR="$work/state"
+	confirm_before before ||
+		{ echo "not ok - preload both families"; return; }
+	rules_both | sed 's/\[[0-9]*:[0-9]*\]$/[0:0]/' >"$work/before.rules"
+	exec 4< <(IPTLOAD_WATCHDOG_FD=3 "$IPTLOAD" apply --confirm 60 \
+		"$CONFIG" 3>&1 >"$work/out" 2>"$work/err")
+	read -r line <&4
+	pid=$(awk '{print $2}' <<<"$line")
+	check "the saved roll-back holds both families" \
+		bash -c "grep -qx 'family ipv6' '$IPTLOAD_STATE_DIR/confirm-previous.rules'"
+	kill -KILL "$pid"
+	cat <&4 >/dev/null
+	exec 4<&-
+	"$IPTLOAD" apply --boot "$CONFIG" >"$work/out" 2>"$work/err" || rc=$?
+	cp "$work/err" "$work/why"
+	check "apply --boot after the watchdog died loads the replaced tables (exit $rc)" \
+		bash -c "[ $rc = 0 ] && grep -q 'was never confirmed' '$work/err'"
+	rules_both | sed 's/\[[0-9]*:[0-9]*\]$/[0:0]/' >"$work/after.rules"
+	check "both families hold what they held before the apply --confirm" \
+		same "$work/before.rules" "$work/after.rules"
+}
+export -f watchdog_killed_boot_both
+
 {
 	in_fresh_netns boot_lockdown
 	in_fresh_netns noop_and_save
@@ -214,5 +256,6 @@ export -f check_kernel_v6
 	in_fresh_netns confirm_rolls_back_both
 	in_fresh_netns plain_apply
 	in_fresh_netns confirm_keeps_both
+	in_fresh_netns watchdog_killed_boot_both
 	in_fresh_netns check_kernel_v6
 } | ops_finish
