@@ -984,6 +984,19 @@ static const struct cmd *narrow_lists(const struct cmd *c, size_t first,
 	return one->args ? one : c;
 }
 
+/* The first negated -s/-d comma list of both families in @c, if any:
+ * narrow_lists leaves it whole, and no family can load it. */
+static const struct arg *negated_mixed_list(const struct cmd *c, size_t first)
+{
+	for (size_t i = first + 1; i + 1 < c->argc; i++)
+		if (strcmp(c->args[i - 1].text, "!") == 0 &&
+		    split_is_list_option(c->args[i].text) &&
+		    strchr(c->args[i + 1].text, ',') &&
+		    split_address_family(c->args[i + 1].text) == SPLIT_BOTH)
+			return &c->args[i + 1];
+	return NULL;
+}
+
 /*
  * Rule line @c in the families it belongs to: in "family both" each
  * family its addresses and parts allow; otherwise the statement's family,
@@ -1021,8 +1034,19 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 		return -1;
 	}
 	if (!named_family && b->both) {
+		const struct arg *neg = negated_mixed_list(c, first);
 		unsigned any = 0;
 
+		if (neg) {
+			diag_error(b->dl, &neg->loc, neg->width,
+				   "a negated comma list of both families is "
+				   "not split: no family can load it");
+			diag_hint(b->dl, "iptables cannot negate a comma list; "
+					 "write one rule per family (-4 and -6 "
+					 "first), or use a list variable");
+			b->st.failed = true;
+			return -1;
+		}
 		b->st.both = true;
 		for (unsigned f = SPLIT_V4; f <= SPLIT_V6; f <<= 1) {
 			struct cmd one;

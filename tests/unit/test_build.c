@@ -1788,6 +1788,9 @@ static void test_family_both_refusals(void **state)
 				     "-A INPUT ! -s 10.0.0.1,2001:db8::1 "
 				     "-j DROP\n"),
 			 -1);
+	assert_error_at(&r, 2, 15,
+			"a negated comma list of both families is not split: "
+			"no family can load it");
 	run_free(&r);
 	assert_int_equal(run_all(&r, "family both\n"
 				     "-A INPUT -s 10.0.0.1 -d 2001:db8::1 "
