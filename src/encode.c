@@ -800,6 +800,28 @@ static const struct icmp_name {
 	{ "address-mask-reply", 18, 0, 0xff },
 };
 
+/* "TYPE[/CODE]" in numbers, into @type and the code range @code: all
+ * codes when none is given.  Shared by icmp and icmp6, whose data have
+ * one layout. */
+static bool icmp_numbers(const char *s, uint8_t *type, uint8_t code[2])
+{
+	const char *slash = strchr(s, '/');
+	size_t tl = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long t, c = 0;
+	char buf[8] = "";
+
+	if (tl >= sizeof(buf))
+		return false;
+	memcpy(buf, s, tl);
+	if (!parse_decimal(buf, 255, &t) ||
+	    (slash && !parse_decimal(slash + 1, 255, &c)))
+		return false;
+	*type = (uint8_t)t;
+	code[0] = slash ? (uint8_t)c : 0;
+	code[1] = slash ? (uint8_t)c : 0xff;
+	return true;
+}
+
 static void icmp_init(void *data)
 {
 	struct ipt_icmp *i = data;
@@ -814,8 +836,6 @@ static int icmp_parse(struct opt_call *c, struct encoded_match *m)
 	struct ipt_icmp *ic = (void *)m->data;
 	const char *s = c->val[0]->text;
 	const struct icmp_name *found = NULL;
-	unsigned long type, code;
-	const char *slash;
 	size_t n = sizeof(icmp_names) / sizeof(*icmp_names);
 
 	for (size_t i = 0; i < n; i++) {
@@ -834,19 +854,8 @@ static int icmp_parse(struct opt_call *c, struct encoded_match *m)
 		ic->type = found->type;
 		ic->code[0] = found->code_min;
 		ic->code[1] = found->code_max;
-	} else {
-		char t[8] = "";
-
-		slash = strchr(s, '/');
-		if ((slash ? (size_t)(slash - s) : strlen(s)) >= sizeof(t))
-			goto bad;
-		memcpy(t, s, slash ? (size_t)(slash - s) : strlen(s));
-		if (!parse_decimal(t, 255, &type) ||
-		    (slash && !parse_decimal(slash + 1, 255, &code)))
-			goto bad;
-		ic->type = (uint8_t)type;
-		ic->code[0] = slash ? (uint8_t)code : 0;
-		ic->code[1] = slash ? (uint8_t)code : 0xff;
+	} else if (!icmp_numbers(s, &ic->type, ic->code)) {
+		goto bad;
 	}
 	if (c->invert)
 		ic->invflags |= IPT_ICMP_INV;
@@ -912,8 +921,6 @@ static int icmp6_parse(struct opt_call *c, struct encoded_match *m)
 	const char *s = c->val[0]->text;
 	const struct icmp_name *found = NULL;
 	size_t n = sizeof(icmp6_names) / sizeof(*icmp6_names);
-	unsigned long type, code;
-	const char *slash;
 
 	for (size_t i = 0; s[0] && i < n; i++) {
 		if (strncasecmp(s, icmp6_names[i].name, strlen(s)) != 0)
@@ -932,21 +939,8 @@ static int icmp6_parse(struct opt_call *c, struct encoded_match *m)
 		ic->type = found->type;
 		ic->code[0] = found->code_min;
 		ic->code[1] = found->code_max;
-	} else {
-		char t[8] = "";
-		size_t tl;
-
-		slash = strchr(s, '/');
-		tl = slash ? (size_t)(slash - s) : strlen(s);
-		if (tl >= sizeof(t))
-			goto bad;
-		memcpy(t, s, tl);
-		if (!parse_decimal(t, 255, &type) ||
-		    (slash && !parse_decimal(slash + 1, 255, &code)))
-			goto bad;
-		ic->type = (uint8_t)type;
-		ic->code[0] = slash ? (uint8_t)code : 0;
-		ic->code[1] = slash ? (uint8_t)code : 0xff;
+	} else if (!icmp_numbers(s, &ic->type, ic->code)) {
+		goto bad;
 	}
 	if (c->invert)
 		ic->invflags |= IP6T_ICMP_INV;
