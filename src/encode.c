@@ -30,39 +30,8 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "encode.h"
+#include "encode_native.h"
 #include "xtadapter.h"
-
-/* One option: --name, its short letter (0: none), number of arguments. */
-struct opt_def {
-	const char *name;
-	char letter;
-	unsigned char nargs;
-	unsigned char id;
-	bool invertible;
-	bool multi; /* may be given more than once */
-};
-
-/* What a parse callback gets for one option occurrence. */
-struct opt_call {
-	const struct opt_def *opt;
-	const struct arg *word; /* the option as written */
-	const struct arg *val[2];
-	bool invert;
-	struct parsed_cmd *pc;
-	struct diag_list *dl;
-};
-
-/* A natively encoded match: its options and how to parse and check them. */
-struct match_def {
-	const char *name;
-	uint8_t proto; /* the -p it requires, 0: none */
-	size_t size;   /* of its data, before XT_ALIGN */
-	const struct opt_def *opts;
-	size_t nopts;
-	void (*init)(void *data);
-	int (*parse)(struct opt_call *call, struct encoded_match *m);
-	int (*final)(struct encoded_match *m, struct diag_list *dl);
-};
 
 static int opt_cmp(const void *key, const void *elem)
 {
@@ -71,7 +40,7 @@ static int opt_cmp(const void *key, const void *elem)
 
 /* ---- values ---------------------------------------------------------- */
 
-static int bad_value(struct opt_call *c, int i, const char *what)
+int encode_bad_value(struct opt_call *c, int i, const char *what)
 {
 	return diag_error(c->dl, &c->val[i]->loc, c->val[i]->width,
 			  "%s '%s' for %s", what, c->val[i]->text,
@@ -79,7 +48,7 @@ static int bad_value(struct opt_call *c, int i, const char *what)
 }
 
 /* A decimal number without sign or leading zeros, at most @max. */
-static bool parse_decimal(const char *s, unsigned long max, unsigned long *out)
+bool encode_parse_decimal(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 
@@ -91,7 +60,7 @@ static bool parse_decimal(const char *s, unsigned long max, unsigned long *out)
 }
 
 /* Decimal, or hexadecimal with 0x, as iptables' numbers are written. */
-static bool parse_u32(const char *s, uint32_t *out)
+bool encode_parse_u32(const char *s, uint32_t *out)
 {
 	unsigned long v;
 	char *end;
@@ -103,7 +72,7 @@ static bool parse_u32(const char *s, uint32_t *out)
 		v = strtoul(s + 2, &end, 16);
 		if (errno || *end || v > UINT32_MAX)
 			return false;
-	} else if (!parse_decimal(s, UINT32_MAX, &v)) {
+	} else if (!encode_parse_decimal(s, UINT32_MAX, &v)) {
 		return false;
 	}
 	*out = (uint32_t)v;
@@ -207,7 +176,7 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 	if (strchr(slash + 1, '.')) {
 		if (parse_dotted(slash + 1, len - alen - 1, &out->mask))
 			return 0;
-	} else if (parse_decimal(slash + 1, 32, &plen)) {
+	} else if (encode_parse_decimal(slash + 1, 32, &plen)) {
 		out->mask.s_addr = plen ? htonl(~0u << (32 - plen)) : 0;
 		return 0;
 	}
@@ -408,7 +377,7 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 	memset(&out->mask, 0xff, sizeof(out->mask));
 	if (!slash)
 		return 0;
-	if (parse_decimal(slash + 1, 128, &plen)) {
+	if (encode_parse_decimal(slash + 1, 128, &plen)) {
 		memset(&out->mask, 0, sizeof(out->mask));
 		for (unsigned long i = 0; i < plen; i++)
 			out->mask.s6_addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
@@ -515,7 +484,7 @@ static int parse_proto(const char *s, uint16_t *out)
 	struct protoent *pe;
 	unsigned long v;
 
-	if (parse_decimal(s, 255, &v)) {
+	if (encode_parse_decimal(s, 255, &v)) {
 		*out = (uint16_t)v;
 		return 0;
 	}
@@ -557,12 +526,12 @@ static int parse_iface(struct opt_call *c, char *name, unsigned char *mask)
 }
 
 /* A port by number or by service name. */
-static bool parse_port(const char *s, uint16_t *out)
+bool encode_parse_port(const char *s, uint16_t *out)
 {
 	struct servent *se;
 	unsigned long v;
 
-	if (parse_decimal(s, 65535, &v)) {
+	if (encode_parse_decimal(s, 65535, &v)) {
 		*out = (uint16_t)v;
 		return true;
 	}
@@ -577,14 +546,14 @@ static bool parse_port(const char *s, uint16_t *out)
 }
 
 /* PORT, LO:HI, LO: or :HI into a range. */
-static int parse_port_range(struct opt_call *c, uint16_t range[2])
+int encode_parse_port_range(struct opt_call *c, uint16_t range[2])
 {
 	const char *s = c->val[0]->text;
 	const char *colon = strchr(s, ':');
 	char lo[64] = "", hi[64] = "";
 
 	if (!colon) {
-		if (!parse_port(s, &range[0]))
+		if (!encode_parse_port(s, &range[0]))
 			goto bad;
 		range[1] = range[0];
 		return 0;
@@ -596,8 +565,8 @@ static int parse_port_range(struct opt_call *c, uint16_t range[2])
 	strcpy(hi, colon + 1);
 	range[0] = 0;
 	range[1] = 65535;
-	if ((lo[0] && !parse_port(lo, &range[0])) ||
-	    (hi[0] && !parse_port(hi, &range[1])))
+	if ((lo[0] && !encode_parse_port(lo, &range[0])) ||
+	    (hi[0] && !encode_parse_port(hi, &range[1])))
 		goto bad;
 	if (range[0] > range[1]) {
 		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
@@ -608,7 +577,7 @@ static int parse_port_range(struct opt_call *c, uint16_t range[2])
 	}
 	return 0;
 bad:
-	bad_value(c, 0, "invalid port or range");
+	encode_bad_value(c, 0, "invalid port or range");
 	diag_hint(c->dl, "a port is a number 0-65535 or a service name; a "
 			 "range is LOW:HIGH");
 	return -1;
@@ -660,7 +629,7 @@ static int udp_parse(struct opt_call *c, struct encoded_match *m)
 	struct xt_udp *u = (void *)m->data;
 	bool src = c->opt->id == PORT_SRC;
 
-	if (parse_port_range(c, src ? u->spts : u->dpts) < 0)
+	if (encode_parse_port_range(c, src ? u->spts : u->dpts) < 0)
 		return -1;
 	if (c->invert)
 		u->invflags |= src ? XT_UDP_INV_SRCPT : XT_UDP_INV_DSTPT;
@@ -709,8 +678,8 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 	switch (c->opt->id) {
 	case PORT_SRC:
 	case PORT_DST:
-		if (parse_port_range(c, c->opt->id == PORT_SRC ? t->spts :
-								 t->dpts) < 0)
+		if (encode_parse_port_range(
+			    c, c->opt->id == PORT_SRC ? t->spts : t->dpts) < 0)
 			return -1;
 		if (c->invert)
 			t->invflags |= c->opt->id == PORT_SRC ?
@@ -736,10 +705,10 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 			t->invflags |= XT_TCP_INV_FLAGS;
 		return 0;
 	default: /* TCP_OPTION */
-		if (!parse_decimal(c->val[0]->text, 255, &v) || v == 0)
-			return bad_value(c, 0,
-					 "invalid TCP option number "
-					 "(1-255)");
+		if (!encode_parse_decimal(c->val[0]->text, 255, &v) || v == 0)
+			return encode_bad_value(c, 0,
+						"invalid TCP option number "
+						"(1-255)");
 		t->option = (uint8_t)v;
 		if (c->invert)
 			t->invflags |= XT_TCP_INV_OPTION;
@@ -813,8 +782,8 @@ static bool icmp_numbers(const char *s, uint8_t *type, uint8_t code[2])
 	if (tl >= sizeof(buf))
 		return false;
 	memcpy(buf, s, tl);
-	if (!parse_decimal(buf, 255, &t) ||
-	    (slash && !parse_decimal(slash + 1, 255, &c)))
+	if (!encode_parse_decimal(buf, 255, &t) ||
+	    (slash && !encode_parse_decimal(slash + 1, 255, &c)))
 		return false;
 	*type = (uint8_t)t;
 	code[0] = slash ? (uint8_t)c : 0;
@@ -847,7 +816,7 @@ static int icmp_parse(struct opt_call *c, struct encoded_match *m)
 		}
 		if (found && (found->type != icmp_names[i].type ||
 			      found->code_min != icmp_names[i].code_min))
-			return bad_value(c, 0, "ambiguous ICMP type");
+			return encode_bad_value(c, 0, "ambiguous ICMP type");
 		found = &icmp_names[i];
 	}
 	if (found && s[0]) {
@@ -861,7 +830,7 @@ static int icmp_parse(struct opt_call *c, struct encoded_match *m)
 		ic->invflags |= IPT_ICMP_INV;
 	return 0;
 bad:
-	bad_value(c, 0, "unknown ICMP type");
+	encode_bad_value(c, 0, "unknown ICMP type");
 	diag_hint(c->dl, "write a name such as echo-request, or TYPE[/CODE] "
 			 "in numbers");
 	return -1;
@@ -926,7 +895,7 @@ static int icmp6_parse(struct opt_call *c, struct encoded_match *m)
 		if (strncasecmp(s, icmp6_names[i].name, strlen(s)) != 0)
 			continue;
 		if (found) {
-			bad_value(c, 0, "ambiguous ICMPv6 type");
+			encode_bad_value(c, 0, "ambiguous ICMPv6 type");
 			diag_hint(
 				c->dl,
 				"it is the start of both %s and %s: write the whole name",
@@ -946,7 +915,7 @@ static int icmp6_parse(struct opt_call *c, struct encoded_match *m)
 		ic->invflags |= IP6T_ICMP_INV;
 	return 0;
 bad:
-	bad_value(c, 0, "unknown ICMPv6 type");
+	encode_bad_value(c, 0, "unknown ICMPv6 type");
 	diag_hint(c->dl, "write a name such as echo-request or "
 			 "neighbour-solicitation, or TYPE[/CODE] in numbers");
 	return -1;
@@ -1104,8 +1073,8 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 	case POL_REQID:
 		if (e->match.reqid)
 			return policy_dup(c);
-		if (!parse_u32(v, &e->reqid))
-			return bad_value(c, 0, "invalid number");
+		if (!encode_parse_u32(v, &e->reqid))
+			return encode_bad_value(c, 0, "invalid number");
 		e->match.reqid = 1;
 		e->invert.reqid = c->invert;
 		return 0;
@@ -1113,8 +1082,8 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 		if (e->match.spi)
 			return policy_dup(c);
 		/* Host order in a __be32 field, as iptables stores it. */
-		if (!parse_u32(v, &e->spi))
-			return bad_value(c, 0, "invalid number");
+		if (!encode_parse_u32(v, &e->spi))
+			return encode_bad_value(c, 0, "invalid number");
 		e->match.spi = 1;
 		e->invert.spi = c->invert;
 		return 0;
@@ -1123,7 +1092,7 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 			return policy_dup(c);
 		if (parse_proto(v, &proto) < 0 ||
 		    (proto != 50 && proto != 51 && proto != 108)) {
-			bad_value(c, 0, "invalid IPsec protocol");
+			encode_bad_value(c, 0, "invalid IPsec protocol");
 			diag_hint(c->dl, "write esp, ah or ipcomp");
 			return -1;
 		}
@@ -1139,9 +1108,9 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 		else if (strcmp(v, "transport") == 0)
 			e->mode = XT_POLICY_MODE_TRANSPORT;
 		else
-			return bad_value(c, 0,
-					 "mode must be tunnel or "
-					 "transport, not");
+			return encode_bad_value(c, 0,
+						"mode must be tunnel or "
+						"transport, not");
 		e->match.mode = 1;
 		e->invert.mode = c->invert;
 		return 0;
@@ -1173,9 +1142,9 @@ static int policy_parse(struct opt_call *c, struct encoded_match *m)
 	case POL_DIR:
 		m->blame = *c->word;
 		if (strcmp(v, "in") != 0 && strcmp(v, "out") != 0)
-			return bad_value(c, 0,
-					 "direction must be in or out, "
-					 "not");
+			return encode_bad_value(c, 0,
+						"direction must be in or out, "
+						"not");
 		pi->flags |= strcmp(v, "in") == 0 ? XT_POLICY_MATCH_IN :
 						    XT_POLICY_MATCH_OUT;
 		return 0;
@@ -1183,9 +1152,9 @@ static int policy_parse(struct opt_call *c, struct encoded_match *m)
 		if (strcmp(v, "none") == 0)
 			pi->flags |= XT_POLICY_MATCH_NONE;
 		else if (strcmp(v, "ipsec") != 0)
-			return bad_value(c, 0,
-					 "policy must be ipsec or "
-					 "none, not");
+			return encode_bad_value(c, 0,
+						"policy must be ipsec or "
+						"none, not");
 		return 0;
 	case POL_STRICT:
 		pi->flags |= XT_POLICY_MATCH_STRICT;
@@ -1267,17 +1236,17 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 
 /* Sorted by name for bsearch. */
 static const struct match_def match_defs[] = {
-	{ "icmp", IPPROTO_ICMP, sizeof(struct ipt_icmp), icmp_opts,
+	{ "icmp", 0, IPPROTO_ICMP, sizeof(struct ipt_icmp), icmp_opts,
 	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse, NULL },
-	{ "icmp6", IPPROTO_ICMPV6, sizeof(struct ip6t_icmp), icmp6_opts,
+	{ "icmp6", 0, IPPROTO_ICMPV6, sizeof(struct ip6t_icmp), icmp6_opts,
 	  sizeof(icmp6_opts) / sizeof(*icmp6_opts), icmp6_init, icmp6_parse,
 	  icmp6_final },
-	{ "policy", 0, sizeof(struct xt_policy_info), policy_opts,
+	{ "policy", 0, 0, sizeof(struct xt_policy_info), policy_opts,
 	  sizeof(policy_opts) / sizeof(*policy_opts), NULL, policy_parse,
 	  policy_final },
-	{ "tcp", IPPROTO_TCP, sizeof(struct xt_tcp), tcp_opts,
+	{ "tcp", 0, IPPROTO_TCP, sizeof(struct xt_tcp), tcp_opts,
 	  sizeof(tcp_opts) / sizeof(*tcp_opts), tcp_init, tcp_parse, NULL },
-	{ "udp", IPPROTO_UDP, sizeof(struct xt_udp), udp_opts,
+	{ "udp", 0, IPPROTO_UDP, sizeof(struct xt_udp), udp_opts,
 	  sizeof(udp_opts) / sizeof(*udp_opts), udp_init, udp_parse, NULL },
 };
 
@@ -1297,10 +1266,24 @@ static const struct match_def *find_match_def(enum family f, const char *name)
 		name, match_defs, sizeof(match_defs) / sizeof(*match_defs),
 		sizeof(*match_defs), match_def_cmp);
 
+	if (!md)
+		md = bsearch(name, encode_more_matches, encode_more_nmatches,
+			     sizeof(*encode_more_matches), match_def_cmp);
+
 	if (md && ((f == FAMILY_IPV6 && strcmp(md->name, "icmp") == 0) ||
 		   (f == FAMILY_IPV4 && strcmp(md->name, "icmp6") == 0)))
 		return NULL;
 	return md;
+}
+
+/* Every native match, encode.c's and encode_match.c's, by index. */
+#define NDEFS (sizeof(match_defs) / sizeof(*match_defs) + encode_more_nmatches)
+
+static const struct match_def *native_def(size_t i)
+{
+	const size_t n = sizeof(match_defs) / sizeof(*match_defs);
+
+	return i < n ? &match_defs[i] : &encode_more_matches[i - n];
 }
 
 /* Extensions of one family only, with the other family's counterpart:
@@ -1944,7 +1927,7 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 		rc = parse_proto(lower, &proto);
 		free(lower);
 		if (rc < 0) {
-			bad_value(call, 0, "unknown protocol");
+			encode_bad_value(call, 0, "unknown protocol");
 			diag_hint(cl->dl, "write a name from /etc/protocols "
 					  "(tcp, udp, icmp, esp, ah, ...) or "
 					  "a number 0-255");
@@ -2123,8 +2106,8 @@ static struct encoded_match *load_proto_match(struct cmdline *cl,
 {
 	struct parsed_cmd *pc = cl->pc;
 
-	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++) {
-		const struct match_def *md = &match_defs[i];
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct match_def *md = native_def(i);
 
 		if (!md->proto || md->proto != pc->ip.proto ||
 		    (pc->ip.invflags & IPT_INV_PROTO) ||
@@ -2181,8 +2164,8 @@ static int unknown_option(struct cmdline *cl, const struct arg *word,
 
 	diag_error(cl->dl, &word->loc, word->width, "unknown option '%s'",
 		   word->text);
-	for (size_t i = 0; i < sizeof(match_defs) / sizeof(*match_defs); i++) {
-		const struct match_def *md = &match_defs[i];
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct match_def *md = native_def(i);
 
 		if (!has_option(md, name, len) ||
 		    find_match_def(cl->pc->family, md->name) != md)
@@ -2489,6 +2472,7 @@ void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
 		msize = match_size(m);
 		em->u.user.match_size = (uint16_t)msize;
 		strcpy(em->u.user.name, m->def->name);
+		em->u.user.revision = m->def->revision;
 		memcpy(em->data, m->data, m->def->size);
 		off += msize;
 	}
