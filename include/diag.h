@@ -69,6 +69,10 @@ struct diag_list {
 void diag_list_init(struct diag_list *dl);
 void diag_list_free(struct diag_list *dl);
 
+/* Forget the diagnostics after the first @count (a step that is done
+ * again another way, and would report them twice). */
+void diag_list_truncate(struct diag_list *dl, size_t count);
+
 /* Append an error at @loc (NULL: no location); returns -1 so callers can
  * write "return diag_error(...)". */
 int diag_error(struct diag_list *dl, const struct src_loc *loc, unsigned width,

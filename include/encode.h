@@ -93,6 +93,7 @@ struct parsed_cmd {
 	 * error, as in iptables-restore. */
 	struct xt_entry_target *ext_target;
 	const struct arg *ext_target_opt;
+	bool native_target; /* @ext_target was encoded natively */
 	bool is_goto;
 	bool resolve; /* ENCODE_RESOLVE was given */
 	bool has_counters;
@@ -106,6 +107,10 @@ struct parsed_cmd {
 /* encode_parse's flags: look host names up (--resolve) in -s, -d and the
  * policy match's tunnel addresses (extensions: xtadapter_resolve_names). */
 #define ENCODE_RESOLVE 0x1u
+/* Every extension target through the libxtables adapter, none native:
+ * for the tests that prove the native bytes equal the adapter's, and for
+ * the cases a native target leaves to the adapter. */
+#define ENCODE_NO_NATIVE_TARGETS 0x2u
 
 /* The largest entry the kernel can hold: its offsets are 16 bits. */
 #define ENCODE_ENTRY_MAX 65535u

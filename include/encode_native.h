@@ -58,6 +58,31 @@ struct match_def {
 };
 
 /*
+ * A natively encoded target (encode_target.c): its options, parse and
+ * final callbacks and data in the form of a native match (@m: @m.size is
+ * of the data after the xt_entry_target, @m.proto unused), so that its
+ * options join the lookup where iptables merges the target's, and encode.c
+ * handles abbreviations, "!" and "given once" as for a match.  @families
+ * has bit (1u << family) for each family it serves (the other family's
+ * target of that name, if any, is another entry).
+ *
+ * A callback returns ENCODE_FALLBACK, with no diagnostic, for a case it
+ * does not encode exactly as iptables would (a rare spelling, or an error
+ * whose wording is the extension's): encode_parse() then parses the line
+ * again with the target through the libxtables adapter, as before.
+ */
+struct target_def {
+	struct match_def m;
+	unsigned families;
+};
+
+#define ENCODE_FALLBACK (-2)
+
+/* The native targets, sorted by name, then by family bit. */
+extern const struct target_def encode_targets[];
+extern const size_t encode_ntargets;
+
+/*
  * The native matches defined outside encode.c (encode_match.c), sorted by
  * name; encode.c looks a name up in its own table first, then here.
  */

@@ -91,6 +91,11 @@ struct xtext *xtadapter_add_target(struct xtrule *r, const char *name,
  * is being parsed. */
 bool xtadapter_is_target(enum family f, const char *name);
 
+/* Whether iptables would take revision @rev of target @name in family @f
+ * here: the kernel's answer, asked as libxtables asks (yes when iptload
+ * may not ask).  No extension is loaded. */
+bool xtadapter_target_revision_ok(enum family f, const char *name, uint8_t rev);
+
 /* --resolve: extensions' address options may name hosts; libxtables looks
  * them up (by default they are refused, as -s and -d are). */
 void xtadapter_resolve_names(bool on);

@@ -34,6 +34,20 @@ void diag_list_free(struct diag_list *dl)
 	memset(dl, 0, sizeof(*dl));
 }
 
+void diag_list_truncate(struct diag_list *dl, size_t count)
+{
+	while (dl->count > count) {
+		struct diag *d = &dl->items[--dl->count];
+
+		if (d->severity == DIAG_ERROR)
+			dl->errors--;
+		else
+			dl->warnings--;
+		free(d->message);
+		free(d->hint);
+	}
+}
+
 static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
 		      const struct src_loc *loc, unsigned width,
 		      const char *fmt, va_list ap)

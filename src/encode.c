@@ -1448,7 +1448,18 @@ struct cmdline {
 	struct xtext *target_x;
 	size_t target_pos;
 	char **argv;
+	/* A native target (encode_target.c) instead of @target_x: its
+	 * options and data, in the form of a native match's. */
+	bool target_native;
+	bool no_native_targets; /* ENCODE_NO_NATIVE_TARGETS */
+	struct encoded_match target_nm;
 };
+
+/* Whether -j has loaded a target extension, native or not. */
+static bool has_target(const struct cmdline *cl)
+{
+	return cl->target_x || cl->target_native;
+}
 
 /*
  * The @k-th newest source of options after iptables' own (k = 0 is the
@@ -1458,16 +1469,18 @@ struct cmdline {
 static struct encoded_match *option_source(const struct cmdline *cl, size_t k,
 					   struct xtext **x)
 {
-	size_t total = cl->pc->nmatches + (cl->target_x ? 1 : 0);
+	size_t total = cl->pc->nmatches + (has_target(cl) ? 1 : 0);
 	size_t i = total - 1 - k; /* in merge order, oldest first */
 	struct encoded_match *m;
 
 	*x = NULL;
+	if (cl->target_native && i == cl->target_pos)
+		return (struct encoded_match *)&cl->target_nm;
 	if (cl->target_x && i == cl->target_pos) {
 		*x = cl->target_x;
 		return NULL;
 	}
-	if (cl->target_x && i > cl->target_pos)
+	if (has_target(cl) && i > cl->target_pos)
 		i--;
 	m = &cl->pc->matches[i];
 	*x = m->ext;
@@ -1521,7 +1534,7 @@ static int lookup_source(struct encoded_match *m, struct xtext *x,
 static int lookup_long(const struct cmdline *cl, const char *name, size_t len,
 		       struct opt_hit *hit)
 {
-	size_t nsources = cl->pc->nmatches + (cl->target_x ? 1 : 0);
+	size_t nsources = cl->pc->nmatches + (has_target(cl) ? 1 : 0);
 	struct opt_hit first = { 0 };
 	bool ambiguous = false;
 	char key[64];
@@ -1671,6 +1684,98 @@ static int add_ext_target(struct cmdline *cl, const struct arg *name)
 	ext_notes(cl, name);
 	cl->target_x = x;
 	cl->target_pos = cl->pc->nmatches;
+	return 0;
+}
+
+static int target_def_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct target_def *)elem)->m.name);
+}
+
+/* The native target called @name for family @f, or NULL. */
+static const struct target_def *find_target_def(enum family f, const char *name)
+{
+	const struct target_def *td =
+		bsearch(name, encode_targets, encode_ntargets,
+			sizeof(*encode_targets), target_def_cmp);
+
+	if (!td)
+		return NULL;
+	/* bsearch found one of the entries of that name: go to the first. */
+	while (td > encode_targets && strcmp(td[-1].m.name, name) == 0)
+		td--;
+	for (; td < encode_targets + encode_ntargets &&
+	       strcmp(td->m.name, name) == 0;
+	     td++)
+		if (td->families & (1u << f))
+			return td;
+	return NULL;
+}
+
+/*
+ * Whether iptables would pick the native target's revision on this
+ * kernel (DNAT's 2 needs Linux 4.19); if not, the extension picks an
+ * older one.  Revision 0 is always there; the kernel is asked once per
+ * target and family.
+ */
+static bool native_revision_ok(enum family f, const struct target_def *td)
+{
+	static signed char known[FAMILY_COUNT][64];
+	const size_t i = (size_t)(td - encode_targets);
+
+	if (td->m.revision == 0 || i >= 64)
+		return td->m.revision == 0;
+	if (!known[f][i])
+		known[f][i] = xtadapter_target_revision_ok(f, td->m.name,
+							   td->m.revision) ?
+				      1 :
+				      -1;
+	return known[f][i] > 0;
+}
+
+/* -j NAME with a native encoder: true, with its options merged here. */
+static bool add_native_target(struct cmdline *cl, const struct arg *name)
+{
+	const struct target_def *td;
+
+	if (cl->no_native_targets)
+		return false;
+	td = find_target_def(cl->pc->family, name->text);
+	if (!td || !native_revision_ok(cl->pc->family, td))
+		return false;
+	memset(&cl->target_nm, 0, sizeof(cl->target_nm));
+	cl->target_nm.def = &td->m;
+	cl->target_nm.where = *name;
+	if (td->m.init)
+		td->m.init(cl->target_nm.data);
+	cl->target_native = true;
+	cl->target_pos = cl->pc->nmatches;
+	return true;
+}
+
+/* The native target's final check, then its bytes into @pc as an
+ * extension's would be. */
+static int finish_native_target(struct cmdline *cl)
+{
+	struct encoded_match *t = &cl->target_nm;
+	const size_t head = XT_ALIGN(sizeof(struct xt_entry_target));
+	struct xt_entry_target *b;
+	int rc;
+
+	if (t->def->final) {
+		rc = t->def->final(t, cl->dl);
+		if (rc < 0)
+			return rc;
+	}
+	b = calloc(1, head + XT_ALIGN(t->def->size));
+	if (!b)
+		abort();
+	b->u.user.target_size = (uint16_t)(head + XT_ALIGN(t->def->size));
+	strcpy(b->u.user.name, t->def->name);
+	b->u.user.revision = t->def->revision;
+	memcpy(b->data, t->data, t->def->size);
+	cl->pc->ext_target = b;
+	cl->pc->native_target = true;
 	return 0;
 }
 
@@ -1985,6 +2090,9 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 		/* A goto names a chain; verdicts are native. */
 		if (pc->is_goto || is_verdict(pc->target->text))
 			return 0;
+		/* A native target serves the rule's family. */
+		if (add_native_target(cl, pc->target))
+			return 0;
 		if (check_family_only(pc, pc->target, cl->dl) < 0)
 			return -1;
 		return add_ext_target(cl, pc->target);
@@ -2075,6 +2183,8 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		return diag_error(cl->dl, &word->loc, word->width,
 				  "%s may be given only once", word->text);
 	h->m->seen |= 1u << id;
+	if (h->m == &cl->target_nm && !cl->pc->ext_target_opt)
+		cl->pc->ext_target_opt = word;
 	return h->m->def->parse(&call, h->m);
 }
 
@@ -2299,18 +2409,22 @@ static int check_entry_size(const struct cmd *c, const struct parsed_cmd *pc,
 	return -1;
 }
 
-int encode_parse(const struct cmd *c, size_t first, enum family f,
-		 struct parsed_cmd *pc, unsigned flags, struct diag_list *dl)
+/* encode_parse() once: 0, -1, or ENCODE_FALLBACK from a native target. */
+static int parse_line(const struct cmd *c, size_t first, enum family f,
+		      struct parsed_cmd *pc, unsigned flags,
+		      struct diag_list *dl)
 {
 	struct cmdline cl = { .c = c, .i = first, .pc = pc, .dl = dl };
-	int status = 0;
+	int status = 0, rc;
 
 	memset(pc, 0, sizeof(*pc));
 	pc->family = f;
 	pc->resolve = flags & ENCODE_RESOLVE;
+	cl.no_native_targets = flags & ENCODE_NO_NATIVE_TARGETS;
 	while (cl.i < c->argc) {
-		if (parse_one(&cl) < 0) {
-			status = -1;
+		rc = parse_one(&cl);
+		if (rc < 0) {
+			status = rc == ENCODE_FALLBACK ? rc : -1;
 			break; /* later options would only echo this one */
 		}
 	}
@@ -2324,6 +2438,8 @@ int encode_parse(const struct cmd *c, size_t first, enum family f,
 			status = -1;
 	if (status == 0 && cl.xr && finish_extensions(&cl) < 0)
 		status = -1;
+	if (status == 0 && cl.target_native)
+		status = finish_native_target(&cl);
 	if (status == 0 && check_entry_size(c, pc, dl) < 0)
 		status = -1;
 	/* libxtables holds one rule at a time: let go of this one. */
@@ -2332,6 +2448,22 @@ int encode_parse(const struct cmd *c, size_t first, enum family f,
 		pc->matches[k].ext = NULL;
 	free(cl.argv);
 	return status;
+}
+
+int encode_parse(const struct cmd *c, size_t first, enum family f,
+		 struct parsed_cmd *pc, unsigned flags, struct diag_list *dl)
+{
+	const size_t ndiags = dl->count;
+	int rc = parse_line(c, first, f, pc, flags, dl);
+
+	if (rc != ENCODE_FALLBACK)
+		return rc;
+	/* A case the native target leaves to the extension: again, through
+	 * the adapter, without the warnings of the first pass. */
+	parsed_cmd_free(pc);
+	diag_list_truncate(dl, ndiags);
+	return parse_line(c, first, f, pc, flags | ENCODE_NO_NATIVE_TARGETS,
+			  dl);
 }
 
 void parsed_cmd_free(struct parsed_cmd *pc)

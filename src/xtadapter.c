@@ -156,23 +156,23 @@ static void adapter_exit_err(enum xtables_exittype status, const char *fmt, ...)
  * assumed to have revision 0 only; without the rights to ask, assume
  * yes), minus its modprobe and its process exit on odd errors.
  */
-static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
+static int compat_rev_in(int nfproto, const char *name, uint8_t rev, int opt)
 {
 	struct xt_get_revision req;
 	socklen_t len = sizeof(req);
 	int fd, ret, err;
 
 	/* The family's own socket: revisions are per family. */
-	fd = socket(adapter_nfproto == NFPROTO_IPV6 ? AF_INET6 : AF_INET,
+	fd = socket(nfproto == NFPROTO_IPV6 ? AF_INET6 : AF_INET,
 		    SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
 		return 1;
 	memset(&req, 0, sizeof(req));
 	snprintf(req.name, sizeof(req.name), "%s", name);
 	req.revision = rev;
-	ret = getsockopt(
-		fd, adapter_nfproto == NFPROTO_IPV6 ? IPPROTO_IPV6 : IPPROTO_IP,
-		opt, &req, &len);
+	ret = getsockopt(fd,
+			 nfproto == NFPROTO_IPV6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			 opt, &req, &len);
 	err = errno;
 	close(fd);
 	if (ret >= 0)
@@ -180,6 +180,20 @@ static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
 	if (err == ENOENT || err == EPROTONOSUPPORT || err == ENOPROTOOPT)
 		return rev == 0;
 	return 1;
+}
+
+static int adapter_compat_rev(const char *name, uint8_t rev, int opt)
+{
+	return compat_rev_in(adapter_nfproto, name, rev, opt);
+}
+
+bool xtadapter_target_revision_ok(enum family f, const char *name, uint8_t rev)
+{
+	if (f == FAMILY_IPV6)
+		return compat_rev_in(NFPROTO_IPV6, name, rev,
+				     IP6T_SO_GET_REVISION_TARGET);
+	return compat_rev_in(NFPROTO_IPV4, name, rev,
+			     IPT_SO_GET_REVISION_TARGET);
 }
 
 /* Start collecting into @c from its beginning; returns its stream. */
