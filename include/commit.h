@@ -20,6 +20,25 @@
  * program changed it between our read and our commit) before giving up. */
 #define COMMIT_MAX_RETRIES 5
 
+/*
+ * One named table as the kernel holds it, for the apply cache (cache.h):
+ * IPT_SO_GET_INFO's hooks and sizes (@head: from valid_hooks to the end)
+ * and IPT_SO_GET_ENTRIES's entries with every counter zeroed.  @entries
+ * is NULL when the kernel does not hold the table or it could not be
+ * read.  The two families' layouts are the same.
+ */
+struct commit_raw_view {
+	enum family family;
+	const char *name;
+	const void *head;
+	size_t head_len;
+	const void *entries;
+	size_t len;
+};
+
+/* Called with each table read raw; the bytes live only during the call. */
+typedef void commit_raw_fn(const struct commit_raw_view *v, void *arg);
+
 /* How to commit. */
 struct commit_options {
 	int wait_seconds;      /* xtables lock: -1 wait forever; 0 no wait */
@@ -47,6 +66,14 @@ struct commit_options {
 	 */
 	bool (*veto)(void *arg);
 	void *veto_arg;
+	/*
+	 * If set, called once per named table after the commit succeeded,
+	 * still under the lock, with the table as the kernel now holds it
+	 * (the apply cache records what it committed: nobody can have
+	 * changed it in between).
+	 */
+	commit_raw_fn *committed;
+	void *committed_arg;
 };
 
 /*
@@ -116,6 +143,24 @@ int commit_ruleset(const struct ruleset *rs, const struct commit_options *opt,
  */
 int commit_read_live(struct ruleset *live, unsigned families, const char *only,
 		     struct diag_list *dl);
+
+/* A table by family and name, for commit_read_raw. */
+struct commit_table_id {
+	enum family family;
+	const char *name;
+};
+
+/*
+ * Take the xtables lock as @opt says, ask @opt->veto, then hand each of
+ * the @n tables of @ids, read raw (one GET_INFO and one GET_ENTRIES
+ * each, no libiptc), to @fn; a table the kernel does not hold is handed
+ * over with NULL entries, never instantiated.  For the apply cache's
+ * reapply.  Prints nothing.  Returns 0, or -1 when the lock was not
+ * taken or the veto said no (nothing was read).
+ */
+int commit_read_raw(const struct commit_table_id *ids, size_t n,
+		    const struct commit_options *opt, commit_raw_fn *fn,
+		    void *arg);
 
 /* The bit of family @f in commit_read_live's @families. */
 #define COMMIT_FAMILY(f) (1u << (f))

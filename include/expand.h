@@ -64,6 +64,12 @@ void expander_forbid_includes(struct expander *ex);
  * interface without its address) is left out with a warning, not an
  * error; expander_left_out() counts them. */
 void expander_set_boot(struct expander *ex);
+
+/* Note every input read while expanding (included files, include
+ * patterns' matches, address()/network() values) in @in, for the apply
+ * cache (cache.h). */
+struct cache_inputs;
+void expander_note_inputs(struct expander *ex, struct cache_inputs *in);
 size_t expander_left_out(const struct expander *ex);
 /* Count @n more left out, by a later stage (the builder's address()
  * values of one family). */

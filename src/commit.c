@@ -1026,6 +1026,78 @@ out:
 	return rc;
 }
 
+/*
+ * Zero every counter of @rt's entries, walking them by next_offset: the
+ * apply cache compares tables, not traffic.  Returns false when an
+ * offset leads outside the blob.
+ */
+static bool raw_counters_zero(enum family f, struct raw_table *rt)
+{
+	char *base = (char *)rt->blob->entrytable;
+	size_t off = 0, size = rt->info.size;
+	size_t head = f == FAMILY_IPV6 ? sizeof(struct ip6t_entry) :
+					 sizeof(struct ipt_entry);
+
+	while (off < size) {
+		struct entry *e = (struct entry *)(base + off);
+		size_t next;
+
+		if (size - off < head)
+			return false;
+		next = entry_next_offset(f, e);
+		if (next < head || next > size - off)
+			return false;
+		memset(entry_counters(f, e), 0, sizeof(struct xt_counters));
+		off += next;
+	}
+	return true;
+}
+
+/* Read table @name of family @f raw, counters zeroed, and hand it to
+ * @fn; one the kernel does not hold (never instantiated here) or that
+ * cannot be read goes with NULL entries. */
+static void raw_table_hand(enum family f, const char *name, commit_raw_fn *fn,
+			   void *arg)
+{
+	struct commit_raw_view v = { .family = f, .name = name };
+	struct raw_table rt = { .blob = NULL };
+
+	if (commit_table_loaded(f, name) && raw_table_read(f, name, &rt) == 0 &&
+	    raw_counters_zero(f, &rt)) {
+		v.head = &rt.info.valid_hooks;
+		v.head_len = sizeof(rt.info) -
+			     offsetof(struct ipt_getinfo, valid_hooks);
+		v.entries = rt.blob->entrytable;
+		v.len = rt.info.size;
+	}
+	fn(&v, arg);
+	raw_table_free(&rt);
+}
+
+int commit_read_raw(const struct commit_table_id *ids, size_t n,
+		    const struct commit_options *opt, commit_raw_fn *fn,
+		    void *arg)
+{
+	struct diag_list scratch;
+	int fd;
+
+	/* The caller takes the full path on any failure, which reports it
+	 * again: the words are not needed here. */
+	diag_list_init(&scratch);
+	fd = lock_take(opt, &scratch);
+	diag_list_free(&scratch);
+	if (fd < 0)
+		return -1;
+	if (opt->veto && opt->veto(opt->veto_arg)) {
+		close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		raw_table_hand(ids[i].family, ids[i].name, fn, arg);
+	close(fd);
+	return 0;
+}
+
 /* A chain found in a raw table: its twin in the model, and where its
  * rules are. */
 struct raw_chain {
@@ -1980,6 +2052,12 @@ static int commit_pass(const struct ruleset *rs,
 		x.report->status = COMMIT_REFUSED;
 	else if (!again)
 		rc = txn_commit(&x);
+	/* Still under the lock: what the cache records is what we left. */
+	for (size_t i = 0; rc == 0 && !again && x.opt->committed && i < x.count;
+	     i++)
+		raw_table_hand(x.tables[i].model->family,
+			       x.tables[i].model->name, x.opt->committed,
+			       x.opt->committed_arg);
 	txn_free(&x);
 	/* Only now, with every handle freed, may another program edit;
 	 * then a stop signal held back meanwhile may end us. */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "expand.h"
 #include "runtime.h"
 
@@ -84,7 +85,8 @@ struct expander {
 	size_t nifaces;
 	char **addrs; /* the router's own: address() values, or their -D */
 	size_t naddrs;
-	bool boot;	      /* leave out what waits for a value */
+	bool boot;		     /* leave out what waits for a value */
+	struct cache_inputs *inputs; /* the apply cache's notes, or NULL */
 	unsigned long serial; /* of the last statement made into commands */
 	/* The last "family" statement's word (NULL: none), so that the
 	 * family an included file sets ends with it (include_file). */
@@ -184,6 +186,11 @@ void expander_forbid_includes(struct expander *ex)
 void expander_set_boot(struct expander *ex)
 {
 	ex->boot = true;
+}
+
+void expander_note_inputs(struct expander *ex, struct cache_inputs *in)
+{
+	ex->inputs = in;
 }
 
 void expander_add_left_out(struct expander *ex, size_t n)
@@ -715,6 +722,7 @@ static void note_address(struct expander *ex, const char *addr,
 	char *why = NULL, **nets, *len = NULL, *both;
 	size_t n = runtime_iface_values(RUNTIME_NETWORK, ifname, &nets, &why);
 
+	cache_note_runtime(ex->inputs, true, ifname, nets, n);
 	free(why);
 	for (size_t i = 0; i < n && !len; i++)
 		if ((strchr(nets[i], ':') != NULL) ==
@@ -758,6 +766,8 @@ static void resolve_runtime(struct expander *ex, const struct word *w,
 		return;
 	push_value(&ex->ifaces, &ex->nifaces, strdup(ifname));
 	n = runtime_iface_values(kind, ifname, &values, &why);
+	cache_note_runtime(ex->inputs, kind == RUNTIME_NETWORK, ifname, values,
+			   n);
 	for (size_t i = 0; i < n && kind == RUNTIME_ADDRESS; i++)
 		note_address(ex, values[i], ifname);
 	free(ifname);
@@ -1154,6 +1164,7 @@ static int include_file(struct expander *ex, const struct stmt *s,
 		free(why);
 		return -1;
 	}
+	cache_note_file(ex->inputs, path, src->text, src->len);
 	ex->sources = reallocarray(ex->sources, ex->nsources + 1,
 				   sizeof(*ex->sources));
 	if (!ex->sources)
@@ -1226,6 +1237,9 @@ static int expand_include(struct expander *ex, const struct stmt *s,
 		abort();
 	glob_failure.err = 0;
 	rc = glob(full, 0, glob_error, &g);
+	if (rc == 0 || rc == GLOB_NOMATCH)
+		cache_note_glob(ex->inputs, full, rc, g.gl_pathv,
+				rc == 0 ? g.gl_pathc : 0);
 	if (rc == GLOB_ABORTED) {
 		struct src_loc at = here(ex, &s->words[0].loc);
 

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "build.h"
+#include "cache.h"
 #include "commit.h"
 #include "confirm.h"
 #include "diag.h"
@@ -97,8 +98,10 @@ struct options {
 	int confirm_seconds; /* apply --confirm; 0: none */
 	const char *table;   /* save -t */
 	bool boot;
-	bool kernel;  /* check --kernel: a trial load in a scratch netns */
-	bool resolve; /* look host names up instead of refusing them */
+	bool kernel;   /* check --kernel: a trial load in a scratch netns */
+	bool resolve;  /* look host names up instead of refusing them */
+	bool no_cache; /* apply: neither use nor write the apply cache */
+	struct cache_inputs *cache; /* apply: its inputs, noted as read */
 	bool quiet;
 	bool verbose;
 	/* -4 / -6: the family of statements that do not say theirs, and
@@ -176,6 +179,12 @@ static void usage(FILE *out)
 		"                           (default: refuse them; a firewall "
 		"must not\n"
 		"                           depend on DNS at boot)\n"
+		"      --no-cache           apply: build and compare in full "
+		"even when the\n"
+		"                           inputs and the kernel's tables are "
+		"those the\n"
+		"                           last apply left (and keep no "
+		"record)\n"
 		"  -4, --ipv4               statements that name no family are "
 		"IPv4 (the\n"
 		"                           default); save: only the IPv4 "
@@ -293,6 +302,8 @@ static int check_combinations(const struct options *o, int nargs)
 		bad = "--confirm goes with apply";
 	else if (o->confirm_seconds && o->boot)
 		bad = "--confirm and --boot do not go together";
+	else if (o->no_cache && o->command != CMD_APPLY)
+		bad = "--no-cache goes with apply";
 	else if (o->table && o->command != CMD_SAVE)
 		bad = "-t goes with save";
 	else if (o->table && !table_known(o->table))
@@ -344,6 +355,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "boot", no_argument, NULL, 'B' },
 		{ "kernel", no_argument, NULL, 'K' },
 		{ "resolve", no_argument, NULL, 'R' },
+		{ "no-cache", no_argument, NULL, 'N' },
 		{ "table", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -410,6 +422,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'R':
 			o->resolve = true;
+			break;
+		case 'N':
+			o->no_cache = true;
 			break;
 		case 't':
 			o->table = optarg;
@@ -690,6 +705,65 @@ static bool veto_pending(void *arg)
 	return *refused;
 }
 
+/* The veto of a cached reapply, under the xtables lock: a pending apply
+ * --confirm takes the full path, which says so; otherwise as a plain
+ * apply's. */
+static bool veto_cached(void *arg)
+{
+	int left;
+
+	(void)arg;
+	if (confirm_pending(&left))
+		return true;
+	confirm_forget_stale();
+	return false;
+}
+
+/* Whether this apply may use, and then write, the apply cache: not at
+ * boot (fail closed whatever happens), not with --confirm (its watchdog
+ * may put tables back), not with --resolve (what a name resolves to is
+ * not read back cheaply), not from standard input (not read twice). */
+static bool cacheable(const struct options *o)
+{
+	return o->command == CMD_APPLY && !o->boot && !o->confirm_seconds &&
+	       !o->resolve && !o->no_cache && strcmp(o->file, "-") != 0;
+}
+
+/* The apply cache's view of the command line. */
+static struct cache_cli cache_cli_of(const struct options *o)
+{
+	struct cache_cli cli = { .file = o->file,
+				 .family = (int)o->family,
+				 .defines = o->defines,
+				 .ndefines = o->ndefines };
+
+	return cli;
+}
+
+/* A reapply whose inputs and tables are those the last apply left: true
+ * when nothing needs doing (said with -v). */
+static bool cached_reapply(const struct options *o)
+{
+	struct commit_options copt = { .wait_seconds = o->wait_seconds,
+				       .veto = veto_cached };
+	struct cache_cli cli = cache_cli_of(o);
+	char why[512];
+
+	if (!cacheable(o))
+		return false;
+	if (cache_reapply(&cli, &copt, why, sizeof(why))) {
+		if (o->verbose)
+			printf("%s: cached: the inputs and the kernel's tables "
+			       "are as the last apply left them; nothing "
+			       "built, nothing committed\n",
+			       o->file);
+		return true;
+	}
+	if (o->verbose && strncmp(why, "no record", 9) != 0)
+		printf("%s: not cached: %s\n", o->file, why);
+	return false;
+}
+
 /* After apply --confirm: tell the watchdog, and the user what to do. */
 static void confirm_done(const struct options *o, struct confirm_watchdog *w,
 			 const struct commit_report *r, bool committed)
@@ -755,7 +829,13 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 		copt.veto = veto_pending;
 		copt.veto_arg = &refused;
 	}
+	if (o->cache) {
+		copt.committed = cache_note_table;
+		copt.committed_arg = o->cache;
+	}
 	rc = commit_ruleset(rs, &copt, &report, dl);
+	if (rc == 0 && o->cache)
+		cache_save(o->cache);
 	if (refused)
 		return EXIT_PENDING;
 	if (rc == 0)
@@ -969,6 +1049,10 @@ int main(int argc, char **argv)
 		if (previous)
 			o.file = previous;
 	}
+	if (cached_reapply(&o)) {
+		free(o.defines);
+		return EXIT_OK;
+	}
 	src = source_read(o.file, &why);
 	if (!src) {
 		fprintf(stderr, "iptload: cannot read %s: %s\n", o.file, why);
@@ -983,6 +1067,13 @@ int main(int argc, char **argv)
 	/* The expander holds included files and call sites that the
 	 * diagnostics point into: it lives until they are printed. */
 	ex = expander_new();
+	if (cacheable(&o)) {
+		struct cache_cli cli = cache_cli_of(&o);
+
+		o.cache = cache_inputs_new(&cli);
+		cache_note_file(o.cache, o.file, src->text, src->len);
+		expander_note_inputs(ex, o.cache);
+	}
 	ruleset_init(&rs);
 	if (load_config(&o, src, ex, &rs, &dl) < 0) {
 		status = EXIT_CONFIG;
@@ -1025,6 +1116,7 @@ int main(int argc, char **argv)
 		status = boot_fail_closed(&o, status);
 	boot_rollback_done(previous, status);
 out:
+	cache_inputs_free(o.cache);
 	ruleset_free(&rs);
 	diag_list_free(&dl);
 	expander_free(ex);
