@@ -68,9 +68,11 @@ find_dump_table() {
 # that run in parallel (ours, and other suites' iptables-legacy calls) make
 # iptload's single try at the lock fail with exit 4.  Both programs read
 # $XTABLES_LOCKFILE.
+# The apply cache's records go to DIR/cache too, never to /run.
 private_lock() {
 	XTABLES_LOCKFILE="$1/xtables.lock"
-	export XTABLES_LOCKFILE
+	IPTLOAD_CACHE_DIR="$1/cache"
+	export XTABLES_LOCKFILE IPTLOAD_CACHE_DIR
 }
 
 # in_fresh_netns CMD [ARG...]: run CMD (a program or an exported function) in
