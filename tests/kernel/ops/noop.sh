@@ -6,8 +6,10 @@
 # fresh namespace (with -6 for an IPv6 case), then `diff` says identical
 # (exit 0, no output) and a second apply makes no IPT_SO_SET_REPLACE nor
 # IP6T_SO_SET_REPLACE at all (strace) and changes no byte of either
-# family.  Also: diff and save instantiate no table; a change to one table
-# commits that table only.  Prints TAP.
+# family (--no-cache: the committer's own no-op, not the apply cache's);
+# a third apply is taken by the apply cache (-v says "cached").  Also:
+# diff and save instantiate no table; a change to one table commits that
+# table only.  Prints TAP.
 set -u
 
 . "$(dirname "$0")/ops-lib.sh"
@@ -30,7 +32,7 @@ noop_case() {
 	"$IPTLOAD" $fam diff "$1" >"$work/diff" 2>"$work/why"
 	local drc=$?
 	# shellcheck disable=SC2086
-	n=$(replaces "$IPTLOAD" $fam apply "$1")
+	n=$(replaces "$IPTLOAD" $fam apply --no-cache "$1")
 	state >"$work/after"
 	if [ "$drc" = 0 ] && [ ! -s "$work/diff" ] && [ "$n" = 0 ] &&
 		[ "$(cat "$work/rc")" = 0 ] && cmp -s "$work/before" "$work/after"; then
@@ -40,6 +42,10 @@ noop_case() {
 		sed 's/^/# /' "$work/diff" "$work/err" | head -40
 		diff -u "$work/before" "$work/after" | sed 's/^/# /' | head -40
 	fi
+	# shellcheck disable=SC2086
+	"$IPTLOAD" $fam apply -v "$1" >"$work/out" 2>"$work/why"
+	check "$name: a third apply is cached" \
+		grep -q "^$1: cached: " "$work/out"
 }
 export -f noop_case
 
@@ -86,7 +92,7 @@ CONF
 	check "changing nat only commits once" test "$n" = 1
 	check "and that commit is nat's" \
 		grep -q 'IPT_SO_SET_REPLACE, "nat\\0' "$work/strace"
-	"$IPTLOAD" apply -v "$work/two-b.conf" >"$work/out" 2>&1
+	"$IPTLOAD" apply -v --no-cache "$work/two-b.conf" >"$work/out" 2>&1
 	check "apply -v reports both tables unchanged" \
 		grep -q 'committed 0 tables, 2 unchanged' "$work/out"
 }
