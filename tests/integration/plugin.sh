@@ -23,7 +23,7 @@ PLUGIN=$work/35-iptload
 install -m 755 "$1" "$PLUGIN"
 HOST_NETNS=$(readlink /proc/self/ns/net)
 # The namespace is private: so is the lock (see tests/kernel/lib.sh).
-export XTABLES_LOCKFILE=$work/xtables.lock
+export XTABLES_LOCKFILE=$work/xtables.lock IPTLOAD_CACHE_DIR=$work/cache
 export PLUGIN HOST_NETNS work
 PATH="$(dirname "$IPTLOAD"):$PATH"
 export PATH
