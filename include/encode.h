@@ -111,6 +111,8 @@ struct parsed_cmd {
  * for the tests that prove the native bytes equal the adapter's, and for
  * the cases a native target leaves to the adapter. */
 #define ENCODE_NO_NATIVE_TARGETS 0x2u
+/* The same for the matches of encode_match.c. */
+#define ENCODE_NO_NATIVE_MATCHES 0x4u
 
 /* The largest entry the kernel can hold: its offsets are 16 bits. */
 #define ENCODE_ENTRY_MAX 65535u

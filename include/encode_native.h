@@ -55,6 +55,9 @@ struct match_def {
 	void (*init)(void *data);
 	int (*parse)(struct opt_call *call, struct encoded_match *m);
 	int (*final)(struct encoded_match *m, struct diag_list *dl);
+	/* The name the entry holds, when not @name ("state" is conntrack
+	 * with a flag), or NULL. */
+	const char *real_name;
 };
 
 /*
@@ -69,7 +72,9 @@ struct match_def {
  * A callback returns ENCODE_FALLBACK, with no diagnostic, for a case it
  * does not encode exactly as iptables would (a rare spelling, or an error
  * whose wording is the extension's): encode_parse() then parses the line
- * again with the target through the libxtables adapter, as before.
+ * again with the target through the libxtables adapter, as before.  The
+ * native matches of encode_match.c do the same (a rare form of a value, a
+ * value iptables refuses in its own words, a missing mandatory option).
  */
 struct target_def {
 	struct match_def m;

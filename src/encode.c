@@ -1237,17 +1237,20 @@ static int policy_final(struct encoded_match *m, struct diag_list *dl)
 /* Sorted by name for bsearch. */
 static const struct match_def match_defs[] = {
 	{ "icmp", 0, IPPROTO_ICMP, sizeof(struct ipt_icmp), icmp_opts,
-	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse, NULL },
+	  sizeof(icmp_opts) / sizeof(*icmp_opts), icmp_init, icmp_parse, NULL,
+	  NULL },
 	{ "icmp6", 0, IPPROTO_ICMPV6, sizeof(struct ip6t_icmp), icmp6_opts,
 	  sizeof(icmp6_opts) / sizeof(*icmp6_opts), icmp6_init, icmp6_parse,
-	  icmp6_final },
+	  icmp6_final, NULL },
 	{ "policy", 0, 0, sizeof(struct xt_policy_info), policy_opts,
 	  sizeof(policy_opts) / sizeof(*policy_opts), NULL, policy_parse,
-	  policy_final },
+	  policy_final, NULL },
 	{ "tcp", 0, IPPROTO_TCP, sizeof(struct xt_tcp), tcp_opts,
-	  sizeof(tcp_opts) / sizeof(*tcp_opts), tcp_init, tcp_parse, NULL },
+	  sizeof(tcp_opts) / sizeof(*tcp_opts), tcp_init, tcp_parse, NULL,
+	  NULL },
 	{ "udp", 0, IPPROTO_UDP, sizeof(struct xt_udp), udp_opts,
-	  sizeof(udp_opts) / sizeof(*udp_opts), udp_init, udp_parse, NULL },
+	  sizeof(udp_opts) / sizeof(*udp_opts), udp_init, udp_parse, NULL,
+	  NULL },
 };
 
 static int match_def_cmp(const void *key, const void *elem)
@@ -1258,15 +1261,17 @@ static int match_def_cmp(const void *key, const void *elem)
 /*
  * The native match called @name for a rule of family @f, or NULL: icmp
  * is IPv4's, icmp6 IPv6's; udp, tcp and policy serve both (policy's
- * tunnel addresses are of the rule's family).
+ * tunnel addresses are of the rule's family).  Those of encode_match.c
+ * only when @more (else the adapter encodes them).
  */
-static const struct match_def *find_match_def(enum family f, const char *name)
+static const struct match_def *find_match_def(enum family f, const char *name,
+					      bool more)
 {
 	const struct match_def *md = bsearch(
 		name, match_defs, sizeof(match_defs) / sizeof(*match_defs),
 		sizeof(*match_defs), match_def_cmp);
 
-	if (!md)
+	if (!md && more)
 		md = bsearch(name, encode_more_matches, encode_more_nmatches,
 			     sizeof(*encode_more_matches), match_def_cmp);
 
@@ -1441,6 +1446,7 @@ struct cmdline {
 	bool invert;
 	const struct arg *invert_arg;
 	unsigned seen; /* base option ids given (bit per id) */
+	bool more;     /* the matches of encode_match.c are native */
 	/* Extensions: the adapter's rule, the -j extension and how many
 	 * matches came before it, and the words as argv for old-API
 	 * extension parsers.  Created on first use. */
@@ -1531,6 +1537,29 @@ static int lookup_source(struct encoded_match *m, struct xtext *x,
  * wins; else a prefix shared by only one option.  Returns 1 found,
  * 0 unknown, -1 ambiguous (with @hit set to the first candidate).
  */
+/*
+ * A native match named again ("-m mark ... -m mark"): iptables merges the
+ * options of its first instance only, so the second is no source of its
+ * own; what the first's options find goes to the newest instance.
+ */
+static bool is_native_clone(const struct parsed_cmd *pc,
+			    const struct encoded_match *m)
+{
+	for (size_t k = 0; k < pc->nmatches && &pc->matches[k] != m; k++)
+		if (pc->matches[k].def == m->def)
+			return true;
+	return false;
+}
+
+static void to_newest_instance(const struct parsed_cmd *pc, struct opt_hit *h)
+{
+	for (size_t k = pc->nmatches; h->m && !h->x && k-- > 0;)
+		if (pc->matches[k].def == h->m->def) {
+			h->m = &pc->matches[k];
+			return;
+		}
+}
+
 static int lookup_long(const struct cmdline *cl, const char *name, size_t len,
 		       struct opt_hit *hit)
 {
@@ -1550,15 +1579,19 @@ static int lookup_long(const struct cmdline *cl, const char *name, size_t len,
 			struct encoded_match *m =
 				k == 0 ? NULL : option_source(cl, k - 1, &x);
 
+			if (m && !x && is_native_clone(cl->pc, m))
+				continue;
 			if (lookup_source(m, x, key, len, pass == 0, &first,
 					  &ambiguous) &&
 			    pass == 0) {
 				*hit = first;
+				to_newest_instance(cl->pc, hit);
 				return 1;
 			}
 		}
 	}
 	*hit = first;
+	to_newest_instance(cl->pc, hit);
 	if (!first.opt && !first.x)
 		return 0;
 	return ambiguous ? -1 : 1;
@@ -2073,7 +2106,7 @@ static int base_option(struct cmdline *cl, struct opt_call *call)
 		pc->has_rule = true;
 		if (check_family_only(pc, call->val[0], cl->dl) < 0)
 			return -1;
-		md = find_match_def(pc->family, call->val[0]->text);
+		md = find_match_def(pc->family, call->val[0]->text, cl->more);
 		if (!md)
 			return add_ext_match(cl, call->val[0]);
 		add_match(pc, md, call->val[0]);
@@ -2221,7 +2254,7 @@ static struct encoded_match *load_proto_match(struct cmdline *cl,
 
 		if (!md->proto || md->proto != pc->ip.proto ||
 		    (pc->ip.invflags & IPT_INV_PROTO) ||
-		    find_match_def(pc->family, md->name) != md)
+		    find_match_def(pc->family, md->name, cl->more) != md)
 			continue;
 		for (size_t k = 0; k < pc->nmatches; k++)
 			if (pc->matches[k].def == md)
@@ -2278,7 +2311,7 @@ static int unknown_option(struct cmdline *cl, const struct arg *word,
 		const struct match_def *md = native_def(i);
 
 		if (!has_option(md, name, len) ||
-		    find_match_def(cl->pc->family, md->name) != md)
+		    find_match_def(cl->pc->family, md->name, true) != md)
 			continue;
 		n += (size_t)snprintf(add + n, sizeof(add) - n, "%s%s %s",
 				      n ? " or " : "", md->proto ? "-p" : "-m",
@@ -2409,7 +2442,8 @@ static int check_entry_size(const struct cmd *c, const struct parsed_cmd *pc,
 	return -1;
 }
 
-/* encode_parse() once: 0, -1, or ENCODE_FALLBACK from a native target. */
+/* encode_parse() once: 0, -1, or ENCODE_FALLBACK from a native target
+ * or a native match of encode_match.c. */
 static int parse_line(const struct cmd *c, size_t first, enum family f,
 		      struct parsed_cmd *pc, unsigned flags,
 		      struct diag_list *dl)
@@ -2421,6 +2455,7 @@ static int parse_line(const struct cmd *c, size_t first, enum family f,
 	pc->family = f;
 	pc->resolve = flags & ENCODE_RESOLVE;
 	cl.no_native_targets = flags & ENCODE_NO_NATIVE_TARGETS;
+	cl.more = !(flags & ENCODE_NO_NATIVE_MATCHES);
 	while (cl.i < c->argc) {
 		rc = parse_one(&cl);
 		if (rc < 0) {
@@ -2433,9 +2468,8 @@ static int parse_line(const struct cmd *c, size_t first, enum family f,
 				    "'!' at the end of the line inverts "
 				    "nothing");
 	for (size_t k = 0; status == 0 && k < pc->nmatches; k++)
-		if (pc->matches[k].def && pc->matches[k].def->final &&
-		    pc->matches[k].def->final(&pc->matches[k], dl) < 0)
-			status = -1;
+		if (pc->matches[k].def && pc->matches[k].def->final)
+			status = pc->matches[k].def->final(&pc->matches[k], dl);
 	if (status == 0 && cl.xr && finish_extensions(&cl) < 0)
 		status = -1;
 	if (status == 0 && cl.target_native)
@@ -2458,11 +2492,14 @@ int encode_parse(const struct cmd *c, size_t first, enum family f,
 
 	if (rc != ENCODE_FALLBACK)
 		return rc;
-	/* A case the native target leaves to the extension: again, through
-	 * the adapter, without the warnings of the first pass. */
+	/* A case a native target or match leaves to the extension: again,
+	 * all of them through the adapter, without the warnings of the
+	 * first pass. */
 	parsed_cmd_free(pc);
 	diag_list_truncate(dl, ndiags);
-	return parse_line(c, first, f, pc, flags | ENCODE_NO_NATIVE_TARGETS,
+	return parse_line(c, first, f, pc,
+			  flags | ENCODE_NO_NATIVE_TARGETS |
+				  ENCODE_NO_NATIVE_MATCHES,
 			  dl);
 }
 
@@ -2603,7 +2640,8 @@ void encode_entry_into(const struct parsed_cmd *pc, size_t si, size_t di,
 		}
 		msize = match_size(m);
 		em->u.user.match_size = (uint16_t)msize;
-		strcpy(em->u.user.name, m->def->name);
+		strcpy(em->u.user.name,
+		       m->def->real_name ? m->def->real_name : m->def->name);
 		em->u.user.revision = m->def->revision;
 		memcpy(em->data, m->data, m->def->size);
 		off += msize;

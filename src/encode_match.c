@@ -3,13 +3,534 @@
  * encode_match.c - native encoders for the common extension matches, beside
  * encode.c's own (udp, tcp, icmp, icmp6, policy).  Each writes the bytes the
  * iptables extension of the same name writes at the revision it picks on a
- * kernel that has it; tests/kernel prove them against iptables-legacy.
+ * kernel that has it; tests/kernel prove them against iptables-legacy, and
+ * tests/unit/test_encode_match.c against the adapter, value by value.
+ *
+ * Each takes the values as users write them (numbers in decimal, the usual
+ * names) and returns ENCODE_FALLBACK, saying nothing, for anything else:
+ * a rare form (a hexadecimal port, a host name), a value iptables refuses,
+ * a missing mandatory option.  The line is then parsed again through the
+ * iptables extension, so the bytes and the refusals of those cases stay
+ * iptables' own, word for word.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <string.h>
+#include <strings.h>
+
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_mark.h>
+#include <linux/netfilter/xt_multiport.h>
+
 #include "encode_native.h"
 
-/* Sorted by name for bsearch.  (None yet: the placeholder is never found,
- * its name being no valid match name.) */
-const struct match_def encode_more_matches[] = {
-	{ "", 0, 0, 0, NULL, 0, NULL, NULL, NULL },
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- shared ---------------------------------------------------------- */
+
+/* One name of a comma list and the bits it sets. */
+struct flag_name {
+	const char *name;
+	unsigned bits;
 };
-const size_t encode_more_nmatches = 0;
+
+/*
+ * A comma list of names, each a case-insensitive prefix of one of
+ * @names (the first that fits wins, as in libxt_conntrack), into the
+ * OR of their bits.  False on an empty item or an unknown one.
+ */
+static bool parse_flag_list(const char *s, const struct flag_name *names,
+			    size_t n, unsigned *out)
+{
+	*out = 0;
+	do {
+		size_t len = strcspn(s, ","), k;
+
+		if (len == 0)
+			return false;
+		for (k = 0; k < n; k++)
+			if (len <= strlen(names[k].name) &&
+			    strncasecmp(s, names[k].name, len) == 0)
+				break;
+		if (k == n)
+			return false;
+		*out |= names[k].bits;
+		s += len;
+	} while (*s++ == ',');
+	return true;
+}
+
+/* "LO:HI" or "N" in plain decimal, LO <= HI, at most @max. */
+static bool parse_decimal_range(const char *s, unsigned long max,
+				unsigned long r[2])
+{
+	const char *colon = strchr(s, ':');
+	char lo[16];
+
+	if (!colon)
+		return encode_parse_decimal(s, max, &r[0]) &&
+		       (r[1] = r[0], true);
+	if ((size_t)(colon - s) >= sizeof(lo))
+		return false;
+	memcpy(lo, s, (size_t)(colon - s));
+	lo[colon - s] = '\0';
+	return encode_parse_decimal(lo, max, &r[0]) &&
+	       encode_parse_decimal(colon + 1, max, &r[1]) && r[0] <= r[1];
+}
+
+/* ---- conntrack and state --------------------------------------------- */
+
+enum {
+	CT_STATE,
+	CT_PROTO,
+	CT_ORIGSRC,
+	CT_ORIGDST,
+	CT_REPLSRC,
+	CT_REPLDST,
+	CT_ORIGSRCPORT,
+	CT_ORIGDSTPORT,
+	CT_REPLSRCPORT,
+	CT_REPLDSTPORT,
+	CT_STATUS,
+	CT_EXPIRE,
+	CT_DIR,
+};
+
+static const struct opt_def conntrack_opts[] = {
+	{ "ctdir", 0, 1, CT_DIR, false, false },
+	{ "ctexpire", 0, 1, CT_EXPIRE, true, false },
+	{ "ctorigdst", 0, 1, CT_ORIGDST, true, false },
+	{ "ctorigdstport", 0, 1, CT_ORIGDSTPORT, true, false },
+	{ "ctorigsrc", 0, 1, CT_ORIGSRC, true, false },
+	{ "ctorigsrcport", 0, 1, CT_ORIGSRCPORT, true, false },
+	{ "ctproto", 0, 1, CT_PROTO, true, false },
+	{ "ctrepldst", 0, 1, CT_REPLDST, true, false },
+	{ "ctrepldstport", 0, 1, CT_REPLDSTPORT, true, false },
+	{ "ctreplsrc", 0, 1, CT_REPLSRC, true, false },
+	{ "ctreplsrcport", 0, 1, CT_REPLSRCPORT, true, false },
+	{ "ctstate", 0, 1, CT_STATE, true, false },
+	{ "ctstatus", 0, 1, CT_STATUS, true, false },
+};
+
+/* In libxt_conntrack's order, which decides what a prefix means. */
+static const struct flag_name ct_states[] = {
+	{ "INVALID", XT_CONNTRACK_STATE_INVALID },
+	{ "NEW", XT_CONNTRACK_STATE_BIT(IP_CT_NEW) },
+	{ "ESTABLISHED", XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) },
+	{ "RELATED", XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) },
+	{ "UNTRACKED", XT_CONNTRACK_STATE_UNTRACKED },
+	{ "SNAT", XT_CONNTRACK_STATE_SNAT },
+	{ "DNAT", XT_CONNTRACK_STATE_DNAT },
+};
+
+/* The first five: all that --state takes. */
+#define STATE_NAMES 5
+
+static const struct flag_name ct_statuses[] = {
+	{ "NONE", 0 },
+	{ "EXPECTED", IPS_EXPECTED },
+	{ "SEEN_REPLY", IPS_SEEN_REPLY },
+	{ "ASSURED", IPS_ASSURED },
+	{ "CONFIRMED", IPS_CONFIRMED },
+};
+
+/* --ctproto: a number 1-255 or a name /etc/protocols knows. */
+static bool ct_proto(const char *s, uint16_t *out)
+{
+	unsigned long v;
+	struct protoent *pe;
+
+	if (encode_parse_decimal(s, 255, &v)) {
+		*out = (uint16_t)v;
+		return v != 0;
+	}
+	/* Names as libxtables looks them up; "all" (0) it refuses here. */
+	if (!isalpha((unsigned char)s[0]) || strcmp(s, "all") == 0)
+		return false;
+	pe = getprotobyname(s);
+	if (!pe || pe->p_proto <= 0 || pe->p_proto > 255)
+		return false;
+	*out = (uint16_t)pe->p_proto;
+	return true;
+}
+
+/* An address of the rule's family with an optional prefix length; the
+ * host bits are kept, as libxtables keeps them. */
+static bool ct_addr(const struct opt_call *c, union nf_inet_addr *addr,
+		    union nf_inet_addr *mask)
+{
+	const bool v6 = c->pc->family == FAMILY_IPV6;
+	const char *s = c->val[0]->text, *slash = strchr(s, '/');
+	char a[INET6_ADDRSTRLEN];
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long plen = v6 ? 128 : 32;
+
+	if (len >= sizeof(a))
+		return false;
+	memcpy(a, s, len);
+	a[len] = '\0';
+	memset(addr, 0, sizeof(*addr));
+	memset(mask, 0, sizeof(*mask));
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, a, addr) != 1)
+		return false;
+	if (!slash) {
+		memset(mask, 0xff, sizeof(*mask)); /* all 16 bytes */
+		return true;
+	}
+	if (!encode_parse_decimal(slash + 1, plen, &plen))
+		return false;
+	for (unsigned long i = 0; i < plen; i++)
+		((uint8_t *)mask)[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	return true;
+}
+
+/* A conntrack port option: PORT or LO:HI in decimal. */
+static bool ct_ports(const struct opt_call *c, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long r[2];
+
+	if (!parse_decimal_range(c->val[0]->text, 65535, r))
+		return false;
+	*lo = (uint16_t)r[0];
+	*hi = (uint16_t)r[1];
+	return true;
+}
+
+/* The address and port fields of one conntrack option, by option id. */
+static bool ct_tuple_part(struct opt_call *c, struct xt_conntrack_mtinfo3 *i)
+{
+	switch (c->opt->id) {
+	case CT_ORIGSRC:
+		return ct_addr(c, &i->origsrc_addr, &i->origsrc_mask);
+	case CT_ORIGDST:
+		return ct_addr(c, &i->origdst_addr, &i->origdst_mask);
+	case CT_REPLSRC:
+		return ct_addr(c, &i->replsrc_addr, &i->replsrc_mask);
+	case CT_REPLDST:
+		return ct_addr(c, &i->repldst_addr, &i->repldst_mask);
+	case CT_ORIGSRCPORT:
+		return ct_ports(c, &i->origsrc_port, &i->origsrc_port_high);
+	case CT_ORIGDSTPORT:
+		return ct_ports(c, &i->origdst_port, &i->origdst_port_high);
+	case CT_REPLSRCPORT:
+		return ct_ports(c, &i->replsrc_port, &i->replsrc_port_high);
+	default: /* CT_REPLDSTPORT */
+		return ct_ports(c, &i->repldst_port, &i->repldst_port_high);
+	}
+}
+
+/* The match flag of each option id (ctdir's is XT_CONNTRACK_DIRECTION). */
+static const uint16_t ct_flag[] = {
+	[CT_STATE] = XT_CONNTRACK_STATE,
+	[CT_PROTO] = XT_CONNTRACK_PROTO,
+	[CT_ORIGSRC] = XT_CONNTRACK_ORIGSRC,
+	[CT_ORIGDST] = XT_CONNTRACK_ORIGDST,
+	[CT_REPLSRC] = XT_CONNTRACK_REPLSRC,
+	[CT_REPLDST] = XT_CONNTRACK_REPLDST,
+	[CT_ORIGSRCPORT] = XT_CONNTRACK_ORIGSRC_PORT,
+	[CT_ORIGDSTPORT] = XT_CONNTRACK_ORIGDST_PORT,
+	[CT_REPLSRCPORT] = XT_CONNTRACK_REPLSRC_PORT,
+	[CT_REPLDSTPORT] = XT_CONNTRACK_REPLDST_PORT,
+	[CT_STATUS] = XT_CONNTRACK_STATUS,
+	[CT_EXPIRE] = XT_CONNTRACK_EXPIRES,
+	[CT_DIR] = XT_CONNTRACK_DIRECTION,
+};
+
+/* Revision 3 (xt_conntrack_mtinfo3), as libxt_conntrack fills it. */
+static int conntrack_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_conntrack_mtinfo3 *i = (void *)m->data;
+	const char *v = c->val[0]->text;
+	const uint16_t flag = ct_flag[c->opt->id];
+	unsigned bits;
+	unsigned long r[2];
+
+	switch (c->opt->id) {
+	case CT_STATE:
+		if (!parse_flag_list(v, ct_states, ARRAY_SIZE(ct_states),
+				     &bits))
+			return ENCODE_FALLBACK;
+		i->state_mask |= (uint16_t)bits;
+		break;
+	case CT_STATUS:
+		if (!parse_flag_list(v, ct_statuses, ARRAY_SIZE(ct_statuses),
+				     &bits))
+			return ENCODE_FALLBACK;
+		i->status_mask |= (uint16_t)bits;
+		break;
+	case CT_PROTO:
+		if (!ct_proto(v, &i->l4proto))
+			return ENCODE_FALLBACK;
+		break;
+	case CT_EXPIRE:
+		if (!parse_decimal_range(v, UINT32_MAX, r))
+			return ENCODE_FALLBACK;
+		i->expires_min = (uint32_t)r[0];
+		i->expires_max = (uint32_t)r[1];
+		break;
+	case CT_DIR:
+		/* Not invertible: the direction is the invert bit. */
+		if (strcasecmp(v, "ORIGINAL") == 0)
+			i->invert_flags &= (uint16_t)~XT_CONNTRACK_DIRECTION;
+		else if (strcasecmp(v, "REPLY") == 0)
+			i->invert_flags |= XT_CONNTRACK_DIRECTION;
+		else
+			return ENCODE_FALLBACK;
+		i->match_flags |= flag;
+		return 0;
+	default:
+		if (!ct_tuple_part(c, i))
+			return ENCODE_FALLBACK;
+		break;
+	}
+	i->match_flags |= flag;
+	if (c->invert)
+		i->invert_flags |= flag;
+	return 0;
+}
+
+/* "conntrack: At least one option is required": iptables' words. */
+static int conntrack_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen ? 0 : ENCODE_FALLBACK;
+}
+
+static const struct opt_def state_opts[] = {
+	{ "state", 0, 1, CT_STATE, true, false },
+};
+
+/* -m state is conntrack revision 3 with the alias flag, which makes
+ * iptables-save print it as -m state --state again. */
+static int state_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_conntrack_mtinfo3 *i = (void *)m->data;
+	unsigned bits;
+
+	if (!parse_flag_list(c->val[0]->text, ct_states, STATE_NAMES, &bits))
+		return ENCODE_FALLBACK;
+	i->match_flags = XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS;
+	i->state_mask = (uint16_t)bits;
+	if (c->invert)
+		i->invert_flags |= XT_CONNTRACK_STATE;
+	return 0;
+}
+
+/* --state is mandatory. */
+static int state_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen ? 0 : ENCODE_FALLBACK;
+}
+
+/* ---- multiport ------------------------------------------------------- */
+
+enum {
+	MP_SOURCE,
+	MP_DEST,
+	MP_BOTH,
+};
+
+static const struct opt_def multiport_opts[] = {
+	{ "destination-ports", 0, 1, MP_DEST, true, false },
+	{ "dports", 0, 1, MP_DEST, true, false },
+	{ "ports", 0, 1, MP_BOTH, true, false },
+	{ "source-ports", 0, 1, MP_SOURCE, true, false },
+	{ "sports", 0, 1, MP_SOURCE, true, false },
+};
+
+/* The protocols multiport serves, by the name their services go by. */
+static const char *multiport_proto(uint16_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_DCCP:
+		return "dccp";
+	default:
+		return NULL;
+	}
+}
+
+/* A port in decimal or a service name of protocol @proto (as
+ * libxt_multiport looks names up: for that protocol only). */
+static bool multiport_port(const char *s, size_t len, const char *proto,
+			   uint16_t *out)
+{
+	char buf[64];
+	unsigned long v;
+	struct servent *se;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (encode_parse_decimal(buf, 65535, &v)) {
+		*out = (uint16_t)v;
+		return true;
+	}
+	if (!isalpha((unsigned char)buf[0]))
+		return false;
+	se = getservbyname(buf, proto);
+	if (!se)
+		return false;
+	*out = ntohs((uint16_t)se->s_port);
+	return true;
+}
+
+/*
+ * Revision 1: up to 15 slots, a range LO:HI taking two (LO < HI, its
+ * first slot flagged).  Which ports and protocol it takes is checked here
+ * with the -p given so far, as libxt_multiport does.
+ */
+static int multiport_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_multiport_v1 *mp = (void *)m->data;
+	const char *proto = multiport_proto(c->pc->ip.proto);
+	const char *s = c->val[0]->text;
+	unsigned n = 0;
+
+	/* One of the three, once; the protocol given before it. */
+	if ((m->seen & ~(1u << c->opt->id)) || !proto ||
+	    (c->pc->ip.invflags & IPT_INV_PROTO))
+		return ENCODE_FALLBACK;
+	do {
+		size_t len = strcspn(s, ",");
+		const char *colon = memchr(s, ':', len);
+		size_t lo_len = colon ? (size_t)(colon - s) : len;
+
+		if (n == XT_MULTI_PORTS || (colon && n == XT_MULTI_PORTS - 1) ||
+		    !multiport_port(s, lo_len, proto, &mp->ports[n]))
+			return ENCODE_FALLBACK;
+		if (colon) {
+			mp->pflags[n++] = 1;
+			if (!multiport_port(colon + 1, len - lo_len - 1, proto,
+					    &mp->ports[n]) ||
+			    mp->ports[n - 1] >= mp->ports[n])
+				return ENCODE_FALLBACK;
+		}
+		n++;
+		s += len;
+	} while (*s++ == ',');
+	mp->count = (uint8_t)n;
+	mp->flags = c->opt->id == MP_SOURCE ? XT_MULTIPORT_SOURCE :
+		    c->opt->id == MP_DEST   ? XT_MULTIPORT_DESTINATION :
+					      XT_MULTIPORT_EITHER;
+	mp->invert = c->invert;
+	return 0;
+}
+
+/* "no ports specified": iptables' words. */
+static int multiport_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen ? 0 : ENCODE_FALLBACK;
+}
+
+/* ---- comment --------------------------------------------------------- */
+
+static const struct opt_def comment_opts[] = {
+	{ "comment", 0, 1, 0, false, false },
+};
+
+/* Up to 255 bytes and the NUL; a longer one goes to the adapter, which
+ * refuses it where iptables would cut it short. */
+static int comment_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_comment_info *ci = (void *)m->data;
+	size_t len = strlen(c->val[0]->text);
+
+	if (len >= sizeof(ci->comment))
+		return ENCODE_FALLBACK;
+	memcpy(ci->comment, c->val[0]->text, len);
+	return 0;
+}
+
+/* --comment is mandatory. */
+static int comment_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen ? 0 : ENCODE_FALLBACK;
+}
+
+/* ---- mark ------------------------------------------------------------ */
+
+static const struct opt_def mark_opts[] = {
+	{ "mark", 0, 1, 0, true, false },
+};
+
+/* Revision 1: VALUE[/MASK], decimal or 0x hexadecimal; mask all ones. */
+static int mark_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_mark_mtinfo1 *mi = (void *)m->data;
+	const char *s = c->val[0]->text, *slash = strchr(s, '/');
+	char value[16];
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (len >= sizeof(value))
+		return ENCODE_FALLBACK;
+	memcpy(value, s, len);
+	value[len] = '\0';
+	mi->mask = UINT32_MAX;
+	if (!encode_parse_u32(value, &mi->mark) ||
+	    (slash && !encode_parse_u32(slash + 1, &mi->mask)))
+		return ENCODE_FALLBACK;
+	mi->invert = c->invert;
+	return 0;
+}
+
+/* --mark is mandatory. */
+static int mark_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen ? 0 : ENCODE_FALLBACK;
+}
+
+/* Sorted by name for bsearch. */
+const struct match_def encode_more_matches[] = {
+	{ .name = "comment",
+	  .size = sizeof(struct xt_comment_info),
+	  .opts = comment_opts,
+	  .nopts = ARRAY_SIZE(comment_opts),
+	  .parse = comment_parse,
+	  .final = comment_final },
+	{ .name = "conntrack",
+	  .revision = 3,
+	  .size = sizeof(struct xt_conntrack_mtinfo3),
+	  .opts = conntrack_opts,
+	  .nopts = ARRAY_SIZE(conntrack_opts),
+	  .parse = conntrack_parse,
+	  .final = conntrack_final },
+	{ .name = "mark",
+	  .revision = 1,
+	  .size = sizeof(struct xt_mark_mtinfo1),
+	  .opts = mark_opts,
+	  .nopts = ARRAY_SIZE(mark_opts),
+	  .parse = mark_parse,
+	  .final = mark_final },
+	{ .name = "multiport",
+	  .revision = 1,
+	  .size = sizeof(struct xt_multiport_v1),
+	  .opts = multiport_opts,
+	  .nopts = ARRAY_SIZE(multiport_opts),
+	  .parse = multiport_parse,
+	  .final = multiport_final },
+	{ .name = "state",
+	  .revision = 3,
+	  .size = sizeof(struct xt_conntrack_mtinfo3),
+	  .opts = state_opts,
+	  .nopts = ARRAY_SIZE(state_opts),
+	  .parse = state_parse,
+	  .final = state_final,
+	  .real_name = "conntrack" },
+};
+const size_t encode_more_nmatches = ARRAY_SIZE(encode_more_matches);
