@@ -7,7 +7,8 @@
 # it take the full path, which commits the change: an included file, a
 # -D value, an interface's address, a rule changed behind iptload's back
 # with iptables-legacy, a table of the other family, a preserved chain.
-# So does a record that is not root's alone, a corrupt one, --no-cache;
+# So does a record that is not root's alone, a corrupt one, --no-cache,
+# a pending apply --confirm;
 # and a second network namespace never uses the first one's record.  The
 # config is dual-stack (family both), reads address(veth0) of a veth
 # pair (this kernel has no dummy driver) and includes a file by pattern.
@@ -176,6 +177,28 @@ second_netns() {
 }
 export -f second_netns
 
+# An apply --confirm pending, the kernel's tables put back as the record
+# says: the cached path must not answer for it; the full path refuses
+# (exit 8) as without the record.
+pending_confirm() {
+	start p || { echo "not ok - pending confirm: the start is not cached"; why; return; }
+	iptables-legacy-save >"$work/p/save4"
+	ip6tables-legacy-save >"$work/p/save6"
+	if ! "$IPTLOAD" apply --confirm 60 -D PORT=2222 "$work/p/main.conf" \
+		>"$work/why" 2>&1; then
+		echo "not ok - pending confirm: apply --confirm failed"
+		return
+	fi
+	iptables-legacy-restore <"$work/p/save4"
+	ip6tables-legacy-restore <"$work/p/save6"
+	apply_v p
+	why
+	check "with an apply --confirm pending, the full path refuses (exit 8)" \
+		test "$(cat "$work/rc")" = 8
+	"$IPTLOAD" confirm >/dev/null 2>&1
+}
+export -f pending_confirm
+
 {
 	in_fresh_netns unchanged
 	in_fresh_netns change "an included file changed" \
@@ -227,4 +250,5 @@ export -f second_netns
 	in_fresh_netns record "a record cut short" \
 		'truncate -s -10 "$rec"'
 	in_fresh_netns second_netns
+	in_fresh_netns pending_confirm
 } | ops_finish
