@@ -22,6 +22,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
 
@@ -495,6 +496,87 @@ static int mark_final(struct encoded_match *m, struct diag_list *dl)
 	return m->seen ? 0 : ENCODE_FALLBACK;
 }
 
+/* ---- limit ----------------------------------------------------------- */
+
+enum {
+	LIMIT_RATE,
+	LIMIT_BURST,
+};
+
+static const struct opt_def limit_opts[] = {
+	{ "limit", 0, 1, LIMIT_RATE, false, false },
+	{ "limit-burst", 0, 1, LIMIT_BURST, false, false },
+};
+
+/* The units of a rate, in libxt_limit's order (a prefix picks the first
+ * that fits), with their seconds. */
+static const struct {
+	const char *name;
+	uint32_t secs;
+} limit_units[] = {
+	{ "second", 1 },
+	{ "minute", 60 },
+	{ "hour", 60 * 60 },
+	{ "day", 24 * 60 * 60 },
+};
+
+/* N[/UNIT] into the average period in 1/XT_LIMIT_SCALE seconds; false
+ * for anything but a plain number 1 or more and a unit's prefix, and for
+ * a rate too fast to hold (iptables refuses it). */
+static bool limit_rate(const char *s, uint32_t *avg)
+{
+	const char *slash = strchr(s, '/');
+	char num[16];
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	uint32_t secs = 1;
+	unsigned long n;
+
+	if (len >= sizeof(num))
+		return false;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (!encode_parse_decimal(num, INT32_MAX, &n) || n == 0)
+		return false;
+	if (slash) {
+		size_t k, ulen = strlen(slash + 1);
+
+		for (k = 0; ulen && k < ARRAY_SIZE(limit_units); k++)
+			if (ulen <= strlen(limit_units[k].name) &&
+			    strncasecmp(slash + 1, limit_units[k].name, ulen) ==
+				    0)
+				break;
+		if (!ulen || k == ARRAY_SIZE(limit_units))
+			return false;
+		secs = limit_units[k].secs;
+	}
+	*avg = (uint32_t)(XT_LIMIT_SCALE * secs / n);
+	return *avg != 0;
+}
+
+/* The defaults: 3/hour, a burst of 5. */
+static void limit_init(void *data)
+{
+	struct xt_rateinfo *r = data;
+
+	r->avg = XT_LIMIT_SCALE * 60 * 60 / 3;
+	r->burst = 5;
+}
+
+/* Revision 0; the kernel's own fields stay zero. */
+static int limit_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_rateinfo *r = (void *)m->data;
+	unsigned long burst;
+
+	if (c->opt->id == LIMIT_RATE)
+		return limit_rate(c->val[0]->text, &r->avg) ? 0 :
+							      ENCODE_FALLBACK;
+	if (!encode_parse_decimal(c->val[0]->text, 10000, &burst))
+		return ENCODE_FALLBACK;
+	r->burst = (uint32_t)burst;
+	return 0;
+}
+
 /* Sorted by name for bsearch. */
 const struct match_def encode_more_matches[] = {
 	{ .name = "comment",
@@ -510,6 +592,12 @@ const struct match_def encode_more_matches[] = {
 	  .nopts = ARRAY_SIZE(conntrack_opts),
 	  .parse = conntrack_parse,
 	  .final = conntrack_final },
+	{ .name = "limit",
+	  .size = sizeof(struct xt_rateinfo),
+	  .opts = limit_opts,
+	  .nopts = ARRAY_SIZE(limit_opts),
+	  .init = limit_init,
+	  .parse = limit_parse },
 	{ .name = "mark",
 	  .revision = 1,
 	  .size = sizeof(struct xt_mark_mtinfo1),

@@ -300,6 +300,52 @@ static void test_comment_mark(void **state)
 		NATIVE);
 }
 
+static void test_limit(void **state)
+{
+	static const char *const native[] = {
+		"-A INPUT -m limit -j ACCEPT",
+		"-A INPUT -m limit --limit 5/sec -j ACCEPT",
+		"-A INPUT -m limit --limit 1/s --limit-burst 1",
+		"-A INPUT -m limit --limit 10/minute --limit-burst 10000",
+		"-A INPUT -m limit --limit 3/MIN --limit-burst 0",
+		"-A INPUT -m limit --limit 2/h",
+		"-A INPUT -m limit --limit 1/d",
+		"-A INPUT -m limit --limit 1/day --limit-b 7",
+		"-A INPUT -m limit --limit 10000",
+		"-A INPUT -m limit --limit 10000/second",
+		"-A INPUT -m limit --limit 864000000/day",
+		"-A INPUT -m limit --limit-burst 20",
+		"-A INPUT -m limit --limit 7/sec -m limit --limit 1/min",
+	};
+	static const char *const fallback[] = {
+		"-A INPUT -m limit --limit 05/sec",
+		"-A INPUT -m limit --limit 5x/sec",
+		"-A INPUT -m limit --limit-burst 0x10",
+	};
+	static const char *const refused[] = {
+		"-A INPUT -m limit --limit 0/sec",
+		"-A INPUT -m limit --limit 2147483647/day",
+		"-A INPUT -m limit --limit 2147483648",
+		"-A INPUT -m limit --limit 10001/second",
+		"-A INPUT -m limit --limit 5/",
+		"-A INPUT -m limit --limit 5/week",
+		"-A INPUT -m limit --limit /sec",
+		"-A INPUT -m limit --limit x",
+		"-A INPUT -m limit --limit-burst 10001",
+		"-A INPUT -m limit --limit-burst x",
+		"-A INPUT -m limit ! --limit 5/sec",
+		"-A INPUT -m limit --limit 5/sec --limit 6/sec",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(native) / sizeof(*native); i++)
+		check46(native[i], NATIVE);
+	for (size_t i = 0; i < sizeof(fallback) / sizeof(*fallback); i++)
+		check46(fallback[i], FALLBACK);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		check46(refused[i], REFUSED);
+}
+
 /* The first pass's warnings are not repeated by the second. */
 static void test_fallback_keeps_one_warning(void **state)
 {
@@ -317,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_multiport),
 		cmocka_unit_test(test_comment_mark),
+		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_fallback_keeps_one_warning),
 	};
 
