@@ -53,9 +53,18 @@ FROM_CONFIG = os.environ.get("AGREE_ADDRESS") == "1"
 # the peer behind extif is also a VPN client at CLIENT_OUTER, with an SA
 # pair to the router's PUBLIC address in UDP 4500 (tunnel_up).  Some
 # packets then come out of the tunnel, and every packet the router sends
-# to the VPN network goes into it; the trace is told so (--ipsec-in,
+# from the LAN to the VPN network goes into it (the router's policy
+# selects the LAN's sources only, as a real one does, so that a source
+# changed by NAT leaves the tunnel); the trace is told so (--ipsec-in,
 # --ipsec-out) and must still agree.
 IPSEC = os.environ.get("AGREE_IPSEC") == "1"
+# IPsec mode with a config that tracks connections (a nat table): the
+# tunnel's own packets (ESP in UDP between CLIENT_OUTER and PUBLIC) belong
+# to one connection, opened before the config is loaded (prime_tunnel), so
+# they are ESTABLISHED, whatever the packet inside them is.  The trace
+# gives the outer leg the inner packet's state, so each leg is traced on
+# its own (--ipsec-leg inner, and the ESP in UDP packet as ESTABLISHED).
+SPLIT = False
 VPN_NET, LAN_NET = "10.0.2.0/24", "10.0.1.0/24"
 PUBLIC, CLIENT_OUTER, NATT = "203.0.113.7", "203.0.113.50", 4500
 SA_IN = "mode=tunnel,proto=esp,src=%s,dst=%s,reqid=1,spi=4097,encap=udp" % (
@@ -204,11 +213,14 @@ def in_ns(path, fn):
 
 def tunnel_up(peers):
     """The SA pair between the router and the peer behind extif (the VPN
-    client at CLIENT_OUTER), the same in both; the client sends what
-    comes from the VPN network into the tunnel, the router what goes to
-    it.  The router's in and fwd policies are optional ("level use"): a
-    VPN address in the clear reaches the firewall, whose policy match must
-    stop it.  Returns the sockets to keep."""
+    client at CLIENT_OUTER), in the router (the client holds only its
+    own); the client sends what comes from the VPN network into the
+    tunnel, the router what goes from the LAN to it (a packet whose
+    source a NAT changes leaves the tunnel: the kernel looks the policy
+    up again after the NAT).  The router's in and fwd policies are
+    optional ("level use"): a VPN address in the clear reaches the
+    firewall, whose policy match must stop it.  Returns the sockets to
+    keep."""
     client = peers["extif"]
     cl = ["nsenter", "--net=" + client.ns]
     enc = ["encap", "espinudp", str(NATT), str(NATT), "0.0.0.0"]
@@ -216,9 +228,14 @@ def tunnel_up(peers):
           "reqid", "1", "mode", "tunnel"]
     down = ["tmpl", "src", PUBLIC, "dst", CLIENT_OUTER, "proto", "esp",
             "reqid", "2", "mode", "tunnel"]
-    for ns in ([], cl):
+    # The client holds no SA to take the router's packets out of the
+    # tunnel: what it took out would pass its packet socket again, in
+    # the clear, and look like a packet that left the router so.
+    for ns, spis in (([], (0x1001, 0x2001)), (cl, (0x1001,))):
         for spi, src, dst, reqid in ((0x1001, CLIENT_OUTER, PUBLIC, "1"),
                                      (0x2001, PUBLIC, CLIENT_OUTER, "2")):
+            if spi not in spis:
+                continue
             sh(*ns, "ip", "xfrm", "state", "add", "src", src, "dst", dst,
                "proto", "esp", "spi", str(spi), "reqid", reqid,
                "enc", "cbc(aes)", KEYS[spi][0],
@@ -230,7 +247,7 @@ def tunnel_up(peers):
        "dev", client.peer_if, "nud", "permanent")
     sh(*cl, "ip", "xfrm", "policy", "add", "src", VPN_NET, "dst",
        "0.0.0.0/0", "dir", "out", *up)
-    sh("ip", "xfrm", "policy", "add", "src", "0.0.0.0/0", "dst", VPN_NET,
+    sh("ip", "xfrm", "policy", "add", "src", LAN_NET, "dst", VPN_NET,
        "dir", "out", *down)
     for d in ("in", "fwd"):
         sh("ip", "xfrm", "policy", "add", "src", VPN_NET, "dst", "0.0.0.0/0",
@@ -327,12 +344,13 @@ def wait_for(cond):
 
 
 def settle(pk, tables, before, peers, ident):
-    """Waits until the kernel is done with @pk (IPSEC mode: filter-only
-    configs whose rules ACCEPT or DROP): a DROP counted, or, for a packet
-    that leaves, its arrival, or, for one for the router, each of its
+    """Waits until the kernel is done with @pk (IPSEC mode: configs whose
+    filter rules ACCEPT or DROP): a DROP counted, or, for a packet that
+    leaves, its arrival, or, for one for the router, each of its filter
     INPUT passes (the ESP in UDP packet's too) accepted.  Returns the
-    counters then, the arrival, and whether it came to that end."""
-    state = {"arrived": False}
+    counters then, how it arrived (arrived()), and whether it came to
+    that end."""
+    state = {"arrived": set()}
 
     def done():
         after = snapshot(tables)
@@ -344,10 +362,12 @@ def settle(pk, tables, before, peers, ident):
                 if d <= 0:
                     continue
                 drop |= VERDICTS[t].get(k) == "DROP"
-                inputs += d if k[0] == "INPUT" else 0
+                if k[0] == "INPUT" and (t == "filter" or
+                                        "filter" not in after):
+                    inputs += d
         if pk.get("o"):
             state["arrived"] |= arrived(peers, pk, ident)
-            return drop or state["arrived"]
+            return drop or bool(state["arrived"])
         return drop or inputs >= (2 if pk.get("sa_in") else 1)
 
     finished = wait_for(done)
@@ -444,11 +464,40 @@ def words(pk):
             w += ["--local", a]
     if pk.get("sa_in"):
         w += ["--ipsec-in", SA_IN]
+        if SPLIT:
+            w += ["--ipsec-leg", "inner"]
     if pk.get("sa_out"):
         # Both legs: the ESP in UDP packet around it passes OUTPUT and
-        # POSTROUTING too (trace's default is the inner one only).
-        w += ["--ipsec-out", SA_OUT, "--ipsec-leg", "both"]
+        # POSTROUTING too (trace's default is the inner one only); with
+        # SPLIT, outer_packet() is that packet.
+        w += ["--ipsec-out", SA_OUT, "--ipsec-leg",
+              "inner" if SPLIT else "both"]
     return " ".join(w)
+
+
+def esp_len(inner):
+    """The length of the ESP in UDP packet around @inner bytes
+    (cbc(aes): 16-byte IV and blocks, a 2-byte trailer; a 16-byte ICV)."""
+    return 20 + 8 + 8 + 16 + (inner + 2 + 15) // 16 * 16 + 16
+
+
+def outer_packet(pk):
+    """The ESP in UDP packet that carries @pk out of the tunnel (sa_in)
+    or into it (sa_out): of the tunnel's connection, ESTABLISHED."""
+    q = {"state": "ESTABLISHED", "p": 17, "sport": NATT, "dport": NATT,
+         "len": esp_len(pk["len"])}
+    if pk.get("sa_in"):
+        q.update(i="extif", s=CLIENT_OUTER, d=PUBLIC)
+    else:
+        q.update(o="extif", s=PUBLIC, d=CLIENT_OUTER)
+    return q
+
+
+def tunnel_bound(pk):
+    """Whether the router's policy puts @pk into the tunnel: from the LAN
+    to the VPN network, out of extif (tunnel_up)."""
+    return IPSEC and pk.get("o") == "extif" and \
+        in_net(pk["d"], VPN_NET) and in_net(pk["s"], LAN_NET)
 
 
 def flagnames(f):
@@ -583,8 +632,9 @@ def gen_packet(rnd, n):
         else:
             pk["s"] = pick_addr(rnd, nets)
     SEEN.update(conn_keys(pk))
-    # What the router sends to the VPN network goes into the tunnel.
-    if IPSEC and pk.get("o") == "extif" and in_net(pk["d"], VPN_NET):
+    # What the router sends from the LAN to the VPN network goes into
+    # the tunnel.
+    if tunnel_bound(pk):
         pk["sa_out"] = True
     if pk["state"] in ("ESTABLISHED", "RELATED"):
         op = opener(pk, n)
@@ -668,31 +718,144 @@ def send(pk, peers, ident, raw_out):
             bytes.fromhex(p.peer_mac.replace(":", "")) + b"\x08\x00"
         p.tx.send(eth + frame)
     else:
+        # IPsec mode: the route (and so the policy lookup) takes the
+        # header's source, as for the client's packets above.
+        anc = [(socket.IPPROTO_IP, IP_PKTINFO, struct.pack(
+            "I4s4s", 0, socket.inet_aton(pk["s"]), b"\0" * 4))] \
+            if IPSEC else []
         try:
-            raw_out.sendto(frame, (pk["d"], 0))
+            raw_out.sendmsg([frame], anc, 0, (pk["d"], 0))
         except OSError:
             pass  # EPERM: netfilter dropped it
 
 
 def arrived(peers, pk, ident):
+    """How @pk arrived at the peer behind its output interface: a set of
+    "tunnel" (an ESP in UDP packet from the router into the tunnel) and
+    "clear" (the packet itself), empty when it did not."""
     p = peers.get(pk.get("o"))
     if not p:
-        return False
-    got = False
+        return set()
+    got = set()
     for f in p.drain():
         ip = f[14:]
-        if pk.get("sa_out"):
-            # Into the tunnel: the ESP in UDP packet around it.
-            got |= len(ip) >= 28 and ip[9] == 17 and \
+        if IPSEC and len(ip) >= 28 and ip[9] == 17 and \
                 ip[12:20] == socket.inet_aton(PUBLIC) + \
                 socket.inet_aton(CLIENT_OUTER) and \
-                struct.unpack("!H", ip[22:24])[0] == NATT
+                struct.unpack("!H", ip[22:24])[0] == NATT:
+            # Into the tunnel: the ESP in UDP packet around it.
+            got.add("tunnel")
             continue
         # NAT may have changed both addresses: the IP id tells.
         if len(ip) >= 20 and struct.unpack("!H", ip[4:6])[0] == ident & 0xFFFF \
                 and ip[9] == pk["p"]:
-            got = True
+            got.add("clear")
+            pk["seen_src"] = socket.inet_ntoa(ip[12:16])
     return got
+
+
+def nat_sources(printed):
+    """{rule number: new source} of the SNAT and MASQUERADE rules of nat
+    POSTROUTING in iptables-save text @printed ("-o": the address of the
+    output interface)."""
+    table, n, out = None, 0, {}
+    for ln in printed.splitlines():
+        if ln.startswith("*"):
+            table = ln[1:].strip()
+        elif table == "nat" and ln.startswith("-A POSTROUTING "):
+            n += 1
+            w = ln.split()
+            if w[-1] == "MASQUERADE":
+                out[n] = "-o"
+            elif "SNAT" in w and "--to-source" in w:
+                a = w[w.index("--to-source") + 1]
+                out[n] = a.split(":")[0].split("-")[0]
+    return out
+
+
+NAT_SRC = {}
+
+
+def new_source(pk, matched):
+    """The source a SNAT or MASQUERADE of nat POSTROUTING in @matched
+    gives @pk, or None."""
+    for t, c, r in matched:
+        if t == "nat" and c == "POSTROUTING" and r in NAT_SRC:
+            a = NAT_SRC[r]
+            return TOPO[pk["o"]]["addrs"][0] if a == "-o" else a
+    return None
+
+
+def expectations(tracer, pk, res):
+    """What the trace @res of @pk says the kernel does: [(verdict, set of
+    moved counters, how it arrives if it leaves)].  A tunnel-bound packet
+    whose source a SNAT or MASQUERADE changes to one the router's policy
+    does not select (tunnel_up) leaves in the clear: the kernel looks the
+    policy up again after the NAT.  With SPLIT the ESP in UDP packet
+    (outer_packet()) is traced on its own and joined to @res."""
+    how = "tunnel" if pk.get("sa_out") else "clear"
+    outs = []
+    for verdict, want in expect_sets(res):
+        src = new_source(pk, want) if pk.get("sa_out") else None
+        if src and not in_net(src, LAN_NET):
+            outs.append((verdict, want, "clear"))
+        else:
+            outs.append((verdict, want, how))
+    if not SPLIT or not (pk.get("sa_in") or pk.get("sa_out")):
+        return outs
+    outer = expect_sets(trace_of(tracer, outer_packet(pk)))
+    joined = []
+    if pk.get("sa_in"):
+        # The ESP in UDP packet first; the packet inside it only when
+        # that is accepted.
+        for ov, om in outer:
+            if ov != "ACCEPT":
+                joined.append((ov, om, how))
+                continue
+            joined += [(v, om | m, h) for v, m, h in outs]
+        return joined
+    for v, m, h in outs:
+        if v != "ACCEPT" or h == "clear":
+            joined.append((v, m, h))  # no ESP in UDP packet
+            continue
+        joined += [(ov, m | om, h) for ov, om in outer]
+    return joined
+
+
+def primers():
+    """The packets that open the tunnel's own connection (SPLIT): one out
+    of the tunnel (forwarded to the LAN), then one into it (from the
+    router's LAN address)."""
+    lan = [a for a in LOCAL if in_net(a, LAN_NET)][0]
+    base = {"state": "NEW", "p": 17, "sport": 4444, "dport": 4444,
+            "flags": 2, "icmp": 8}
+    return [dict(base, sa_in=True, i="extif", s="10.0.2.254",
+                 d="10.0.1.254", o="wirif"),
+            dict(base, s=lan, d="10.0.2.254", o="extif", sa_out=True)]
+
+
+def prime_tunnel(peers, raw_out):
+    """Opens the tunnel's own connection (ESP in UDP between CLIENT_OUTER
+    and PUBLIC, port 4500) under the opening ruleset (open_connections),
+    so that every packet of it the config then sees is ESTABLISHED: a
+    packet out of the tunnel and one into it, each waited for at its
+    peer.  Returns an error, or None."""
+    for k, pk in enumerate(primers()):
+        for p in peers.values():
+            p.drain()
+        seen = set()
+        pk["len"] = len(ip_packet(pk, 0xB000 + k))
+        send(pk, peers, 0xB000 + k, raw_out)
+        want = "tunnel" if pk.get("sa_out") else "clear"
+
+        def there(pk=pk, k=k, want=want, seen=seen):
+            seen.update(arrived(peers, pk, 0xB000 + k))
+            return want in seen
+
+        if not wait_for(there):
+            return "the tunnel's connection did not open (%s: %s)" % (
+                words(pk), sorted(seen))
+    return None
 
 
 # The built-in chains of each table.
@@ -712,7 +875,7 @@ def open_connections(packets, tables, peers, raw_out):
     what is for it is forwarded.  Returns an error, or None when the
     kernel now holds exactly one new connection per opener."""
     openers = [pk["opener"] for pk in packets if "opener" in pk]
-    if not openers:
+    if not openers and not SPLIT:
         return None
     text = ""
     for i, t in enumerate(tables):
@@ -742,7 +905,7 @@ def open_connections(packets, tables, peers, raw_out):
 
 
 def main():
-    global LOCAL
+    global LOCAL, SPLIT, NAT_SRC
     peers = setup(TOPO)
     LOCAL = [a for s in TOPO.values() for a in s["addrs"]]
     # Only the tables the config names: asking the kernel for another one
@@ -759,9 +922,24 @@ def main():
               if ln.startswith("*")]
     raw_out = socket.socket(socket.AF_INET, socket.SOCK_RAW,
                             socket.IPPROTO_RAW)
+    SPLIT = IPSEC and "nat" in tables
+    NAT_SRC = nat_sources(printed)
+    if IPSEC:
+        # No generated packet may belong to the tunnel's connection or
+        # to the primers'.
+        for q in primers() + [outer_packet({"sa_in": True, "len": 0})]:
+            SEEN.update(conn_keys(q))
     rnd = random.Random(SEED)
-    packets = [parse_witness(w) for w in WITNESSES]
-    packets = [p for p in packets if p]
+    packets = []
+    for w in dict.fromkeys(WITNESSES):  # (two lints, one witness)
+        pk = parse_witness(w, len(packets))
+        if pk:
+            packets.append(pk)
+        elif IPSEC:
+            # Here every witness can be sent: its SA is the tunnel's.
+            print("not ok 1 - %s: the witness '%s' cannot be sent"
+                  % (NAME, w))
+            return
     while len(packets) < COUNT:
         packets.append(gen_packet(rnd, len(packets)))
     err = open_connections(packets, tables, peers, raw_out)
@@ -770,10 +948,11 @@ def main():
         return
     add_addresses(TOPO)
     keep = tunnel_up(peers) if IPSEC else []
-    if IPSEC and tables != ["filter"]:
-        print("not ok 1 - %s: the IPsec mode takes filter-only configs"
-              % NAME)
-        return
+    if SPLIT:
+        err = prime_tunnel(peers, raw_out)
+        if err:
+            print("not ok 1 - %s: %s" % (NAME, err))
+            return
     r = subprocess.run([IPTLOAD, "-q", "apply", CONFIG],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -788,6 +967,7 @@ def main():
         os.sched_setaffinity(0, {0})
     bad = 0
     first_bad = []
+    wit_lines = []
     for n, pk in enumerate(packets):
         ident = 0x4000 + n
         pk["len"] = len(ip_packet(pk, ident))
@@ -815,7 +995,7 @@ def main():
             after, came, finished = settle(pk, tables, before, peers, ident)
         else:
             after = snapshot(tables)
-            came = pk.get("o") and arrived(peers, pk, ident)
+            came = arrived(peers, pk, ident)
         got = moved(before, after)
         # Delivered: to a protocol, or to none (ESP: this kernel has no
         # ESP, and says "unknown protocol" after INPUT accepted it).
@@ -823,12 +1003,12 @@ def main():
         # Out of the tunnel, the ESP in UDP packet around it is
         # delivered first (to the UDP_ENCAP socket).
         kernel_accept = delivered > (1 if pk.get("sa_in") else 0) \
-            if not pk.get("o") else came
+            if not pk.get("o") else bool(came)
         ok = False
-        expect = expect_sets(res) if finished else []
+        expect = expectations(tracer, pk, res) if finished else []
         if FROM_CONFIG and "outcomes" in res:
             expect = []  # undecided: the addresses should have decided
-        for verdict, want in expect:
+        for verdict, want, how in expect:
             g = got
             if not pk.get("o") or verdict in ("REJECT",):
                 # What the router answers passes only OUTPUT and
@@ -836,8 +1016,21 @@ def main():
                 g = {x for x in got if x[1] not in ("OUTPUT", "POSTROUTING")}
                 want = {x for x in want
                         if x[1] not in ("OUTPUT", "POSTROUTING")}
-            if g == want and (verdict == "ACCEPT") == kernel_accept:
+            if not pk.get("o"):
+                agree = (verdict == "ACCEPT") == kernel_accept
+            elif verdict == "ACCEPT":
+                agree = how in came  # and the way it was traced
+            else:
+                agree = not came
+            if g == want and agree:
                 ok = True
+                pk["how"] = how if verdict == "ACCEPT" else None
+        if pk.get("witness"):
+            wit_lines.append("witness %s: %s, kernel %s%s%s" % (
+                words(pk), "agrees" if ok else "DISAGREES",
+                "ACCEPT" if kernel_accept else "DROP",
+                " (%s)" % ", ".join(sorted(came)) if came else "",
+                " from " + pk["seen_src"] if "clear" in came else ""))
         if not ok:
             bad += 1
             if len(first_bad) < 5:
@@ -859,10 +1052,16 @@ def main():
         for sa in ("sa_in", "sa_out"):
             if pk.get(sa):
                 states[sa] = states.get(sa, 0) + 1
+        if pk.get("sa_out") and pk.get("how") == "clear":
+            # Tunnel-bound, and (as traced) in the clear after a NAT.
+            states["sa_out NATed clear"] = \
+                states.get("sa_out NATed clear", 0) + 1
     print("%s 1 - %s: %d packets (%s), %d disagree" % (
         status, NAME, len(packets),
         ", ".join("%s %d" % (k, states[k]) for k in sorted(states)), bad))
     for b in first_bad:
+        print("# " + b)
+    for b in wit_lines:
         print("# " + b)
 
 
@@ -875,8 +1074,12 @@ def dnat_dest(pk):
     return None
 
 
-def parse_witness(w):
-    """A lint's witness in trace words, as a packet to send."""
+def parse_witness(w, n):
+    """A lint's witness in trace words, as packet @n to send, or None.
+    Its SA (--ipsec-in, --ipsec-out) names a tunnel end of the lint's
+    own: in the IPsec mode the packet goes through the real tunnel instead
+    (and must be one it carries); elsewhere it is not sent.  An
+    ESTABLISHED one gets its opener (open_connections)."""
     t = w.split()
     pk = {"state": "NEW", "sport": 40000, "dport": 40000, "flags": 2,
           "icmp": 8}
@@ -893,13 +1096,35 @@ def parse_witness(w):
             pk["sport"] = int(v)
         elif k == "--dport":
             pk["dport"] = int(v)
-        elif k.startswith("--ipsec"):
+        elif k == "--ctstate" and v in ("NEW", "ESTABLISHED"):
+            pk["state"] = v
+        elif k in ("--ipsec-in", "--ipsec-out") and IPSEC:
+            pk["sa_" + k[8:]] = True
+        elif k.startswith("--ipsec") and k != "--ipsec-leg":
             return None  # needs a real SA: the QEMU guest's part
         i += 2
     pk.setdefault("p", 17)
     if pk.get("o") and not pk.get("i") and pk["s"] not in LOCAL:
         return None
-    SEEN.add(tuple_key(pk))
+    if pk.get("sa_out") and not tunnel_bound(pk):
+        return None
+    if pk.get("sa_in") and not (pk.get("i") == "extif" and
+                                in_net(pk["s"], VPN_NET)):
+        return None
+    if IPSEC and not pk.get("sa_out") and tunnel_bound(pk):
+        return None  # the kernel would put it into the tunnel
+    if pk["state"] == "ESTABLISHED":
+        pk["flags"] = 0x12
+        pk["icmp"] = {8: 0, 13: 14}[pk["icmp"]]
+        pk["icmpid"] = 0x8000 + n
+    if any(k in SEEN for k in conn_keys(pk)):
+        return None
+    SEEN.update(conn_keys(pk))
+    pk["witness"] = True
+    if pk["state"] == "ESTABLISHED":
+        pk["opener"] = opener(pk, n)
+        if pk["p"] == 6:
+            pk["ack"] = pk["opener"]["seq"] + 1
     return pk
 
 

@@ -3,11 +3,14 @@
 """variants.py VPN_ROUTER_CONF DIR [HOME_ROUTER_CONF] - vpn-router.conf
 with one seeded mistake each, written to DIR/NAME.conf: no policy match on
 the tunnel's FORWARD rule, --pol none there, a MASQUERADE with no IPsec
-exemption, an ACCEPT shadowed by an earlier DROP, and no udp 4500 (nor
-ESP) accepted, and ACCEPTs shadowed by two DROPs together (the sources
-split over them).  With HOME_ROUTER_CONF also DIR/address.conf: home-router
-reading the router's addresses with address(IFACE), with addrtype rules
-that only those addresses decide."""
+exemption, an ACCEPT shadowed by an earlier DROP, no udp 4500 (nor ESP)
+accepted, ACCEPTs shadowed by two DROPs together (the sources split over
+them), and no way back into the tunnel (no --dir out FORWARD rule, no
+ESTABLISHED accept); also the MASQUERADE variant with its exemption (no
+mistake: the tunnel-bound traffic is accepted before it).  With
+HOME_ROUTER_CONF also DIR/address.conf: home-router reading the router's
+addresses with address(IFACE), with addrtype rules that only those
+addresses decide."""
 import sys
 
 src = open(sys.argv[1]).read()
@@ -39,12 +42,24 @@ tunnel_in = """iptables --append FORWARD
   --tunnel-src 0.0.0.0/0
 """
 assert tunnel_in in src
+tunnel_out = """iptables --append FORWARD
+  --match policy
+  --dir out
+"""
+assert src.count(tunnel_out) == 1
+# The whole --dir out FORWARD statement: up to its blank line.
+start = src.index(tunnel_out)
+end = src.index("\n\n", start) + 2
+masq = "\n*nat\n-A POSTROUTING -o $EXTIF -j MASQUERADE\nCOMMIT\n"
+exempt = "\n*nat\n-A POSTROUTING -o $EXTIF -m policy --dir out --pol ipsec" \
+    " -j ACCEPT\n-A POSTROUTING -o $EXTIF -j MASQUERADE\nCOMMIT\n"
 variants = {
     "nopolicy": src.replace(tunnel_in, "iptables --append FORWARD\n"),
     "polnone": src.replace(tunnel_in, "iptables --append FORWARD\n"
                            "  --match policy\n  --dir in\n  --pol none\n"),
-    "masquerade": src + "\n*nat\n-A POSTROUTING -o $EXTIF -j MASQUERADE\n"
-    "COMMIT\n",
+    "masquerade": src + masq,
+    "masqexempt": src + exempt,
+    "returnpath": src[:start] + src[end:],
     "shadowed": src.replace("ike(500)\n", "iptables -A INPUT -i $EXTIF -p udp"
                             " -j DROP\nike(500)\n"),
     "no4500": src.replace("ike(4500)\n", ""),
