@@ -4,11 +4,12 @@
 # tests/guest/trace-agree.sh IPTLOAD CONFDIR [COUNT] - TAP: the kernel
 # agreement test of iptload trace (tests/kernel/trace/agree.sh) with a
 # real ESP tunnel, in a QEMU guest whose kernel has ESP (tests/guest/run):
-# vpn-router.conf and its filter-only variants with seeded mistakes, COUNT
+# vpn-router.conf and its variants with seeded mistakes (MASQUERADE and
+# return-path ones too, whose lints' witnesses need a real SA), COUNT
 # packets each (default 1000), some out of the tunnel (traced with
-# --ipsec-in) and every one the router sends to the VPN network into it
-# (--ipsec-out).  Where no guest can boot here the plan is a SKIP saying
-# why.
+# --ipsec-in) and every one the router sends from the LAN to the VPN
+# network into it (--ipsec-out).  Where no guest can boot here the plan
+# is a SKIP saying why.
 
 set -uo pipefail
 
