@@ -267,7 +267,8 @@ static void netns_id(uint64_t *ino, uint64_t *cookie)
 }
 
 /* The command line and what iptload is: its version, its binary (a
- * rebuild with the same version number is another program), the kernel. */
+ * rebuild with the same version number is another program), the kernel,
+ * the iptables extensions it may load. */
 static struct cache_digest digest_key(const struct cache_cli *cli)
 {
 	struct cache_hash h;
@@ -292,6 +293,19 @@ static struct cache_digest digest_key(const struct cache_cli *cli)
 		cache_hash_str(&h, u.version);
 	}
 	cache_hash_str(&h, libdir);
+	/* The extensions' directory: installing, removing or replacing one
+	 * (dpkg renames each file into place) changes its mtime. */
+	memset(v, 0, sizeof(v));
+	if (stat(libdir && *libdir ? libdir : IPTLOAD_XTABLES_LIBDIR, &st) ==
+	    0) {
+		v[0] = st.st_dev;
+		v[1] = st.st_ino;
+		v[2] = (uint64_t)st.st_mtim.tv_sec;
+		v[3] = (uint64_t)st.st_mtim.tv_nsec;
+		v[4] = (uint64_t)st.st_ctim.tv_sec;
+		v[5] = (uint64_t)st.st_ctim.tv_nsec;
+	}
+	cache_hash_add(&h, v, sizeof(v));
 	cache_hash_str(&h, cli->file);
 	v[0] = (uint64_t)cli->family;
 	v[1] = cli->ndefines;

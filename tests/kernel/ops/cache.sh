@@ -7,8 +7,9 @@
 # it take the full path, which commits the change: an included file, a
 # -D value, an interface's address, a rule changed behind iptload's back
 # with iptables-legacy, a table of the other family, a preserved chain.
-# So does a record that is not root's alone, a corrupt one, --no-cache,
-# a pending apply --confirm;
+# So do a change in the directory of the iptables extensions, a record
+# that is not root's alone, a corrupt one, --no-cache, a pending apply
+# --confirm;
 # and a second network namespace never uses the first one's record.  The
 # config is dual-stack (family both), reads address(veth0) of a veth
 # pair (this kernel has no dummy driver) and includes a file by pattern.
@@ -199,6 +200,20 @@ pending_confirm() {
 }
 export -f pending_confirm
 
+# The iptables extensions changed (a package upgrade, say): a copy of
+# their directory, one file added to it.
+extensions_changed() {
+	cp -a "$(pkg-config --variable=xtlibdir xtables 2>/dev/null ||
+		echo /usr/lib/x86_64-linux-gnu/xtables)" "$work/xt" || return
+	export XTABLES_LIBDIR=$work/xt
+	start x || { echo "not ok - extensions: the start is not cached"; why; return; }
+	cp "$work/xt/libxt_udp.so" "$work/xt/libxt_new.so"
+	apply_v x
+	why
+	check "an extension added to the extensions' directory: the full path is taken" full
+}
+export -f extensions_changed
+
 {
 	in_fresh_netns unchanged
 	in_fresh_netns change "an included file changed" \
@@ -250,5 +265,6 @@ export -f pending_confirm
 	in_fresh_netns record "a record cut short" \
 		'truncate -s -10 "$rec"'
 	in_fresh_netns second_netns
+	in_fresh_netns extensions_changed
 	in_fresh_netns pending_confirm
 } | ops_finish
