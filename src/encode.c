@@ -2484,12 +2484,32 @@ static int parse_line(const struct cmd *c, size_t first, enum family f,
 	return status;
 }
 
+/*
+ * The printer shows a native target's options through its extension, and
+ * may have to print it while the committer holds the xtables lock, when
+ * libxtables loads nothing: load it now, once per target and family, as
+ * parsing it through the adapter would have.
+ */
+static void load_for_printing(enum family f, const struct xt_entry_target *t)
+{
+	static bool loaded[FAMILY_COUNT][64];
+	const struct target_def *td = find_target_def(f, t->u.user.name);
+	const size_t i = td ? (size_t)(td - encode_targets) : 64;
+
+	if (i >= 64 || loaded[f][i])
+		return;
+	loaded[f][i] = true;
+	xtadapter_is_target(f, t->u.user.name);
+}
+
 int encode_parse(const struct cmd *c, size_t first, enum family f,
 		 struct parsed_cmd *pc, unsigned flags, struct diag_list *dl)
 {
 	const size_t ndiags = dl->count;
 	int rc = parse_line(c, first, f, pc, flags, dl);
 
+	if (rc == 0 && pc->native_target)
+		load_for_printing(f, pc->ext_target);
 	if (rc != ENCODE_FALLBACK)
 		return rc;
 	/* A case a native target or match leaves to the extension: again,

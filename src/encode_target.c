@@ -16,8 +16,15 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/xt_CONNMARK.h>
+#include <linux/netfilter/xt_LOG.h>
+#include <linux/netfilter/xt_MARK.h>
+#include <linux/netfilter/xt_TCPMSS.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <linux/netfilter_ipv6/ip6t_REJECT.h>
 
 #include "encode_native.h"
 
@@ -240,6 +247,401 @@ static int snat4_final(struct encoded_match *m, struct diag_list *dl)
 	return rc < 0 ? rc : nat_final_compat(m, dl);
 }
 
+/* ---- numbers as libxtables reads them --------------------------------- */
+
+/*
+ * A number of a mark or a size: decimal without a leading zero, or 0x
+ * and hex digits, at most @max.  libxtables reads any base (octal after
+ * a 0, signs, spaces); those spellings go back to the extension.
+ */
+static bool num_u32(const char *s, size_t len, uint32_t max, uint32_t *out)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+	unsigned base = 10;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	} else if (len == 0 || (s[0] == '0' && len > 1)) {
+		return false;
+	}
+	for (; i < len; i++) {
+		int d;
+
+		if (isdigit((unsigned char)s[i]))
+			d = s[i] - '0';
+		else if (base == 16 && isxdigit((unsigned char)s[i]))
+			d = tolower((unsigned char)s[i]) - 'a' + 10;
+		else
+			return false;
+		v = v * base + (unsigned)d;
+		if (v > max)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* VALUE[/MASK] of a mark; the mask is all ones when not given. */
+static bool num_markmask(const char *s, uint32_t *mark, uint32_t *mask)
+{
+	const char *slash = strchr(s, '/');
+
+	*mask = UINT32_MAX;
+	if (!slash)
+		return num_u32(s, strlen(s), UINT32_MAX, mark);
+	return num_u32(s, (size_t)(slash - s), UINT32_MAX, mark) &&
+	       num_u32(slash + 1, strlen(slash + 1), UINT32_MAX, mask);
+}
+
+/* Whether an option other than @id, of those in @ids, was given before
+ * (run_option() has marked @id already). */
+static bool other_given(const struct encoded_match *m, int id, unsigned ids)
+{
+	return (m->seen & ids & ~(1u << id)) != 0;
+}
+
+/* ---- MARK ------------------------------------------------------------- */
+
+enum {
+	MARK_SET_X,
+	MARK_SET,
+	MARK_AND,
+	MARK_OR,
+	MARK_XOR,
+};
+
+static const struct opt_def mark_opts[] = {
+	{ "and-mark", 0, 1, MARK_AND, true, false },
+	{ "or-mark", 0, 1, MARK_OR, true, false },
+	{ "set-mark", 0, 1, MARK_SET, true, false },
+	{ "set-xmark", 0, 1, MARK_SET_X, true, false },
+	{ "xor-mark", 0, 1, MARK_XOR, true, false },
+};
+
+/*
+ * A value and mask for one of MARK's and CONNMARK's five ways to set a
+ * mark: the kernel computes (old & ~mask) ^ value.  Returns false for a
+ * spelling left to the extension.
+ */
+static bool mark_op(int op, const char *v, uint32_t *value, uint32_t *mask)
+{
+	uint32_t n, m;
+
+	if (op == MARK_SET_X || op == MARK_SET) {
+		if (!num_markmask(v, &n, &m))
+			return false;
+		*value = n;
+		*mask = op == MARK_SET ? n | m : m;
+		return true;
+	}
+	if (!num_u32(v, strlen(v), UINT32_MAX, &n))
+		return false;
+	*value = op == MARK_AND ? 0 : n;
+	*mask = op == MARK_AND ? ~n : op == MARK_OR ? n : 0;
+	return true;
+}
+
+/* Revision 2 (xt_mark_tginfo2), in both families.  The five options
+ * exclude each other. */
+static int mark_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_mark_tginfo2 *t = (void *)m->data;
+
+	if (c->invert || other_given(m, c->opt->id, ~0u) ||
+	    !mark_op(c->opt->id, c->val[0]->text, &t->mark, &t->mask))
+		return ENCODE_FALLBACK;
+	return 0;
+}
+
+/* MARK without an option: the extension's error. */
+static int needs_option(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen ? 0 : ENCODE_FALLBACK;
+}
+
+/* ---- CONNMARK --------------------------------------------------------- */
+
+enum {
+	CM_SET_X = MARK_SET_X,
+	CM_SET = MARK_SET,
+	CM_AND = MARK_AND,
+	CM_OR = MARK_OR,
+	CM_XOR = MARK_XOR,
+	CM_SAVE,
+	CM_RESTORE,
+	CM_LEFT_SHIFT,
+	CM_RIGHT_SHIFT,
+	CM_CTMASK,
+	CM_NFMASK,
+	CM_MASK,
+};
+
+#define CM_OPS                                                        \
+	(1u << CM_SET_X | 1u << CM_SET | 1u << CM_AND | 1u << CM_OR | \
+	 1u << CM_XOR | 1u << CM_SAVE | 1u << CM_RESTORE)
+#define CM_MASKS (1u << CM_CTMASK | 1u << CM_NFMASK | 1u << CM_MASK)
+
+static const struct opt_def connmark_opts[] = {
+	{ "and-mark", 0, 1, CM_AND, true, false },
+	{ "ctmask", 0, 1, CM_CTMASK, true, false },
+	{ "left-shift-mark", 0, 1, CM_LEFT_SHIFT, true, false },
+	{ "mask", 0, 1, CM_MASK, true, false },
+	{ "nfmask", 0, 1, CM_NFMASK, true, false },
+	{ "or-mark", 0, 1, CM_OR, true, false },
+	{ "restore-mark", 0, 0, CM_RESTORE, true, false },
+	{ "right-shift-mark", 0, 1, CM_RIGHT_SHIFT, true, false },
+	{ "save-mark", 0, 0, CM_SAVE, true, false },
+	{ "set-mark", 0, 1, CM_SET, true, false },
+	{ "set-xmark", 0, 1, CM_SET_X, true, false },
+	{ "xor-mark", 0, 1, CM_XOR, true, false },
+};
+
+static void connmark_init(void *data)
+{
+	struct xt_connmark_tginfo2 *t = data;
+
+	t->ctmask = t->nfmask = UINT32_MAX;
+	t->shift_dir = D_SHIFT_LEFT;
+}
+
+/*
+ * Revision 2 (xt_connmark_tginfo2), in both families.  The operations
+ * exclude each other, --mask excludes --ctmask and --nfmask, and each
+ * option writes its fields in the order given, as the extension does.
+ * The shifts are left to the extension.
+ */
+static int connmark_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_connmark_tginfo2 *t = (void *)m->data;
+	const int id = c->opt->id;
+	const char *v = c->val[0] ? c->val[0]->text : "";
+	uint32_t n;
+
+	if (c->invert || id == CM_LEFT_SHIFT || id == CM_RIGHT_SHIFT)
+		return ENCODE_FALLBACK;
+	if (((1u << id) & CM_OPS) && other_given(m, id, CM_OPS))
+		return ENCODE_FALLBACK;
+	if (((1u << id) & CM_MASKS) &&
+	    other_given(m, id, id == CM_MASK ? CM_MASKS : 1u << CM_MASK))
+		return ENCODE_FALLBACK;
+	switch (id) {
+	case CM_SAVE:
+		t->mode = XT_CONNMARK_SAVE;
+		return 0;
+	case CM_RESTORE:
+		t->mode = XT_CONNMARK_RESTORE;
+		return 0;
+	case CM_CTMASK:
+	case CM_NFMASK:
+	case CM_MASK:
+		if (!num_u32(v, strlen(v), UINT32_MAX, &n))
+			return ENCODE_FALLBACK;
+		if (id != CM_NFMASK)
+			t->ctmask = n;
+		if (id != CM_CTMASK)
+			t->nfmask = n;
+		return 0;
+	default:
+		if (!mark_op(id, v, &t->ctmark, &t->ctmask))
+			return ENCODE_FALLBACK;
+		t->mode = XT_CONNMARK_SET;
+		return 0;
+	}
+}
+
+/* CONNMARK needs an operation. */
+static int connmark_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen & CM_OPS ? 0 : ENCODE_FALLBACK;
+}
+
+/* ---- LOG -------------------------------------------------------------- */
+
+enum {
+	LOG_TCPSEQ, /* the option ids of the flags are their bits */
+	LOG_TCPOPT,
+	LOG_IPOPT,
+	LOG_UID,
+	LOG_MAC = 5,
+	LOG_LEVEL,
+	LOG_PREFIX,
+};
+
+static const struct opt_def log_opts[] = {
+	{ "log-ip-options", 0, 0, LOG_IPOPT, true, false },
+	{ "log-level", 0, 1, LOG_LEVEL, true, false },
+	{ "log-macdecode", 0, 0, LOG_MAC, true, false },
+	{ "log-prefix", 0, 1, LOG_PREFIX, true, false },
+	{ "log-tcp-options", 0, 0, LOG_TCPOPT, true, false },
+	{ "log-tcp-sequence", 0, 0, LOG_TCPSEQ, true, false },
+	{ "log-uid", 0, 0, LOG_UID, true, false },
+};
+
+/* The syslog level names libxtables takes (compared exactly). */
+static const struct {
+	const char *name;
+	unsigned char level;
+} log_levels[] = {
+	{ "alert", 1 },	 { "crit", 2 },	 { "debug", 7 },
+	{ "emerg", 0 },	 { "error", 3 }, { "info", 6 },
+	{ "notice", 5 }, { "panic", 0 }, { "warning", 4 },
+};
+
+static void log_init(void *data)
+{
+	struct xt_log_info *t = data;
+
+	t->level = 4; /* warning */
+}
+
+/* Revision 0 (xt_log_info), in both families.  A prefix the extension
+ * would refuse or cut (empty, a newline, past 29 bytes) is left to it. */
+static int log_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_log_info *t = (void *)m->data;
+	const char *v = c->val[0] ? c->val[0]->text : "";
+	size_t len = strlen(v);
+
+	if (c->invert)
+		return ENCODE_FALLBACK;
+	switch (c->opt->id) {
+	case LOG_LEVEL:
+		if (len == 1 && v[0] >= '0' && v[0] <= '7') {
+			t->level = (unsigned char)(v[0] - '0');
+			return 0;
+		}
+		for (size_t i = 0; i < sizeof(log_levels) / sizeof(*log_levels);
+		     i++)
+			if (strcmp(v, log_levels[i].name) == 0) {
+				t->level = log_levels[i].level;
+				return 0;
+			}
+		return ENCODE_FALLBACK;
+	case LOG_PREFIX:
+		if (len == 0 || len >= sizeof(t->prefix) || strchr(v, '\n'))
+			return ENCODE_FALLBACK;
+		memcpy(t->prefix, v, len);
+		return 0;
+	default:
+		t->logflags |= (unsigned char)(1u << c->opt->id);
+		return 0;
+	}
+}
+
+/* ---- REJECT ----------------------------------------------------------- */
+
+static const struct opt_def reject_opts[] = {
+	{ "reject-with", 0, 1, 0, true, false },
+};
+
+/* A reply type's name and alias, at the index of its enum value. */
+struct reject_type {
+	const char *name, *alias;
+};
+
+static const struct reject_type reject4_types[] = {
+	[IPT_ICMP_NET_UNREACHABLE] = { "icmp-net-unreachable", "net-unreach" },
+	[IPT_ICMP_HOST_UNREACHABLE] = { "icmp-host-unreachable",
+					"host-unreach" },
+	[IPT_ICMP_PROT_UNREACHABLE] = { "icmp-proto-unreachable",
+					"proto-unreach" },
+	[IPT_ICMP_PORT_UNREACHABLE] = { "icmp-port-unreachable",
+					"port-unreach" },
+	[IPT_ICMP_NET_PROHIBITED] = { "icmp-net-prohibited", "net-prohib" },
+	[IPT_ICMP_HOST_PROHIBITED] = { "icmp-host-prohibited", "host-prohib" },
+	[IPT_TCP_RESET] = { "tcp-reset", "tcp-rst" },
+	[IPT_ICMP_ADMIN_PROHIBITED] = { "icmp-admin-prohibited",
+					"admin-prohib" },
+};
+
+static const struct reject_type reject6_types[] = {
+	[IP6T_ICMP6_NO_ROUTE] = { "icmp6-no-route", "no-route" },
+	[IP6T_ICMP6_ADM_PROHIBITED] = { "icmp6-adm-prohibited",
+					"adm-prohibited" },
+	[IP6T_ICMP6_ADDR_UNREACH] = { "icmp6-addr-unreachable",
+				      "addr-unreach" },
+	[IP6T_ICMP6_PORT_UNREACH] = { "icmp6-port-unreachable",
+				      "port-unreach" },
+	[IP6T_TCP_RESET] = { "tcp-reset", "tcp-reset" },
+	[IP6T_ICMP6_POLICY_FAIL] = { "icmp6-policy-fail", "policy-fail" },
+	[IP6T_ICMP6_REJECT_ROUTE] = { "icmp6-reject-route", "reject-route" },
+};
+
+static void reject4_init(void *data)
+{
+	((struct ipt_reject_info *)data)->with = IPT_ICMP_PORT_UNREACHABLE;
+}
+
+static void reject6_init(void *data)
+{
+	((struct ip6t_reject_info *)data)->with = IP6T_ICMP6_PORT_UNREACH;
+}
+
+/*
+ * A whole name or alias, in any case.  The extension also takes the
+ * start of one (the first in its table that fits); no whole name starts
+ * an earlier one, so for whole names the two agree, and a start is left
+ * to the extension.
+ */
+static int reject_parse(struct opt_call *c, struct encoded_match *m)
+{
+	const bool v6 = c->pc->family == FAMILY_IPV6;
+	const struct reject_type *types = v6 ? reject6_types : reject4_types;
+	const size_t n = v6 ? sizeof(reject6_types) / sizeof(*reject6_types) :
+			      sizeof(reject4_types) / sizeof(*reject4_types);
+	const char *v = c->val[0]->text;
+
+	if (c->invert)
+		return ENCODE_FALLBACK;
+	for (size_t i = 0; i < n; i++) {
+		if (!types[i].name || (strcasecmp(v, types[i].name) != 0 &&
+				       strcasecmp(v, types[i].alias) != 0))
+			continue;
+		/* ipt_reject_info and ip6t_reject_info: one __u32 */
+		*(uint32_t *)(void *)m->data = (uint32_t)i;
+		return 0;
+	}
+	return ENCODE_FALLBACK;
+}
+
+/* ---- TCPMSS ----------------------------------------------------------- */
+
+enum {
+	MSS_SET,
+	MSS_CLAMP,
+};
+
+static const struct opt_def tcpmss_opts[] = {
+	{ "clamp-mss-to-pmtu", 0, 0, MSS_CLAMP, true, false },
+	{ "set-mss", 0, 1, MSS_SET, true, false },
+};
+
+/* Revision 0 (xt_tcpmss_info, host order), in both families: --set-mss
+ * up to 65535 less the IP header (20, IPv6 40).  Both options at once
+ * are left to the extension. */
+static int tcpmss_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_tcpmss_info *t = (void *)m->data;
+	const uint32_t max = c->pc->family == FAMILY_IPV6 ? 65535 - 40 :
+							    65535 - 20;
+	uint32_t v;
+
+	if (c->invert || other_given(m, c->opt->id, ~0u))
+		return ENCODE_FALLBACK;
+	if (c->opt->id == MSS_CLAMP) {
+		t->mss = XT_TCPMSS_CLAMP_PMTU;
+		return 0;
+	}
+	if (!num_u32(c->val[0]->text, strlen(c->val[0]->text), max, &v))
+		return ENCODE_FALLBACK;
+	t->mss = (uint16_t)v;
+	return 0;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 #define OPTS(a) a, sizeof(a) / sizeof(*a)
@@ -254,8 +656,18 @@ static int snat4_final(struct encoded_match *m, struct diag_list *dl)
  * revision 0 (nf_nat_range, the first 40 bytes of nf_nat_range2).
  */
 const struct target_def encode_targets[] = {
+	{ { "CONNMARK", 2, 0, sizeof(struct xt_connmark_tginfo2),
+	    OPTS(connmark_opts), connmark_init, connmark_parse, connmark_final,
+	    NULL },
+	  V4 | V6 },
 	{ { "DNAT", 2, 0, sizeof(struct nf_nat_range2), OPTS(dnat_opts), NULL,
 	    nat_parse, nat_final_to, NULL },
+	  V4 | V6 },
+	{ { "LOG", 0, 0, sizeof(struct xt_log_info), OPTS(log_opts), log_init,
+	    log_parse, NULL, NULL },
+	  V4 | V6 },
+	{ { "MARK", 2, 0, sizeof(struct xt_mark_tginfo2), OPTS(mark_opts), NULL,
+	    mark_parse, needs_option, NULL },
 	  V4 | V6 },
 	{ { "MASQUERADE", 0, 0, sizeof(struct nf_nat_ipv4_multi_range_compat),
 	    OPTS(masquerade_opts), NULL, nat_parse, nat_final_compat, NULL },
@@ -269,12 +681,21 @@ const struct target_def encode_targets[] = {
 	{ { "REDIRECT", 0, 0, sizeof(struct nf_nat_range), OPTS(redirect_opts),
 	    NULL, nat_parse, NULL, NULL },
 	  V6 },
+	{ { "REJECT", 0, 0, sizeof(struct ipt_reject_info), OPTS(reject_opts),
+	    reject4_init, reject_parse, NULL, NULL },
+	  V4 },
+	{ { "REJECT", 0, 0, sizeof(struct ip6t_reject_info), OPTS(reject_opts),
+	    reject6_init, reject_parse, NULL, NULL },
+	  V6 },
 	{ { "SNAT", 0, 0, sizeof(struct nf_nat_ipv4_multi_range_compat),
 	    OPTS(snat_opts), NULL, nat_parse, snat4_final, NULL },
 	  V4 },
 	{ { "SNAT", 1, 0, sizeof(struct nf_nat_range), OPTS(snat_opts), NULL,
 	    nat_parse, nat_final_to, NULL },
 	  V6 },
+	{ { "TCPMSS", 0, 0, sizeof(struct xt_tcpmss_info), OPTS(tcpmss_opts),
+	    NULL, tcpmss_parse, needs_option, NULL },
+	  V4 | V6 },
 };
 
 const size_t encode_ntargets = sizeof(encode_targets) / sizeof(*encode_targets);

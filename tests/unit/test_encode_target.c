@@ -255,6 +255,131 @@ static void test_nat_fallback_warns_once(void **state)
 	run_free(&r);
 }
 
+static void test_marks_native(void **state)
+{
+	(void)state;
+	check_lines("-t mangle -A PREROUTING -j MARK --set-mark 5\n"
+		    "-t mangle -A PREROUTING -j MARK --set-mark 0x5/0xff\n"
+		    "-t mangle -A PREROUTING -j MARK --set-xmark 0x10/0xf0\n"
+		    "-t mangle -A PREROUTING -j MARK --set-xm=7\n"
+		    "-t mangle -A PREROUTING -j MARK --and-mark 0xffff00ff\n"
+		    "-t mangle -A PREROUTING -j MARK --or-mark 4294967295\n"
+		    "-t mangle -A PREROUTING -j MARK --xor-mark 0X1F\n"
+		    "-t mangle -A PREROUTING -j MARK --set-mark 0\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --save-mark\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --save-mark --nfmask "
+		    "0xff --ctmask 0xf0\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --restore-mark --mask "
+		    "0xff\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --restore-mark\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --set-mark 7\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --set-mark 7/0xf "
+		    "--ctmask 0xff\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --ctmask 0xff "
+		    "--set-mark 7/0xf\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --set-xmark 0x3/0xff\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --and-mark 0xfe\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --or-mark 1\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --xor-mark 1\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --mask 3 --save\n",
+		    FAMILY_IPV4, true);
+	check_lines("-t mangle -A PREROUTING -j MARK --set-mark 0x5/0xff\n"
+		    "-t mangle -A PREROUTING -j CONNMARK --restore-mark "
+		    "--ctmask 0xf --nfmask 0xf0\n",
+		    FAMILY_IPV6, true);
+}
+
+static void test_log_reject_tcpmss_native(void **state)
+{
+	(void)state;
+	check_lines(
+		"-A INPUT -j LOG\n"
+		"-A INPUT -j LOG --log-prefix 'x: ' --log-level 4 "
+		"--log-tcp-options --log-uid\n"
+		"-A INPUT -j LOG --log-prefix "
+		"12345678901234567890123456789 --log-level debug\n"
+		"-A INPUT -j LOG --log-level 0 --log-tcp-sequence "
+		"--log-ip-options --log-macdecode\n"
+		"-A INPUT -j LOG --log-level warning --log-pre=abc\n"
+		"-A INPUT -j LOG --log-level emerg\n"
+		"-A INPUT -j LOG --log-level panic\n"
+		"-A INPUT -j LOG --log-level alert --log-p=crit\n"
+		"-A INPUT -j REJECT\n"
+		"-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n"
+		"-A INPUT -p tcp -j REJECT --reject-with TCP-RST\n"
+		"-A INPUT -j REJECT --reject-with icmp-net-unreachable\n"
+		"-A INPUT -j REJECT --reject-with host-unreach\n"
+		"-A INPUT -j REJECT --reject-with icmp-proto-unreachable\n"
+		"-A INPUT -j REJECT --reject-with port-unreach\n"
+		"-A INPUT -j REJECT --reject-with icmp-net-prohibited\n"
+		"-A INPUT -j REJECT --reject-with icmp-host-prohibited\n"
+		"-A INPUT -j REJECT --reject-with admin-prohib\n"
+		"-t mangle -A FORWARD -p tcp -j TCPMSS --clamp-mss-to-pmtu\n"
+		"-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 1400\n"
+		"-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 65515\n",
+		FAMILY_IPV4, true);
+	check_lines("-A INPUT -j LOG --log-prefix v6 --log-level notice\n"
+		    "-A INPUT -j REJECT\n"
+		    "-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n"
+		    "-A INPUT -j REJECT --reject-with icmp6-no-route\n"
+		    "-A INPUT -j REJECT --reject-with adm-prohibited\n"
+		    "-A INPUT -j REJECT --reject-with icmp6-addr-unreachable\n"
+		    "-A INPUT -j REJECT --reject-with port-unreach\n"
+		    "-A INPUT -j REJECT --reject-with icmp6-policy-fail\n"
+		    "-A INPUT -j REJECT --reject-with REJECT-ROUTE\n"
+		    "-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 65495\n",
+		    FAMILY_IPV6, true);
+}
+
+/* The spellings and errors of these targets left to the extension. */
+static void test_other_targets_fallback(void **state)
+{
+	(void)state;
+	check_lines(
+		"-t mangle -A PREROUTING -j MARK --set-mark 010\n"
+		"-t mangle -A PREROUTING -j MARK --set-mark 0x\n"
+		"-t mangle -A PREROUTING -j MARK --set-mark 5/\n"
+		"-t mangle -A PREROUTING -j MARK --set-mark 4294967296\n"
+		"-t mangle -A PREROUTING -j MARK --set-mark -1\n"
+		"-t mangle -A PREROUTING -j MARK --and-mark 1/2\n"
+		"-t mangle -A PREROUTING -j MARK --set-mark 1 --or-mark 2\n"
+		"-t mangle -A PREROUTING -j MARK\n"
+		"-t mangle -A PREROUTING -j MARK ! --set-mark 1\n"
+		"-t mangle -A PREROUTING -j CONNMARK\n"
+		"-t mangle -A PREROUTING -j CONNMARK --mask 1\n"
+		"-t mangle -A PREROUTING -j CONNMARK --save-mark "
+		"--restore-mark\n"
+		"-t mangle -A PREROUTING -j CONNMARK --save-mark --mask 1 "
+		"--ctmask 2\n"
+		"-t mangle -A PREROUTING -j CONNMARK --save-mark --nfmask 1 "
+		"--mask 2\n"
+		"-t mangle -A PREROUTING -j CONNMARK --save-mark "
+		"--left-shift-mark 8\n"
+		"-t mangle -A PREROUTING -j CONNMARK --save-mark "
+		"--right-shift-mark 33\n"
+		"-A INPUT -j LOG --log-level 07\n"
+		"-A INPUT -j LOG --log-level 8\n"
+		"-A INPUT -j LOG --log-level Info\n"
+		"-A INPUT -j LOG --log-level err\n"
+		"-A INPUT -j LOG --log-prefix ''\n"
+		"-A INPUT -j LOG --log-prefix "
+		"123456789012345678901234567890\n"
+		"-A INPUT -j REJECT --reject-with icmp-h\n"
+		"-A INPUT -j REJECT --reject-with ''\n"
+		"-A INPUT -j REJECT --reject-with echo-reply\n"
+		"-A INPUT -j REJECT --reject-with icmp6-no-route\n"
+		"-t mangle -A FORWARD -p tcp -j TCPMSS\n"
+		"-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 65516\n"
+		"-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 1400 "
+		"--clamp-mss-to-pmtu\n",
+		FAMILY_IPV4, false);
+	check_lines("-A INPUT -j REJECT --reject-with icmp6-a\n"
+		    "-A INPUT -j REJECT --reject-with tcp-rst\n"
+		    "-A INPUT -j REJECT --reject-with icmp-net-unreachable\n"
+		    "-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 65496\n",
+		    FAMILY_IPV6, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +388,9 @@ int main(void)
 		cmocka_unit_test(test_nat_fallback),
 		cmocka_unit_test(test_nat_refused),
 		cmocka_unit_test(test_nat_fallback_warns_once),
+		cmocka_unit_test(test_marks_native),
+		cmocka_unit_test(test_log_reject_tcpmss_native),
+		cmocka_unit_test(test_other_targets_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
