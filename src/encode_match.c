@@ -15,9 +15,13 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_comment.h>
@@ -25,6 +29,7 @@
 #include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_set.h>
 
 #include "encode_native.h"
 
@@ -577,6 +582,167 @@ static int limit_parse(struct opt_call *c, struct encoded_match *m)
 	return 0;
 }
 
+/* ---- set ------------------------------------------------------------- */
+
+enum {
+	SET_MATCH,
+	SET_SET, /* the deprecated spelling of --match-set */
+	SET_RETURN_NOMATCH,
+	SET_UPDATE_COUNTERS,
+	SET_UPDATE_SUBCOUNTERS,
+	SET_PACKETS_EQ,
+	SET_PACKETS_LT,
+	SET_PACKETS_GT,
+	SET_BYTES_EQ,
+	SET_BYTES_LT,
+	SET_BYTES_GT,
+};
+
+/* An extension of the old API: it decides about "!" and repeats itself,
+ * so every option may be inverted and given again here, and the parser
+ * leaves the cases libxt_set refuses to it. */
+static const struct opt_def set_opts[] = {
+	{ "bytes-eq", 0, 1, SET_BYTES_EQ, true, true },
+	{ "bytes-gt", 0, 1, SET_BYTES_GT, true, true },
+	{ "bytes-lt", 0, 1, SET_BYTES_LT, true, true },
+	{ "match-set", 0, 2, SET_MATCH, true, true },
+	{ "packets-eq", 0, 1, SET_PACKETS_EQ, true, true },
+	{ "packets-gt", 0, 1, SET_PACKETS_GT, true, true },
+	{ "packets-lt", 0, 1, SET_PACKETS_LT, true, true },
+	{ "return-nomatch", 0, 0, SET_RETURN_NOMATCH, true, true },
+	{ "set", 0, 2, SET_SET, true, true },
+	{ "update-counters", 0, 0, SET_UPDATE_COUNTERS, true, true },
+	{ "update-subcounters", 0, 0, SET_UPDATE_SUBCOUNTERS, true, true },
+};
+
+/*
+ * The index of ipset @name in this network namespace, asked of the kernel
+ * as libxt_set asks it while it parses the rule; false when it cannot be
+ * had (no ipset module, no such set, a set of the other family, an old
+ * kernel): the adapter then says what libxt_set says.
+ */
+static bool set_index(const char *name, enum family f, ip_set_id_t *index)
+{
+	struct ip_set_req_version v = { .op = IP_SET_OP_VERSION };
+	struct ip_set_req_get_set_family req;
+	const unsigned family = f == FAMILY_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	socklen_t size = sizeof(v);
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	if (getsockopt(fd, SOL_IP, SO_IP_SET, &v, &size) != 0)
+		goto out;
+	memset(&req, 0, sizeof(req));
+	req.op = IP_SET_OP_GET_FNAME;
+	req.version = v.version;
+	memcpy(req.set.name, name, strlen(name));
+	size = sizeof(req);
+	if (getsockopt(fd, SOL_IP, SO_IP_SET, &req, &size) != 0 ||
+	    size != sizeof(req) || req.set.index == IPSET_INVALID_ID ||
+	    (req.family != family && req.family != NFPROTO_UNSPEC))
+		goto out;
+	*index = req.set.index;
+	ok = true;
+out:
+	close(fd);
+	return ok;
+}
+
+/* FLAGS of --match-set: 1 to 6 of "src" and "dst", comma-separated. */
+static bool set_dirs(const char *s, struct xt_set_info *info)
+{
+	do {
+		size_t len = strcspn(s, ",");
+
+		if (len != 3 || info->dim == IPSET_DIM_MAX)
+			return false;
+		info->dim++;
+		if (strncmp(s, "src", 3) == 0)
+			info->flags |= (uint8_t)(1u << info->dim);
+		else if (strncmp(s, "dst", 3) != 0)
+			return false;
+		s += len;
+	} while (*s++ == ',');
+	return true;
+}
+
+/* A counter value in decimal. */
+static bool set_counter(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1] != '\0'))
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+/* --packets-* and --bytes-*: one of the three each, "!" only on -eq. */
+static int set_counter_option(struct opt_call *c,
+			      struct ip_set_counter_match *m, int which)
+{
+	if (m->op != IPSET_COUNTER_NONE || (c->invert && which != 0) ||
+	    !set_counter(c->val[0]->text, (uint64_t *)&m->value))
+		return ENCODE_FALLBACK;
+	m->op = which == 0 ? (c->invert ? IPSET_COUNTER_NE : IPSET_COUNTER_EQ) :
+		which == 1 ? IPSET_COUNTER_LT :
+			     IPSET_COUNTER_GT;
+	return 0;
+}
+
+/* Revision 4 (xt_set_info_match_v4), as libxt_set fills it. */
+static int set_parse(struct opt_call *c, struct encoded_match *m)
+{
+	struct xt_set_info_match_v4 *i = (void *)m->data;
+	const int id = c->opt->id;
+
+	switch (id) {
+	case SET_MATCH:
+		if (i->match_set.dim || c->val[1]->text[0] == '-' ||
+		    strlen(c->val[0]->text) > IPSET_MAXNAMELEN - 1 ||
+		    !set_index(c->val[0]->text, c->pc->family,
+			       &i->match_set.index) ||
+		    !set_dirs(c->val[1]->text, &i->match_set))
+			return ENCODE_FALLBACK;
+		if (c->invert)
+			i->match_set.flags |= IPSET_INV_MATCH;
+		return 0;
+	case SET_RETURN_NOMATCH:
+		if (c->invert)
+			return ENCODE_FALLBACK;
+		i->flags |= IPSET_FLAG_RETURN_NOMATCH;
+		return 0;
+	case SET_UPDATE_COUNTERS:
+		if (c->invert)
+			i->flags |= IPSET_FLAG_SKIP_COUNTER_UPDATE;
+		return 0;
+	case SET_UPDATE_SUBCOUNTERS:
+		if (c->invert)
+			i->flags |= IPSET_FLAG_SKIP_SUBCOUNTER_UPDATE;
+		return 0;
+	case SET_PACKETS_EQ:
+	case SET_PACKETS_LT:
+	case SET_PACKETS_GT:
+		return set_counter_option(c, &i->packets, id - SET_PACKETS_EQ);
+	case SET_BYTES_EQ:
+	case SET_BYTES_LT:
+	case SET_BYTES_GT:
+		return set_counter_option(c, &i->bytes, id - SET_BYTES_EQ);
+	default: /* SET_SET: libxt_set warns of it */
+		return ENCODE_FALLBACK;
+	}
+}
+
+/* --match-set is mandatory. */
+static int set_final(struct encoded_match *m, struct diag_list *dl)
+{
+	(void)dl;
+	return m->seen & (1u << SET_MATCH) ? 0 : ENCODE_FALLBACK;
+}
+
 /* Sorted by name for bsearch. */
 const struct match_def encode_more_matches[] = {
 	{ .name = "comment",
@@ -612,6 +778,13 @@ const struct match_def encode_more_matches[] = {
 	  .nopts = ARRAY_SIZE(multiport_opts),
 	  .parse = multiport_parse,
 	  .final = multiport_final },
+	{ .name = "set",
+	  .revision = 4,
+	  .size = sizeof(struct xt_set_info_match_v4),
+	  .opts = set_opts,
+	  .nopts = ARRAY_SIZE(set_opts),
+	  .parse = set_parse,
+	  .final = set_final },
 	{ .name = "state",
 	  .revision = 3,
 	  .size = sizeof(struct xt_conntrack_mtinfo3),

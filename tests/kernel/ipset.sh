@@ -35,13 +35,29 @@ make_sets() {
 		ipset create seen hash:ip timeout 3600 &&
 		ipset create ssh-tries hash:ip &&
 		ipset create peer-ports hash:ip,port &&
-		ipset create peer-marks hash:ip skbinfo
+		ipset create peer-marks hash:ip skbinfo &&
+		ipset create v6-peers hash:net family inet6
 }
 export -f make_sets
 
 n=0
 failures=0
-echo "1..$#"
+# With TEST_ENCODE_MATCH (tests/unit's test_encode_match), one more test:
+# its set cases, native bytes against the adapter's, over these sets.
+plan=$#
+[ -z "${TEST_ENCODE_MATCH-}" ] || plan=$((plan + 1))
+echo "1..$plan"
+if [ -n "${TEST_ENCODE_MATCH-}" ]; then
+	n=1
+	if in_fresh_netns bash -c 'make_sets && IPTLOAD_TEST_IPSETS=1 "$1"' \
+		sets "$TEST_ENCODE_MATCH" >"$work/unit.out" 2>&1; then
+		echo "ok 1 - test_encode_match over the sets"
+	else
+		echo "not ok 1 - test_encode_match over the sets"
+		tap_diag 60 <"$work/unit.out"
+		failures=1
+	fi
+fi
 for file; do
 	n=$((n + 1))
 	dir=$(mktemp -d "$work/case.XXXXXX")

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "helpers.h"
@@ -346,6 +347,70 @@ static void test_limit(void **state)
 		check46(refused[i], REFUSED);
 }
 
+/*
+ * The set match asks the kernel for the set's index: these need the sets
+ * of tests/kernel/ipset.sh, which runs this program in a fresh network
+ * namespace with IPTLOAD_TEST_IPSETS=1 after making them.  Skipped
+ * anywhere else (never make ipsets in the host's namespace).
+ */
+static void test_set(void **state)
+{
+	static const char *const native[] = {
+		"-A INPUT -m set --match-set vpn-peers src -j ACCEPT",
+		"-A INPUT -m set ! --match-set peer-ports src,dst "
+		"--return-nomatch --return-nomatch",
+		"-A INPUT -m set --match-set blocklist dst ! --update-counters "
+		"--update-counters ! --update-subcounters",
+		"-A INPUT -m set --match-set blocklist src ! --packets-eq 0 "
+		"--bytes-gt 18446744073709551615",
+		"-A INPUT -m set --match-set blocklist src --packets-lt 5 "
+		"! --bytes-eq 100",
+		"-A INPUT -m set --match-se vpn-peers src -m set --match-set "
+		"blocklist dst,dst",
+		"-A INPUT -m set --match-set peer-ports "
+		"src,dst,src,dst,src,dst",
+	};
+	static const char *const fallback[] = {
+		"-A INPUT -m set --match-set vpn-peers src --packets-gt 0x10",
+		"-A INPUT -m set --match-set peer-ports srcx,dst",
+	};
+	static const char *const refused[] = {
+		"-A INPUT -m set",
+		"-A INPUT -m set --match-set nosuchset src",
+		"-A INPUT -m set --match-set vpn-peers",
+		"-A INPUT -m set --match-set vpn-peers -j DROP",
+		"-A INPUT -m set --match-set vpn-peers src,dst,src,dst,src,dst,"
+		"src",
+		"-A INPUT -m set --match-set vpn-peers src,",
+		"-A INPUT -m set --match-set vpn-peers any",
+		"-A INPUT -m set --match-set vpn-peers src --match-set "
+		"blocklist src",
+		"-A INPUT -m set --match-set vpn-peers src ! --return-nomatch",
+		"-A INPUT -m set --match-set vpn-peers src ! --packets-gt 1",
+		"-A INPUT -m set --match-set vpn-peers src --bytes-eq 1 "
+		"--bytes-gt 2",
+		"-A INPUT -m set --match-set vpn-peers src --bytes-eq x",
+		"-A INPUT -m set --match-set "
+		"a-set-name-of-thirty-two-letters src",
+	};
+
+	(void)state;
+	if (!getenv("IPTLOAD_TEST_IPSETS"))
+		skip();
+	for (size_t i = 0; i < sizeof(native) / sizeof(*native); i++)
+		check_line(FAMILY_IPV4, native[i], NATIVE);
+	for (size_t i = 0; i < sizeof(fallback) / sizeof(*fallback); i++)
+		check_line(FAMILY_IPV4, fallback[i], FALLBACK);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		check_line(FAMILY_IPV4, refused[i], REFUSED);
+	check_line(FAMILY_IPV6, "-A INPUT -m set ! --match-set v6-peers dst",
+		   NATIVE);
+	check_line(FAMILY_IPV6, "-A INPUT -m set --match-set vpn-peers dst",
+		   REFUSED);
+	check_line(FAMILY_IPV4, "-A INPUT -m set --match-set v6-peers dst",
+		   REFUSED);
+}
+
 /* The first pass's warnings are not repeated by the second. */
 static void test_fallback_keeps_one_warning(void **state)
 {
@@ -364,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_multiport),
 		cmocka_unit_test(test_comment_mark),
 		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_fallback_keeps_one_warning),
 	};
 
