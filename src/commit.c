@@ -280,6 +280,7 @@ struct table_txn {
 				   model, or @merged */
 	bool existed;		/* the kernel held it before iptc_init */
 	bool committed;
+	bool handed; /* to opt->committed already, from the fast path's read */
 };
 
 /* The whole transaction: the named tables in commit order. */
@@ -1053,24 +1054,34 @@ static bool raw_counters_zero(enum family f, struct raw_table *rt)
 	return true;
 }
 
-/* Read table @name of family @f raw, counters zeroed, and hand it to
- * @fn; one the kernel does not hold (never instantiated here) or that
- * cannot be read goes with NULL entries. */
+/* Hand table @name of family @f, read into @rt (NULL: not read), to @fn
+ * with its counters zeroed (in @rt); one not read, or whose entries do
+ * not walk, goes with NULL entries. */
+static void raw_table_view(enum family f, const char *name,
+			   struct raw_table *rt, commit_raw_fn *fn, void *arg)
+{
+	struct commit_raw_view v = { .family = f, .name = name };
+
+	if (rt && raw_counters_zero(f, rt)) {
+		v.head = &rt->info.valid_hooks;
+		v.head_len = sizeof(rt->info) -
+			     offsetof(struct ipt_getinfo, valid_hooks);
+		v.entries = rt->blob->entrytable;
+		v.len = rt->info.size;
+	}
+	fn(&v, arg);
+}
+
+/* Read table @name of family @f raw and hand it to @fn (raw_table_view);
+ * one the kernel does not hold is never instantiated here. */
 static void raw_table_hand(enum family f, const char *name, commit_raw_fn *fn,
 			   void *arg)
 {
-	struct commit_raw_view v = { .family = f, .name = name };
 	struct raw_table rt = { .blob = NULL };
+	bool read = commit_table_loaded(f, name) &&
+		    raw_table_read(f, name, &rt) == 0;
 
-	if (commit_table_loaded(f, name) && raw_table_read(f, name, &rt) == 0 &&
-	    raw_counters_zero(f, &rt)) {
-		v.head = &rt.info.valid_hooks;
-		v.head_len = sizeof(rt.info) -
-			     offsetof(struct ipt_getinfo, valid_hooks);
-		v.entries = rt.blob->entrytable;
-		v.len = rt.info.size;
-	}
-	fn(&v, arg);
+	raw_table_view(f, name, read ? &rt : NULL, fn, arg);
 	raw_table_free(&rt);
 }
 
@@ -1599,7 +1610,7 @@ static struct xtc_handle *txn_open(struct txn *x, struct table_txn *tt,
  * counters may have to be written).  Anything else, and any difference,
  * goes the slow way, which reports exactly as before.
  */
-static bool txn_unchanged(const struct txn *x, const struct table_txn *tt)
+static bool txn_unchanged(const struct txn *x, struct table_txn *tt)
 {
 	struct raw_table rt;
 	bool same;
@@ -1608,6 +1619,14 @@ static bool txn_unchanged(const struct txn *x, const struct table_txn *tt)
 		return false;
 	same = raw_table_read(tt->model->family, tt->model->name, &rt) == 0 &&
 	       raw_table_same(tt->model, &rt);
+	/* The table stays as read, under this lock: the apply cache's
+	 * digest needs no second read (the first one costs as much as the
+	 * rest of an unchanged reapply). */
+	if (same && x->opt->committed) {
+		raw_table_view(tt->model->family, tt->model->name, &rt,
+			       x->opt->committed, x->opt->committed_arg);
+		tt->handed = true;
+	}
 	raw_table_free(&rt);
 	return same;
 }
@@ -2052,13 +2071,15 @@ static int commit_pass(const struct ruleset *rs,
 		x.report->status = COMMIT_REFUSED;
 	else if (!again)
 		rc = txn_commit(&x);
-	/* Still under the lock: what the cache records is what we left. */
+	txn_free(&x);
+	/* Still under the lock: what the cache records is what we left.
+	 * After txn_free: libiptc's copies of the tables are gone. */
 	for (size_t i = 0; rc == 0 && !again && x.opt->committed && i < x.count;
 	     i++)
-		raw_table_hand(x.tables[i].model->family,
-			       x.tables[i].model->name, x.opt->committed,
-			       x.opt->committed_arg);
-	txn_free(&x);
+		if (!x.tables[i].handed)
+			raw_table_hand(x.tables[i].model->family,
+				       x.tables[i].model->name,
+				       x.opt->committed, x.opt->committed_arg);
 	/* Only now, with every handle freed, may another program edit;
 	 * then a stop signal held back meanwhile may end us. */
 	close(lock_fd);

@@ -214,6 +214,34 @@ extensions_changed() {
 }
 export -f extensions_changed
 
+# Without preserve, a table found unchanged by the committer's fast path
+# is recorded from that same read: nat is read by the cache's check and
+# by the committer, not a third time; filter (changed behind iptload's
+# back) is committed and read again for the record; the record matches.
+fast_path() {
+	mkdir -p "$work/f"
+	conf f/main.conf <<'CONF'
+*nat
+-A POSTROUTING -s 10.0.0.0/8 -j RETURN
+COMMIT
+*filter
+:INPUT DROP [0:0]
+-A INPUT -i lo -j ACCEPT
+COMMIT
+CONF
+	"$IPTLOAD" apply "$work/f/main.conf" 2>"$work/why"
+	iptables-legacy -A INPUT -j DROP
+	apply_v f
+	why
+	check "fast path: a rule added behind iptload's back takes the full path" full
+	check "fast path: nat is read by the cache's check and the committer only, not again for the record" \
+		test "$(grep -c 'IPT_SO_GET_ENTRIES, "nat' "$work/strace")" = 2
+	apply_v f
+	why
+	check "fast path: then the same apply is cached" cached
+}
+export -f fast_path
+
 {
 	in_fresh_netns unchanged
 	in_fresh_netns change "an included file changed" \
@@ -265,6 +293,7 @@ export -f extensions_changed
 	in_fresh_netns record "a record cut short" \
 		'truncate -s -10 "$rec"'
 	in_fresh_netns second_netns
+	in_fresh_netns fast_path
 	in_fresh_netns extensions_changed
 	in_fresh_netns pending_confirm
 } | ops_finish
