@@ -67,10 +67,12 @@ struct commit_options {
 	bool (*veto)(void *arg);
 	void *veto_arg;
 	/*
-	 * If set, called once per named table after the commit succeeded,
-	 * still under the lock, with the table as the kernel now holds it
-	 * (the apply cache records what it committed: nobody can have
-	 * changed it in between).
+	 * If set, called once per named table, under the lock, with the
+	 * table as the kernel holds it once committed: for a table the
+	 * fast path found unchanged, with that read; for the others after
+	 * the commit succeeded, read again (the apply cache records what
+	 * it committed: nobody can have changed it in between).  What it
+	 * was handed counts only when commit_ruleset() returns 0.
 	 */
 	commit_raw_fn *committed;
 	void *committed_arg;
