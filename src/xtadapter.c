@@ -1174,12 +1174,34 @@ static void save_match_call(void *p)
 }
 
 /* print_rule4()'s extension target part, size checked likewise. */
+/*
+ * Whether libxtables holds target @name for the active family already.
+ * A look-up that must not load and finds nothing makes libxtables 1.8.9
+ * refuse to load that target for the rest of the process (its later
+ * XTF_TRY_LOAD returns NULL without looking for the .so), so a sealed save
+ * asks this first and only records the miss.
+ */
+static bool target_registered(const char *name)
+{
+	for (const struct xtables_target *t = xtables_targets; t; t = t->next)
+		if ((t->family == adapter_nfproto ||
+		     t->family == NFPROTO_UNSPEC) &&
+		    (strcmp(t->name, name) == 0 ||
+		     (t->real_name && strcmp(t->real_name, name) == 0)))
+			return true;
+	return false;
+}
+
 static void save_target_call(void *p)
 {
 	struct save_call *c = p;
 	struct xtables_target *target, *tg;
 	bool fits;
 
+	if (adapter_sealed && !target_registered(c->name)) {
+		seal_missed(c->name, true);
+		return;
+	}
 	target = xtables_find_target(c->name, save_tryload());
 	if (!target && adapter_sealed)
 		seal_missed(c->name, true);

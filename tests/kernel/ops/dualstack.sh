@@ -249,6 +249,18 @@ watchdog_killed_boot_both() {
 }
 export -f watchdog_killed_boot_both
 
+# The same with the config's TCPMSS rules left out: the previous IPv6
+# mangle table (the preload's) still holds one, and its options must be
+# saved although no rule parsed here loaded the extension before the
+# lock was taken.
+watchdog_killed_boot_unused_target() {
+	grep -v TCPMSS "$CONFIG" | conf no-tcpmss.conf
+	grep -q TCPMSS "$PRELOAD6" ||
+		{ echo "not ok - the IPv6 preload holds a TCPMSS rule"; return; }
+	CONFIG="$work/no-tcpmss.conf" watchdog_killed_boot_both
+}
+export -f watchdog_killed_boot_unused_target
+
 {
 	in_fresh_netns boot_lockdown
 	in_fresh_netns noop_and_save
@@ -257,5 +269,6 @@ export -f watchdog_killed_boot_both
 	in_fresh_netns plain_apply
 	in_fresh_netns confirm_keeps_both
 	in_fresh_netns watchdog_killed_boot_both
+	in_fresh_netns watchdog_killed_boot_unused_target
 	in_fresh_netns check_kernel_v6
 } | ops_finish
