@@ -174,13 +174,27 @@ struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols)
 	return l;
 }
 
+/* Where the last line looked up starts: diagnostics are printed in
+ * line order, so each lookup goes on from the one before. */
+struct line_cursor {
+	const struct source *src;
+	unsigned line;
+	const char *p;
+};
+
 /* The text of line @line of @src, and its length without the newline. */
-static const char *source_line(const struct source *src, unsigned line,
+static const char *source_line(struct line_cursor *cur,
+			       const struct source *src, unsigned line,
 			       size_t *len)
 {
 	const char *p = src->text, *end = src->text + src->len;
+	unsigned n = 1;
 
-	for (unsigned n = 1; n < line && p < end; n++) {
+	if (cur->src == src && cur->line <= line) {
+		p = cur->p;
+		n = cur->line;
+	}
+	for (; n < line && p < end; n++) {
 		p = memchr(p, '\n', end - p);
 		if (!p)
 			return NULL;
@@ -188,6 +202,9 @@ static const char *source_line(const struct source *src, unsigned line,
 	}
 	if (p >= end && line > 1)
 		return NULL;
+	cur->src = src;
+	cur->line = line;
+	cur->p = p;
 	*len = strcspn(p, "\n");
 	if ((size_t)(end - p) < *len)
 		*len = end - p;
@@ -211,6 +228,12 @@ static bool has_control(const char *text, size_t len)
 /* Write @text with control bytes as \xNN: messages quote config text. */
 static void put_clean(FILE *out, const char *text)
 {
+	size_t len = strlen(text);
+
+	if (!has_control(text, len)) {
+		fwrite(text, 1, len, out);
+		return;
+	}
 	for (; *text; text++) {
 		unsigned char c = (unsigned char)*text;
 
@@ -223,7 +246,8 @@ static void put_clean(FILE *out, const char *text)
 
 /* Print the source line and a caret under [col, col + width).  Tabs are
  * kept in the marker line so that it lines up under any tab width. */
-static void print_excerpt(const struct diag *d, FILE *out)
+static void print_excerpt(struct line_cursor *cur, const struct diag *d,
+			  FILE *out)
 {
 	const char *text;
 	size_t len, col = d->loc.col ? d->loc.col - 1 : 0;
@@ -233,7 +257,7 @@ static void print_excerpt(const struct diag *d, FILE *out)
 
 	if (!d->loc.src || d->loc.line == 0)
 		return;
-	text = source_line(d->loc.src, d->loc.line, &len);
+	text = source_line(cur, d->loc.src, d->loc.line, &len);
 	if (!text || len > EXCERPT_MAX || col > len || has_control(text, len))
 		return;
 	fprintf(out, "  %.*s\n  ", (int)len, text);
@@ -290,9 +314,10 @@ static void print_vias(const struct diag *d, FILE *out)
 	}
 }
 
-void diag_list_print(const struct diag_list *dl, FILE *out)
+static void print_all(const struct diag_list *dl, FILE *out)
 {
 	const struct diag **order = calloc(dl->count + 1, sizeof(*order));
+	struct line_cursor cur = { 0 };
 
 	if (!order)
 		abort();
@@ -312,7 +337,7 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 		put_clean(out, d->message);
 		fputc('\n', out);
 		if (d->has_loc)
-			print_excerpt(d, out);
+			print_excerpt(&cur, d, out);
 		if (d->hint) {
 			fputs("  hint: ", out);
 			put_clean(out, d->hint);
@@ -324,6 +349,26 @@ void diag_list_print(const struct diag_list *dl, FILE *out)
 		fprintf(out, "iptload: %zu more errors not shown\n",
 			dl->dropped);
 	free(order);
+}
+
+/* Printed into memory first and written at once: stderr has no buffer,
+ * and 100 000 warnings would be a million write calls. */
+void diag_list_print(const struct diag_list *dl, FILE *out)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *mem = dl->count > 1 ? open_memstream(&buf, &size) : NULL;
+
+	if (!mem) {
+		print_all(dl, out);
+		return;
+	}
+	print_all(dl, mem);
+	if (fclose(mem) == 0)
+		fwrite(buf, 1, size, out);
+	else
+		print_all(dl, out);
+	free(buf);
 }
 
 struct source *source_from_bytes(const char *name, const char *data, size_t len)

@@ -25,6 +25,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 
+#include "addr_index.h"
 #include "lint.h"
 #include "trace.h"
 
@@ -145,27 +146,76 @@ static bool marker_ignores(const char *text, const char *end, const char *lint)
 	return false;
 }
 
+/* Where each line of a source starts, found once per source: a chain
+ * of 100 000 rules asks about 100 000 lines. */
+struct line_starts {
+	const struct source *src;
+	size_t *at; /* at[k]: offset of line k + 1 */
+	size_t n;
+};
+
+/* The line starts of the sources asked about so far. */
+struct line_cache {
+	struct line_starts *v;
+	size_t n;
+};
+
+static const struct line_starts *line_starts_of(struct line_cache *lc,
+						const struct source *src)
+{
+	struct line_starts *ls;
+	size_t cap = 64;
+
+	for (size_t i = 0; i < lc->n; i++)
+		if (lc->v[i].src == src)
+			return &lc->v[i];
+	lc->v = reallocarray(lc->v, lc->n + 1, sizeof(*lc->v));
+	if (!lc->v)
+		abort();
+	ls = &lc->v[lc->n++];
+	ls->src = src;
+	ls->n = 0;
+	ls->at = malloc(cap * sizeof(*ls->at));
+	if (!ls->at)
+		abort();
+	ls->at[ls->n++] = 0;
+	for (const char *p = src->text, *end = src->text + src->len;
+	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+		if (ls->n == cap) {
+			cap *= 2;
+			ls->at = reallocarray(ls->at, cap, sizeof(*ls->at));
+			if (!ls->at)
+				abort();
+		}
+		ls->at[ls->n++] = (size_t)(p + 1 - src->text);
+	}
+	return ls;
+}
+
+static void line_cache_free(struct line_cache *lc)
+{
+	for (size_t i = 0; i < lc->n; i++)
+		free(lc->v[i].at);
+	free(lc->v);
+}
+
 /* Whether line @line of @src, or the one above it, carries a comment
  * with the marker. */
-static bool line_ignores(const struct source *src, unsigned line,
-			 const char *lint)
+static bool line_ignores(struct line_cache *lc, const struct source *src,
+			 unsigned line, const char *lint)
 {
-	const char *p, *end, *start = NULL, *prev = NULL;
-	unsigned n = 1;
+	const struct line_starts *ls;
+	const char *p, *end, *start, *prev = NULL;
 
 	if (!src || !src->text || line == 0)
 		return false;
-	end = src->text + src->len;
-	for (p = src->text; p < end && n < line; p++)
-		if (*p == '\n') {
-			n++;
-			prev = start ? start : src->text;
-			start = p + 1;
-		}
-	if (n != line)
+	ls = line_starts_of(lc, src);
+	if (line > ls->n)
 		return false;
-	if (!start)
-		start = src->text;
+	end = src->text + src->len;
+	start = src->text + ls->at[line - 1];
+	if (line > 1)
+		prev = src->text + ls->at[line - 2];
 	p = memchr(start, '\n', (size_t)(end - start));
 	end = p ? p : end;
 	for (const char *from = prev ? prev : start; from < end;) {
@@ -182,7 +232,8 @@ static bool line_ignores(const struct source *src, unsigned line,
 	return false;
 }
 
-static bool rule_ignores(const struct rule *r, const char *lint)
+static bool rule_ignores(struct line_cache *lc, const struct rule *r,
+			 const char *lint)
 {
 	const struct xt_entry_match *m;
 	size_t off = 0;
@@ -199,7 +250,7 @@ static bool rule_ignores(const struct rule *r, const char *lint)
 				return true;
 		}
 	for (const struct src_loc *l = &r->loc; l; l = l->via)
-		if (line_ignores(l->src, l->line, lint))
+		if (line_ignores(lc, l->src, l->line, lint))
 			return true;
 	return false;
 }
@@ -305,6 +356,7 @@ struct lint {
 	struct tracer *tr;
 	struct trace_result *res;
 	struct diag_list *dl;
+	struct line_cache lines;
 };
 
 static void lint_trace(struct lint *l, const struct witness *w)
@@ -1038,12 +1090,185 @@ static bool addrs_meet(const struct ipt_ip *a, const struct ipt_ip *b)
 }
 
 /*
+ * Which earlier rules may cover a rule, found without looking at every
+ * earlier rule (addr_index.h): a rule that covers another holds its
+ * source addresses, and its destination addresses.
+ */
+/* The source and destination indexes of one chain's ending rules so far,
+ * and a list of candidates with a stamp per rule to list each once. */
+struct cover_index {
+	struct addr_index src, dst;
+	/* By destination port: a rule whose one port match allows one
+	 * destination port P is filed as the address P/32, any other rule
+	 * as 0/0 (every query returns it). */
+	struct addr_index dport;
+	size_t *cand;
+	size_t ncand;
+	size_t *stamp; /* the number of the last query that listed it */
+	size_t query;  /* queries so far */
+};
+
+/* Whether rule @i allows one value only in dimension @d, and which. */
+static bool one_value(const struct chain_facts *f, size_t i, int d, uint32_t *v)
+{
+	const struct spans *sp = &f->spans[i][d];
+
+	if (sp->n != 1 || sp->v[0].lo != sp->v[0].hi)
+		return false;
+	*v = sp->v[0].lo;
+	return true;
+}
+
+static void cover_index_add(struct cover_index *ci, const struct chain_facts *f,
+			    size_t i)
+{
+	const struct ipt_entry *e = entry_v4(f->c->rules[i].entry);
+	struct in_addr port = { 0 }, mask = { 0 };
+	uint32_t p;
+
+	addr_index_add(&ci->src, e->ip.src, e->ip.smsk,
+		       e->ip.invflags & IPT_INV_SRCIP, i);
+	addr_index_add(&ci->dst, e->ip.dst, e->ip.dmsk,
+		       e->ip.invflags & IPT_INV_DSTIP, i);
+	if (f->nspans[i][DIM_DPORT] == 1 && one_value(f, i, DIM_DPORT, &p)) {
+		port.s_addr = htonl(p);
+		mask.s_addr = 0xFFFFFFFFu;
+	}
+	addr_index_add(&ci->dport, port, mask, false, i);
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The earlier rules that may hold every value of a rule in one
+ * dimension: index buckets, and how many rules are in them. */
+struct holders {
+	const struct addr_bucket *b[ADDR_INDEX_MAXQ];
+	size_t n, total; /* total SIZE_MAX: no such list */
+};
+
+/* The holders of rule @j's values in dimension @d (DIM_SRC, DIM_DST or
+ * DIM_DPORT). */
+static void holders_of(const struct cover_index *ci,
+		       const struct chain_facts *f, size_t j, int d,
+		       struct holders *h)
+{
+	const struct ipt_entry *e = entry_v4(f->c->rules[j].entry);
+	struct in_addr port = { 0 }, mask = { 0 };
+	uint32_t p;
+
+	if (d == DIM_SRC) {
+		h->n = addr_index_query(&ci->src, e->ip.src, e->ip.smsk,
+					e->ip.invflags & IPT_INV_SRCIP, h->b,
+					&h->total);
+		return;
+	}
+	if (d == DIM_DST) {
+		h->n = addr_index_query(&ci->dst, e->ip.dst, e->ip.dmsk,
+					e->ip.invflags & IPT_INV_DSTIP, h->b,
+					&h->total);
+		return;
+	}
+	/* Only a rule with one destination port P is filed under P, and it
+	 * holds P only; a range or every port (no port match) is held by
+	 * the rules filed under 0/0.  Two port matches: no list. */
+	if (f->nspans[j][DIM_DPORT] > 1) {
+		h->n = 0;
+		h->total = SIZE_MAX;
+		return;
+	}
+	if (f->nspans[j][DIM_DPORT] == 1 && one_value(f, j, DIM_DPORT, &p)) {
+		port.s_addr = htonl(p);
+		mask.s_addr = 0xFFFFFFFFu;
+	}
+	h->n = addr_index_query(&ci->dport, port, mask, false, h->b, &h->total);
+}
+
+/* Add the rules of @h at or after @from to the candidates of the query
+ * under way, each once. */
+static void cand_add(struct cover_index *ci, const struct holders *h,
+		     size_t from)
+{
+	for (size_t k = 0; k < h->n; k++)
+		for (size_t m = 0; m < h->b[k]->n; m++) {
+			size_t i = h->b[k]->idx[m];
+
+			if (i < from || ci->stamp[i] == ci->query)
+				continue;
+			ci->stamp[i] = ci->query;
+			ci->cand[ci->ncand++] = i;
+		}
+}
+
+/* The holders with the fewest rules among dimensions SRC, DST and DPORT
+ * other than @but. */
+static const struct holders *fewest(const struct holders h[DIM_COUNT], int but)
+{
+	static const int dims[] = { DIM_SRC, DIM_DST, DIM_DPORT };
+	const struct holders *best = NULL;
+
+	for (size_t k = 0; k < ARRAY_SIZE(dims); k++)
+		if (dims[k] != but && h[dims[k]].total != SIZE_MAX &&
+		    (!best || h[dims[k]].total < best->total))
+			best = &h[dims[k]];
+	return best;
+}
+
+/*
+ * The earlier rules, from @from on, that may cover rule @j, ascending, in
+ * ci->cand[0..ncand).  @alone: a rule that covers @j by itself holds its
+ * values in every dimension, so the smallest list of holders has it.
+ * Else a rule of a union that takes part of @j's values in dimension d
+ * holds all of them in the others: for each d in which @j has two values
+ * or more (one value cannot be split), the smallest list of holders of
+ * another dimension has every such rule.
+ */
+static void candidates(struct cover_index *ci, const struct chain_facts *f,
+		       size_t from, size_t j, bool alone)
+{
+	const struct ipt_entry *b = entry_v4(f->c->rules[j].entry);
+	struct holders h[DIM_COUNT];
+	const struct holders *use;
+	uint32_t v;
+
+	ci->ncand = 0;
+	ci->query++;
+	/* An inverted address is held by a prefix of its complement too:
+	 * look at every rule for a union then. */
+	if (!alone && (b->ip.invflags & (IPT_INV_SRCIP | IPT_INV_DSTIP))) {
+		for (size_t i = from; i < j; i++)
+			ci->cand[ci->ncand++] = i;
+		return;
+	}
+	holders_of(ci, f, j, DIM_SRC, &h[DIM_SRC]);
+	holders_of(ci, f, j, DIM_DST, &h[DIM_DST]);
+	holders_of(ci, f, j, DIM_DPORT, &h[DIM_DPORT]);
+	if (alone) {
+		cand_add(ci, fewest(h, -1), from);
+	} else {
+		for (int d = 0; d < DIM_COUNT; d++) {
+			if (one_value(f, j, d, &v) ||
+			    (d >= DIM_SPORT && !needs_ports(b)))
+				continue;
+			use = fewest(h, d);
+			cand_add(ci, use, from);
+		}
+	}
+	qsort(ci->cand, ci->ncand, sizeof(*ci->cand), size_cmp);
+}
+
+/*
  * The dimension in which rules @from.. of the chain before @j cover rule
  * @j together, or -1; @f->which then says (bit d) which rules take some
  * of its packets.  A candidate must cover @j's addresses in the other
  * address dimension: a quick test before rule_covers_except.
  */
-static int union_covers(struct chain_facts *f, size_t from, size_t j)
+static int union_covers(struct chain_facts *f, struct cover_index *ci,
+			size_t from, size_t j)
 {
 	const struct ipt_entry *b = entry_v4(f->c->rules[j].entry);
 	const struct spans *want = f->spans[j];
@@ -1055,7 +1280,9 @@ static int union_covers(struct chain_facts *f, size_t from, size_t j)
 		needs_ports(b) ? (1u << DIM_SPORT) | (1u << DIM_DPORT) : 0;
 	int found = -1;
 
-	for (size_t i = from; i < j; i++) {
+	candidates(ci, f, from, j, false);
+	for (size_t k = 0; k < ci->ncand; k++) {
+		const size_t i = ci->cand[k];
 		const struct ipt_entry *a = entry_v4(f->c->rules[i].entry);
 		const struct spans *one = f->spans[i];
 		bool src, dst;
@@ -1083,9 +1310,9 @@ static int union_covers(struct chain_facts *f, size_t from, size_t j)
 			    (d >= DIM_SPORT && facts_hold(f, i, j, d)) ||
 			    !rule_covers_except(a, b, (enum dim)d))
 				continue;
-			for (size_t k = 0; k < one[d].n; k++)
-				spans_add(&have[d], one[d].v[k].lo,
-					  one[d].v[k].hi);
+			for (size_t v = 0; v < one[d].n; v++)
+				spans_add(&have[d], one[d].v[v].lo,
+					  one[d].v[v].hi);
 			f->which[i] |= 1u << d;
 			used[d]++;
 		}
@@ -1100,7 +1327,8 @@ static int union_covers(struct chain_facts *f, size_t from, size_t j)
 
 /* Warn that rules of @c together shadow rule @j, if they do. */
 static bool lint_shadowed_union(struct lint *l, const struct table *t,
-				struct chain_facts *f, size_t from, size_t j)
+				struct chain_facts *f, struct cover_index *ci,
+				size_t from, size_t j)
 {
 	const struct chain *c = f->c;
 	const struct rule *b = &c->rules[j];
@@ -1109,10 +1337,12 @@ static bool lint_shadowed_union(struct lint *l, const struct table *t,
 	struct witness w;
 	int d;
 
-	d = union_covers(f, from, j);
-	if (d < 0 || rule_ignores(b, "shadowed"))
+	d = union_covers(f, ci, from, j);
+	if (d < 0 || rule_ignores(&l->lines, b, "shadowed"))
 		return d >= 0;
-	for (size_t i = from; i < j; i++) {
+	for (size_t k = 0; k < ci->ncand; k++) {
+		const size_t i = ci->cand[k];
+
 		if (!(f->which[i] & (1u << d)))
 			continue;
 		if (shown == 5) {
@@ -1147,24 +1377,36 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 	 * last one before j that may change what a match sees. */
 	size_t from = 0;
 
+	struct cover_index ci = { 0 };
+
 	facts_init(&f, t, c);
+	ci.cand = calloc(c->nrules + 1, sizeof(*ci.cand));
+	ci.stamp = calloc(c->nrules + 1, sizeof(*ci.stamp));
+	if (!ci.cand || !ci.stamp)
+		abort();
 	for (size_t j = 1; j < c->nrules; j++) {
 		const struct rule *b = &c->rules[j];
 		bool pairwise = false;
 
+		if (f.ends[j - 1])
+			cover_index_add(&ci, &f, j - 1);
 		if (changes_what_follows(t, entry_v4(c->rules[j - 1].entry)))
 			from = j - 1;
-		for (size_t i = 0; i < j; i++) {
+		/* The first earlier rule that covers @b, among those that
+		 * may (candidates() lists every one that does). */
+		candidates(&ci, &f, 0, j, true);
+		for (size_t k = 0; k < ci.ncand; k++) {
+			const size_t i = ci.cand[k];
 			const struct rule *a = &c->rules[i];
 			struct witness w;
 
-			if (!f.ends[i] || !rule_covers(entry_v4(a->entry),
-						       entry_v4(b->entry)))
+			if (!rule_covers(entry_v4(a->entry),
+					 entry_v4(b->entry)))
 				continue;
 			if (changes_between(t, c, i, j))
 				break;
 			pairwise = true;
-			if (rule_ignores(b, "shadowed"))
+			if (rule_ignores(&l->lines, b, "shadowed"))
 				break;
 			witness_of_rule(&w, c, entry_v4(b->entry), NULL);
 			diag_warning(l->dl, &b->loc, 1,
@@ -1179,9 +1421,14 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 			break;
 		}
 		if (!pairwise && j - from > 1)
-			lint_shadowed_union(l, t, &f, from, j);
+			lint_shadowed_union(l, t, &f, &ci, from, j);
 	}
 	facts_free(&f);
+	addr_index_free(&ci.src);
+	addr_index_free(&ci.dst);
+	addr_index_free(&ci.dport);
+	free(ci.cand);
+	free(ci.stamp);
 }
 
 static void lint_shadowed(struct lint *l)
@@ -1332,7 +1579,7 @@ static void lint_spoofable(struct lint *l, const struct vpn *v)
 				char net[INET_ADDRSTRLEN];
 
 				if (!src_overlaps(e, v, k) ||
-				    rule_ignores(r, "spoofable"))
+				    rule_ignores(&l->lines, r, "spoofable"))
 					continue;
 				/* The source: in both the rule's and the
 				 * VPN's network. */
@@ -1384,7 +1631,8 @@ static void lint_ike(struct lint *l, const struct vpn *v)
 	const struct rule *r = v->in_rule ? v->in_rule : v->out_rule;
 	struct witness w;
 
-	if (!r || !v->has_local || !v->ext[0] || rule_ignores(r, "ike"))
+	if (!r || !v->has_local || !v->ext[0] ||
+	    rule_ignores(&l->lines, r, "ike"))
 		return;
 	ike_witness(&w, v, ike);
 	if (witness_parse(&w)) {
@@ -1434,7 +1682,7 @@ static void lint_return_path(struct lint *l, const struct vpn *v)
 
 		if (!target_is(e, "ACCEPT") ||
 		    !requires_ipsec(e, XT_POLICY_MATCH_IN) ||
-		    rule_ignores(r, "return-path"))
+		    rule_ignores(&l->lines, r, "return-path"))
 			continue;
 		iface_for(in, e->ip.iniface, e->ip.iniface_mask,
 			  e->ip.invflags & IPT_INV_VIA_IN, v->ext);
@@ -1504,7 +1752,7 @@ static void lint_masquerade(struct lint *l, const struct vpn *v)
 			char in[IFNAMSIZ], out[IFNAMSIZ];
 			struct in_addr src;
 
-			if (rule_ignores(r, "masquerade"))
+			if (rule_ignores(&l->lines, r, "masquerade"))
 				break;
 			iface_for(out, e->ip.outiface, e->ip.outiface_mask,
 				  e->ip.invflags & IPT_INV_VIA_OUT, v->ext);
@@ -1552,4 +1800,5 @@ void lint_ruleset(const struct ruleset *rs, const char *file,
 	}
 	free(l.res);
 	tracer_free(l.tr);
+	line_cache_free(&l.lines);
 }

@@ -44,6 +44,7 @@
 #include <linux/rtnetlink.h>
 
 #include "print.h"
+#include "addr_index.h"
 #include "trace.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -131,6 +132,10 @@ struct cchain {
 	const struct chain *chain;
 	struct crule *rules;
 	size_t n;
+	/* A long chain's rules filed by source and by destination, when
+	 * that tells most of them apart (NULL otherwise): a walk skips
+	 * the rules whose -s or -d the packet's address is not in. */
+	struct addr_index *by_src, *by_dst;
 };
 
 /* A prepared table: its chains, and the built-in one of each hook. */
@@ -372,6 +377,40 @@ static void crule_init(struct ctable *ct, struct crule *cr,
 	crule_target(ct, cr);
 }
 
+/* Below this many rules a walk is fast enough without an index. */
+#define INDEX_MIN_RULES 64
+
+/* The index of one address part of @cc's rules (@dst: -d), or NULL when
+ * more than a quarter of them would be looked at for every packet. */
+static struct addr_index *cchain_index_of(const struct cchain *cc, bool dst)
+{
+	struct addr_index *x = xcalloc(1, sizeof(*x));
+
+	for (size_t j = 0; j < cc->n; j++) {
+		const struct ipt_ip *ip = &cc->rules[j].e->ip;
+
+		if (dst)
+			addr_index_add(x, ip->dst, ip->dmsk,
+				       ip->invflags & IPT_INV_DSTIP, j);
+		else
+			addr_index_add(x, ip->src, ip->smsk,
+				       ip->invflags & IPT_INV_SRCIP, j);
+	}
+	if (addr_index_always(x) <= cc->n / 4)
+		return x;
+	addr_index_free(x);
+	free(x);
+	return NULL;
+}
+
+static void cchain_index(struct cchain *cc)
+{
+	if (cc->n < INDEX_MIN_RULES)
+		return;
+	cc->by_src = cchain_index_of(cc, false);
+	cc->by_dst = cchain_index_of(cc, true);
+}
+
 static void ctable_init(struct ctable *ct, const struct table *t)
 {
 	ct->t = t;
@@ -390,6 +429,7 @@ static void ctable_init(struct ctable *ct, const struct table *t)
 		cc->rules = xcalloc(cc->n, sizeof(*cc->rules));
 		for (size_t j = 0; j < cc->n; j++)
 			crule_init(ct, &cc->rules[j], &cc->chain->rules[j]);
+		cchain_index(cc);
 	}
 }
 
@@ -415,6 +455,12 @@ void tracer_free(struct tracer *tr)
 			for (size_t j = 0; j < ct->chains[i].n; j++)
 				free(ct->chains[i].rules[j].m);
 			free(ct->chains[i].rules);
+			if (ct->chains[i].by_src)
+				addr_index_free(ct->chains[i].by_src);
+			if (ct->chains[i].by_dst)
+				addr_index_free(ct->chains[i].by_dst);
+			free(ct->chains[i].by_src);
+			free(ct->chains[i].by_dst);
 		}
 		free(ct->chains);
 	}
@@ -1580,6 +1626,28 @@ static bool next_table(struct tracer *tr, struct walk *w)
 	}
 }
 
+/* The first rule of @cc at or after @pos that the packet's known
+ * addresses may match (every rule skipped fails its -s or -d test), or
+ * SIZE_MAX. */
+static size_t cchain_next(const struct cchain *cc, const struct pstate *p,
+			  size_t pos)
+{
+	const bool src = cc->by_src && (p->known & TF_SRC);
+	const bool dst = cc->by_dst && (p->known & TF_DST);
+
+	/* Leapfrog: the first position both indexes allow. */
+	for (;;) {
+		size_t a = src ? addr_index_next(cc->by_src, p->src, pos) : pos;
+		size_t b = dst && a != SIZE_MAX ?
+				   addr_index_next(cc->by_dst, p->dst, a) :
+				   a;
+
+		if (b == a)
+			return a;
+		pos = b;
+	}
+}
+
 static void walk_run(struct tracer *tr, struct walk *w)
 {
 	for (;;) {
@@ -1601,6 +1669,13 @@ static void walk_run(struct tracer *tr, struct walk *w)
 			if (!chain_return(tr, w))
 				return;
 			continue;
+		}
+		if (cc->by_src || cc->by_dst) {
+			w->cur.pos = cchain_next(cc, &w->p, w->cur.pos);
+			if (w->cur.pos >= cc->n) {
+				w->cur.pos = cc->n;
+				continue;
+			}
 		}
 		cr = &cc->rules[w->cur.pos];
 		if (rule_decide(tr, w, cr, cc) == T_NO) {

@@ -156,6 +156,75 @@ static void test_shadowed_union(void **state)
 
 /* multiport lists with ranges, one of them inverted: between them every
  * port. */
+/* The shadowing lints on a long chain, where earlier rules are found
+ * through indexes by source, destination and port: each kind of cover
+ * among hundreds of unrelated rules, and nothing else. */
+static void test_shadowed_long(void **state)
+{
+	char *conf = malloc(128 * 1024);
+	size_t n = 0;
+	struct run r;
+
+	(void)state;
+	assert_non_null(conf);
+	n += (size_t)sprintf(conf + n, "*filter\n");
+	for (int i = 0; i < 500; i++) /* rules 1-500 */
+		n += (size_t)sprintf(conf + n,
+				     "-A INPUT -s 198.51.%d.%d -p tcp "
+				     "--dport %d -j ACCEPT\n",
+				     i / 256, i % 256, 1000 + i);
+	n += (size_t)sprintf(conf + n,
+			     "-A INPUT -s 10.0.0.0/8 -p tcp -j DROP\n" /* 501 */
+			     "-A INPUT -s 192.168.0.0/17 -j DROP\n"
+			     "-A INPUT -s 192.168.128.0/17 -j DROP\n"
+			     "-A INPUT -d 203.0.113.9 -p tcp --dport 0:1023 "
+			     "-j DROP\n"
+			     "-A INPUT -d 203.0.113.9 -p tcp --dport "
+			     "1024:65535 -j DROP\n"); /* 505 */
+	for (int i = 0; i < 200; i++)		      /* 506-705 */
+		n += (size_t)sprintf(conf + n,
+				     "-A INPUT -d 203.0.113.7 -p tcp --dport "
+				     "%d -j ACCEPT\n",
+				     20000 + i);
+	for (int i = 0; i < 300; i++) /* 706-1005 */
+		n += (size_t)sprintf(conf + n,
+				     "-A INPUT -s 198.52.%d.%d -p udp "
+				     "--dport %d -j ACCEPT\n",
+				     i / 256, i % 256, 2000 + i);
+	sprintf(conf + n,
+		"-A INPUT -s 10.1.2.3 -p tcp --dport 22 -j ACCEPT\n" /* 1006 */
+		"-A INPUT -s 192.168.0.0/16 -j ACCEPT\n"
+		"-A INPUT -d 203.0.113.9 -p tcp --dport 1000:2000 "
+		"-j ACCEPT\n"
+		"-A INPUT -d 203.0.113.7 -p tcp --dport 20100 -j DROP\n"
+		"-A INPUT -d 203.0.113.7 -p tcp --dport 30000 -j DROP\n"
+		"-A INPUT -s 198.52.0.7 -p udp --dport 2007 -j DROP\n"
+		"COMMIT\n");
+	assert_int_equal(lint_of(&r, conf), 5);
+	assert_warning_at(&r, 1007, 1,
+			  "no packet reaches this rule: rule 501 of filter "
+			  "INPUT (line 502) takes every packet it would match "
+			  "[shadowed]");
+	assert_warning_at(&r, 1008, 1,
+			  "no packet reaches this rule: rules 502, 503 of "
+			  "filter INPUT (lines 503, 504) take every packet it "
+			  "would match together [shadowed]");
+	assert_warning_at(&r, 1009, 1,
+			  "no packet reaches this rule: rules 504, 505 of "
+			  "filter INPUT (lines 505, 506) take every packet it "
+			  "would match together [shadowed]");
+	assert_warning_at(&r, 1010, 1,
+			  "no packet reaches this rule: rule 606 of filter "
+			  "INPUT (line 607) takes every packet it would match "
+			  "[shadowed]");
+	assert_warning_at(&r, 1012, 1,
+			  "no packet reaches this rule: rule 713 of filter "
+			  "INPUT (line 714) takes every packet it would match "
+			  "[shadowed]");
+	run_free(&r);
+	free(conf);
+}
+
 static void test_shadowed_union_multiport(void **state)
 {
 	struct run r;
@@ -328,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_shadowed),
 		cmocka_unit_test(test_shadowed_union),
+		cmocka_unit_test(test_shadowed_long),
 		cmocka_unit_test(test_shadowed_union_multiport),
 		cmocka_unit_test(test_shadowed_union_silenced),
 		cmocka_unit_test(test_spoofable),

@@ -509,6 +509,70 @@ static void test_packet_words(void **state)
 
 /* trace_command on @r's ruleset with the router addresses @locals: the
  * --json line (or the error) of the packet @words. */
+/* A chain long enough for the tracer's address index (64 rules and up):
+ * it may skip only rules whose -s or -d the packet is not in; an
+ * inverted or non-prefix mask is never skipped. */
+static void test_long_chain(void **state)
+{
+	char *conf = malloc(64 * 1024);
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(conf);
+	n += (size_t)sprintf(conf + n, "*filter\n:INPUT DROP [0:0]\n"
+				       ":FORWARD DROP [0:0]\n"
+				       ":OUTPUT ACCEPT [0:0]\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)sprintf(
+			conf + n,
+			"-A FORWARD -s 10.9.%d.%d -d 172.16.%d.0/24 "
+			"-p udp --dport %d -j ACCEPT\n",
+			i / 256, i % 256, i % 200, 1000 + i);
+	n += (size_t)sprintf(conf + n,
+			     "-A FORWARD ! -s 10.0.0.0/8 -p udp --dport 7 "
+			     "-j ACCEPT\n"
+			     "-A FORWARD -s 10.9.0.1/255.255.0.255 -p udp "
+			     "--dport 8 -j ACCEPT\n"
+			     "-A FORWARD -s 10.9.1.0/24 -p udp --dport 9 "
+			     "-j DROP\n"
+			     "-A FORWARD -d 172.16.7.9 -j REJECT\n");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)sprintf(conf + n,
+				     "-A FORWARD -s 10.8.0.%d -d 172.17.0.%d "
+				     "-j ACCEPT\n",
+				     i, i);
+	sprintf(conf + n, "COMMIT\n");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 10.9.0.250 -d "
+					   "172.16.50.1 -p udp --sport 1 "
+					   "--dport 1250"),
+			    "ACCEPT: filter/FORWARD/251");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 192.0.2.1 -d "
+					   "172.16.50.1 -p udp --sport 1 "
+					   "--dport 7"),
+			    "ACCEPT: filter/FORWARD/301");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 10.9.77.1 -d "
+					   "172.16.50.1 -p udp --sport 1 "
+					   "--dport 8"),
+			    "ACCEPT: filter/FORWARD/302");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 10.9.1.5 -d "
+					   "172.16.50.1 -p udp --sport 1 "
+					   "--dport 9"),
+			    "DROP: filter/FORWARD/303");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 10.9.1.5 -d "
+					   "172.16.7.9 -p udp --sport 1 "
+					   "--dport 10"),
+			    "REJECT: filter/FORWARD/304");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 10.8.0.99 -d "
+					   "172.17.0.99 -p tcp --sport 1 "
+					   "--dport 10"),
+			    "ACCEPT: filter/FORWARD/404");
+	assert_string_equal(trace_of(conf, "-i a -o b -s 10.8.0.99 -d "
+					   "172.17.0.98 -p tcp --sport 1 "
+					   "--dport 10"),
+			    "DROP: filter/FORWARD/P");
+	free(conf);
+}
+
 static const char *command_of(struct run *r, const char *const *locals,
 			      size_t n, const char *words)
 {
@@ -597,6 +661,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_verdicts),
+		cmocka_unit_test(test_long_chain),
 		cmocka_unit_test(test_jumps_gotos_returns),
 		cmocka_unit_test(test_policy_in),
 		cmocka_unit_test(test_policy_strict_and_out),
