@@ -98,6 +98,7 @@ void addr_index_add(struct addr_index *x, struct in_addr a, struct in_addr mask,
 	if (!x->b[s].key) {
 		x->b[s].key = key;
 		x->used++;
+		x->lens |= 1ull << l;
 	}
 	bucket_push(&x->b[s], i);
 }
@@ -117,6 +118,8 @@ size_t addr_index_query(const struct addr_index *x, struct in_addr a,
 		*total += x->odd.n;
 	}
 	for (unsigned l = 0; l <= lmax; l++) {
+		if (!(x->lens & (1ull << l)))
+			continue;
 		const struct addr_bucket *b = addr_index_find(
 			x, (uint64_t)(l + 1) << 32 | (addr & len_mask(l)));
 

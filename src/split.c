@@ -13,29 +13,6 @@
 
 #include "split.h"
 
-/* Options whose value is an address, a prefix or a range of them. */
-static const char *const address_options[] = {
-	"-s",
-	"--source",
-	"--src",
-	"-d",
-	"--destination",
-	"--dst",
-	"--tunnel-src",
-	"--tunnel-dst",
-	"--to-source",
-	"--to-destination",
-	"--to",
-	"--on-ip",
-	"--src-range",
-	"--dst-range",
-	"--ctorigsrc",
-	"--ctorigdst",
-	"--ctreplsrc",
-	"--ctrepldst",
-	"--gateway",
-};
-
 /* A word and the family it makes a rule of. */
 struct family_word {
 	const char *word;
@@ -150,15 +127,6 @@ static unsigned protocol_family(const char *name)
 	return SPLIT_BOTH;
 }
 
-static bool is_address_option(const char *word)
-{
-	for (size_t i = 0;
-	     i < sizeof(address_options) / sizeof(*address_options); i++)
-		if (is_option(word, address_options[i]))
-			return true;
-	return false;
-}
-
 /* The family of one address, without the prefix, range or port. */
 static unsigned one_address(const char *text, size_t len)
 {
@@ -245,12 +213,85 @@ bool split_narrow_list(const char *text, unsigned family, char *out)
 	return to != out;
 }
 
-/* -D, -R and -I, which may take a rule number after the chain. */
-static bool is_numbered_op(const char *w)
+/* What an option word is to the splitter: a bit per kind. */
+enum {
+	K_ADDR = 1u << 0,     /* its value is an address (list) */
+	K_PROTO = 1u << 1,    /* -p */
+	K_MATCH = 1u << 2,    /* -m */
+	K_JUMP = 1u << 3,     /* -j, -g */
+	K_REJECT = 1u << 4,   /* --reject-with */
+	K_NUMBERED = 1u << 5, /* -D, -R, -I: a rule number may follow */
+	K_FRAG = 1u << 6,     /* -f */
+	K_ICMP4 = 1u << 7,    /* --icmp-type */
+	K_ICMP6 = 1u << 8,    /* --icmpv6-type */
+};
+
+/* The option names the splitter knows, with their kind; @exact: no
+ * abbreviation (the commands, as iptables has them). */
+static const struct {
+	const char *name;
+	unsigned kind;
+	bool exact;
+} option_kinds[] = {
+	{ "-s", K_ADDR, false },
+	{ "--source", K_ADDR, false },
+	{ "--src", K_ADDR, false },
+	{ "-d", K_ADDR, false },
+	{ "--destination", K_ADDR, false },
+	{ "--dst", K_ADDR, false },
+	{ "--tunnel-src", K_ADDR, false },
+	{ "--tunnel-dst", K_ADDR, false },
+	{ "--to-source", K_ADDR, false },
+	{ "--to-destination", K_ADDR, false },
+	{ "--to", K_ADDR, false },
+	{ "--on-ip", K_ADDR, false },
+	{ "--src-range", K_ADDR, false },
+	{ "--dst-range", K_ADDR, false },
+	{ "--ctorigsrc", K_ADDR, false },
+	{ "--ctorigdst", K_ADDR, false },
+	{ "--ctreplsrc", K_ADDR, false },
+	{ "--ctrepldst", K_ADDR, false },
+	{ "--gateway", K_ADDR, false },
+	{ "-p", K_PROTO, false },
+	{ "--protocol", K_PROTO, false },
+	{ "-m", K_MATCH, false },
+	{ "--match", K_MATCH, false },
+	{ "-j", K_JUMP, false },
+	{ "--jump", K_JUMP, false },
+	{ "-g", K_JUMP, false },
+	{ "--goto", K_JUMP, false },
+	{ "--reject-with", K_REJECT, false },
+	{ "-D", K_NUMBERED, true },
+	{ "--delete", K_NUMBERED, true },
+	{ "-R", K_NUMBERED, true },
+	{ "--replace", K_NUMBERED, true },
+	{ "-I", K_NUMBERED, true },
+	{ "--insert", K_NUMBERED, true },
+	{ "-f", K_FRAG, false },
+	{ "--fragment", K_FRAG, false },
+	{ "--icmp-type", K_ICMP4, false },
+	{ "--icmpv6-type", K_ICMP6, false },
+};
+
+/* The kinds of option word @w (is_option() against each name at once):
+ * the first letter after the dashes picks the names worth comparing. */
+static unsigned option_kind(const char *w)
 {
-	return strcmp(w, "-D") == 0 || strcmp(w, "--delete") == 0 ||
-	       strcmp(w, "-R") == 0 || strcmp(w, "--replace") == 0 ||
-	       strcmp(w, "-I") == 0 || strcmp(w, "--insert") == 0;
+	const bool is_long = w[1] == '-';
+	unsigned kind = 0;
+
+	for (size_t i = 0; i < sizeof(option_kinds) / sizeof(*option_kinds);
+	     i++) {
+		const char *name = option_kinds[i].name;
+
+		if ((name[1] == '-') != is_long ||
+		    name[is_long ? 2 : 1] != w[is_long ? 2 : 1])
+			continue;
+		if (option_kinds[i].exact ? strcmp(w, name) == 0 :
+					    is_option(w, name))
+			kind |= option_kinds[i].kind;
+	}
+	return kind;
 }
 
 /* A rule number that means a different rule in each family: any for -D
@@ -275,8 +316,9 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 		const struct arg *value = i + 1 < c->argc ? &c->args[i + 1] :
 							    NULL;
 		bool negated = negate;
+		unsigned kind;
 
-		negate = strcmp(w, "!") == 0;
+		negate = w[0] == '!' && w[1] == '\0';
 		if (c->args[i].runtime) {
 			unsigned f = split_address_family(w);
 
@@ -289,7 +331,8 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 		 * values, and this runs for every rule of every config. */
 		if (!value || w[0] != '-')
 			continue;
-		if (is_numbered_op(w) && i + 2 < c->argc &&
+		kind = option_kind(w);
+		if ((kind & K_NUMBERED) && i + 2 < c->argc &&
 		    is_rule_number(c->args[i + 2].text, w))
 			s->rulenum = &c->args[i + 2];
 		if (value->text[0] == '!' && value->text[1] == '\0' &&
@@ -297,7 +340,7 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			negated = true;
 			value = &c->args[i + 2];
 		}
-		if (is_address_option(w)) {
+		if (kind & K_ADDR) {
 			unsigned f = split_address_family(value->text);
 
 			s->addrs |= f;
@@ -306,34 +349,32 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 			s->negated |= negated && f;
 			if (f && !negated && !value->runtime)
 				s->fixed &= f;
-		} else if (strcmp(w, "-p") == 0 || is_option(w, "--protocol")) {
+		} else if (kind & K_PROTO) {
 			unsigned f = protocol_family(value->text);
 
 			s->parts &= f;
 			s->negated_proto |= negated && f != SPLIT_BOTH;
-		} else if (strcmp(w, "-m") == 0 || is_option(w, "--match")) {
+		} else if (kind & K_MATCH) {
 			s->parts &= LOOKUP(matches, value->text);
-		} else if (strcmp(w, "-j") == 0 || is_option(w, "--jump") ||
-			   strcmp(w, "-g") == 0 || is_option(w, "--goto")) {
+		} else if (kind & K_JUMP) {
 			s->parts &= LOOKUP(targets, value->text);
 			s->restrictive = strcmp(value->text, "ACCEPT") != 0 &&
 					 strcmp(value->text, "LOG") != 0 &&
 					 strcmp(value->text, "NFLOG") != 0;
-		} else if (is_option(w, "--reject-with")) {
+		} else if (kind & K_REJECT) {
 			s->parts &= reject_family(value->text);
 		}
 	}
 	for (size_t i = first; i < c->argc; i++) {
 		const char *w = c->args[i].text;
+		unsigned kind;
 
 		if (w[0] != '-')
 			continue;
-		if (strcmp(w, "-f") == 0 || is_option(w, "--fragment") ||
-		    (is_option(w, "--icmp-type") &&
-		     !is_option(w, "--icmpv6-type")))
+		kind = option_kind(w);
+		if ((kind & K_FRAG) || (kind & (K_ICMP4 | K_ICMP6)) == K_ICMP4)
 			s->parts &= SPLIT_V4;
-		else if ((is_option(w, "--icmpv6-type") &&
-			  !is_option(w, "--icmp-type")))
+		else if ((kind & (K_ICMP4 | K_ICMP6)) == K_ICMP6)
 			s->parts &= SPLIT_V6;
 	}
 	if (s->addrs == SPLIT_BOTH)
