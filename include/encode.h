@@ -40,8 +40,8 @@ struct encoded_match {
 	struct arg where; /* the -m NAME, or the option that loaded it */
 	struct arg blame; /* policy: its --dir; a tunnel address */
 	struct arg tunnel;
-	unsigned seen; /* bit per option id given */
-	unsigned char data[312];
+	unsigned seen;			     /* bit per option id given */
+	_Alignas(8) unsigned char data[312]; /* aligned for u64 fields */
 };
 
 /* An address list item of -s/-d: one network. */
