@@ -46,27 +46,54 @@ struct flag_name {
 /*
  * A comma list of names, each a case-insensitive prefix of one of
  * @names (the first that fits wins, as in libxt_conntrack), into the
- * OR of their bits.  False on an empty item or an unknown one.
+ * OR of their bits.  An empty item or an unknown one is an error at the
+ * value (iptables refuses both), with the names in the hint; returns -1.
  */
-static bool parse_flag_list(const char *s, const struct flag_name *names,
-			    size_t n, unsigned *out)
+static int parse_flag_list(struct opt_call *c, const char *what,
+			   const struct flag_name *names, size_t n,
+			   unsigned *out)
 {
+	const char *s = c->val[0]->text;
+	char list[128];
+	size_t len = 0;
+
 	*out = 0;
 	do {
-		size_t len = strcspn(s, ","), k;
+		size_t k, item = strcspn(s, ",");
 
-		if (len == 0)
-			return false;
-		for (k = 0; k < n; k++)
-			if (len <= strlen(names[k].name) &&
-			    strncasecmp(s, names[k].name, len) == 0)
+		for (k = 0; item && k < n; k++)
+			if (item <= strlen(names[k].name) &&
+			    strncasecmp(s, names[k].name, item) == 0)
 				break;
-		if (k == n)
-			return false;
-		*out |= names[k].bits;
-		s += len;
+		if (item && k < n) {
+			*out |= names[k].bits;
+			s += item;
+			continue;
+		}
+		if (!c->val[0]->text[0])
+			diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				   "%s needs a list of %ss", c->word->text,
+				   what);
+		else if (item)
+			diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				   "unknown %s '%.*s' in %s %s", what,
+				   (int)item, s, c->word->text,
+				   c->val[0]->text);
+		else
+			diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				   "empty %s in %s %s", what, c->word->text,
+				   c->val[0]->text);
+		for (k = 0; k < n && len < sizeof(list); k++)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+						"%s%s", k ? ", " : "",
+						names[k].name);
+		diag_hint(c->dl,
+			  "write one or more of %s (or the start of one), "
+			  "separated by commas without spaces",
+			  list);
+		return -1;
 	} while (*s++ == ',');
-	return true;
+	return 0;
 }
 
 /* "LO:HI" or "N" in plain decimal, LO <= HI, at most @max. */
@@ -256,15 +283,15 @@ static int conntrack_parse(struct opt_call *c, struct encoded_match *m)
 
 	switch (c->opt->id) {
 	case CT_STATE:
-		if (!parse_flag_list(v, ct_states, ARRAY_SIZE(ct_states),
-				     &bits))
-			return ENCODE_FALLBACK;
+		if (parse_flag_list(c, "state", ct_states,
+				    ARRAY_SIZE(ct_states), &bits) < 0)
+			return -1;
 		i->state_mask |= (uint16_t)bits;
 		break;
 	case CT_STATUS:
-		if (!parse_flag_list(v, ct_statuses, ARRAY_SIZE(ct_statuses),
-				     &bits))
-			return ENCODE_FALLBACK;
+		if (parse_flag_list(c, "status", ct_statuses,
+				    ARRAY_SIZE(ct_statuses), &bits) < 0)
+			return -1;
 		i->status_mask |= (uint16_t)bits;
 		break;
 	case CT_PROTO:
@@ -316,8 +343,8 @@ static int state_parse(struct opt_call *c, struct encoded_match *m)
 	struct xt_conntrack_mtinfo3 *i = (void *)m->data;
 	unsigned bits;
 
-	if (!parse_flag_list(c->val[0]->text, ct_states, STATE_NAMES, &bits))
-		return ENCODE_FALLBACK;
+	if (parse_flag_list(c, "state", ct_states, STATE_NAMES, &bits) < 0)
+		return -1;
 	i->match_flags = XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS;
 	i->state_mask = (uint16_t)bits;
 	if (c->invert)

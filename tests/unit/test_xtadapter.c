@@ -134,7 +134,7 @@ static void test_errors_are_per_rule(void **state)
 	assert_int_equal(
 		run_all(&r, "-A INPUT -m connmark --mark 1 --mark 2\n"
 			    "-A INPUT -m connmark --mark 3\n"
-			    "-A INPUT -m conntrack --ctstate BOGUS\n"
+			    "-A INPUT -m conntrack --ctproto BOGUS\n"
 			    "-A INPUT -m conntrack --ctstate NEW\n"
 			    "-A INPUT -m hashlimit --hashlimit-upto 1/s\n"),
 		-1);
@@ -142,7 +142,7 @@ static void test_errors_are_per_rule(void **state)
 	assert_error_at(&r, 1, 31,
 			"connmark: option \"--mark\" can only be used once.");
 	/* The message quotes the value: the caret goes under it. */
-	assert_error_at(&r, 3, 33, "Bad ctstate \"BOGUS\"");
+	assert_error_at(&r, 3, 33, "unknown protocol \"BOGUS\" specified");
 	assert_error_at(&r, 5, 13,
 			"hashlimit: option \"--hashlimit-name\" must be "
 			"specified");
