@@ -273,20 +273,43 @@ static const struct {
 	{ "--icmpv6-type", K_ICMP6, false },
 };
 
+/* The entries of option_kinds by the letter after their dashes, short
+ * ones in [0], long ones in [1]; made on first use. */
+static struct {
+	unsigned char idx[2][128][8];
+	unsigned char n[2][128];
+	bool made;
+} by_letter;
+
+static void by_letter_make(void)
+{
+	for (size_t i = 0; i < sizeof(option_kinds) / sizeof(*option_kinds);
+	     i++) {
+		const char *name = option_kinds[i].name;
+		const int l = name[1] == '-';
+		const unsigned char c = (unsigned char)name[l ? 2 : 1] & 127;
+
+		by_letter.idx[l][c][by_letter.n[l][c]++] = (unsigned char)i;
+	}
+	by_letter.made = true;
+}
+
 /* The kinds of option word @w (is_option() against each name at once):
  * the first letter after the dashes picks the names worth comparing. */
 static unsigned option_kind(const char *w)
 {
-	const bool is_long = w[1] == '-';
+	const int l = w[1] == '-';
+	const unsigned char c = (unsigned char)w[l ? 2 : 1];
 	unsigned kind = 0;
 
-	for (size_t i = 0; i < sizeof(option_kinds) / sizeof(*option_kinds);
-	     i++) {
+	if (c >= 128)
+		return 0;
+	if (!by_letter.made)
+		by_letter_make();
+	for (unsigned k = 0; k < by_letter.n[l][c]; k++) {
+		const size_t i = by_letter.idx[l][c][k];
 		const char *name = option_kinds[i].name;
 
-		if ((name[1] == '-') != is_long ||
-		    name[is_long ? 2 : 1] != w[is_long ? 2 : 1])
-			continue;
 		if (option_kinds[i].exact ? strcmp(w, name) == 0 :
 					    is_option(w, name))
 			kind |= option_kinds[i].kind;
