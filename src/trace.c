@@ -1717,9 +1717,12 @@ static void base_state(const struct trace_packet *req, struct pstate *p)
 }
 
 /* The packet that carries @p in SA @sa (the ESP, AH, IPComp or UDP
- * packet on the wire). */
+ * packet on the wire).  It belongs to the tunnel's own connection, not to
+ * @p's: conntrack has seen that one both ways (IKE, the tunnel's traffic),
+ * so it is ESTABLISHED, and the nat table never sees it. */
 static void outer_state(struct pstate *p, const struct trace_sa *sa)
 {
+	p->ctstate = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
 	p->known &= ~(TF_ICMP | TF_LENGTH | TF_SPORT | TF_DPORT);
 	p->known |= TF_SRC | TF_DST | TF_PROTO;
 	p->src = p->osrc = sa->src;

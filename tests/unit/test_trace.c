@@ -331,6 +331,52 @@ static void test_ipsec_legs(void **state)
 	assert_string_equal(trace_of(vpn, w), "DROP: filter/INPUT/P");
 }
 
+/* The ESP in UDP packet belongs to the tunnel's own connection:
+ * ESTABLISHED, whatever the packet inside it is, and no nat. */
+static const char legs_ct[] =
+	"*nat\n"
+	":PREROUTING ACCEPT [0:0]\n"
+	":INPUT ACCEPT [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	":POSTROUTING ACCEPT [0:0]\n"
+	"-A POSTROUTING -o ext -j MASQUERADE\n"
+	"COMMIT\n"
+	"*filter\n"
+	":INPUT DROP [0:0]\n"
+	":FORWARD DROP [0:0]\n"
+	":OUTPUT DROP [0:0]\n"
+	"-A INPUT -p udp --dport 4500 -m conntrack --ctstate NEW -j DROP\n"
+	"-A INPUT -p udp --dport 4500 -m conntrack --ctstate ESTABLISHED "
+	"-j ACCEPT\n"
+	"-A FORWARD -m conntrack --ctstate NEW -j ACCEPT\n"
+	"-A OUTPUT -p udp --sport 4500 -m conntrack --ctstate ESTABLISHED "
+	"-j ACCEPT\n"
+	"COMMIT\n";
+
+static void test_ipsec_outer_state(void **state)
+{
+	(void)state;
+	/* Out of the tunnel: the outer packet is accepted as ESTABLISHED,
+	 * the NEW inner one passes nat PREROUTING and FORWARD. */
+	assert_string_equal(
+		trace_of(legs_ct,
+			 "-i ext -o lan -s 10.0.2.5 -d 10.0.1.5 -p udp "
+			 "--sport 1 --dport 2 --ipsec-in mode=tunnel,proto=esp,"
+			 "src=198.51.100.1,dst=203.0.113.7,encap=udp"),
+		"ACCEPT: filter/INPUT/2 nat/PREROUTING/P filter/FORWARD/1 "
+		"nat/POSTROUTING/P");
+	/* Into it: MASQUERADE for the inner packet only; the outer one
+	 * passes no nat chain. */
+	assert_string_equal(
+		trace_of(legs_ct,
+			 "-i lan -o ext -s 10.0.1.5 -d 10.0.2.5 -p udp "
+			 "--sport 1 --dport 2 --ipsec-out mode=tunnel,proto=esp,"
+			 "src=203.0.113.7,dst=198.51.100.1,encap=udp "
+			 "--ipsec-leg both"),
+		"ACCEPT: nat/PREROUTING/P filter/FORWARD/1 "
+		"nat/POSTROUTING/1 filter/OUTPUT/1");
+}
+
 static const char nat[] =
 	"*nat\n"
 	":PREROUTING ACCEPT [0:0]\n"
@@ -666,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_policy_in),
 		cmocka_unit_test(test_policy_strict_and_out),
 		cmocka_unit_test(test_ipsec_legs),
+		cmocka_unit_test(test_ipsec_outer_state),
 		cmocka_unit_test(test_nat_and_marks),
 		cmocka_unit_test(test_other_matches),
 		cmocka_unit_test(test_unknown_fields_fork),
