@@ -30,7 +30,7 @@ struct addr_bucket {
 struct addr_index {
 	struct addr_bucket *b;
 	size_t nb, used; /* slots (a power of 2), slots in use */
-	uint64_t lens;	  /* bit L: some rule is filed with length L */
+	uint64_t lens;	 /* bit L: some rule is filed with length L */
 	struct addr_bucket odd;
 };
 
