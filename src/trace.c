@@ -1605,8 +1605,12 @@ static bool next_table(struct tracer *tr, struct walk *w)
 			w->table_i = 0;
 			continue;
 		}
-		const struct ctable *ct = &tr->tables[ids[w->table_i++]];
+		const int id = ids[w->table_i++];
+		const struct ctable *ct = &tr->tables[id];
 
+		/* Conntrack runs after raw: any table past it sees the
+		 * packet tracked, whether raw was walked or not. */
+		w->p.raw = id == TABLE_RAW;
 		if (!ct->t || !ct->hook[hook])
 			continue;
 		if (ct->t->id == TABLE_NAT && !nat_consulted(&w->p)) {
@@ -1616,7 +1620,6 @@ static bool next_table(struct tracer *tr, struct walk *w)
 			s->hook = hook;
 			continue;
 		}
-		w->p.raw = ct->t->id == TABLE_RAW;
 		w->base = ct->hook[hook];
 		w->cur.c = w->base;
 		w->cur.pos = 0;

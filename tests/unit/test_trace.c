@@ -555,6 +555,31 @@ static void test_packet_words(void **state)
 
 /* trace_command on @r's ruleset with the router addresses @locals: the
  * --json line (or the error) of the packet @words. */
+/* A raw table does not hide the nat table after it: conntrack runs
+ * between them, whether raw's chain was walked or not. */
+static void test_raw_then_nat(void **state)
+{
+	static const char conf[] =
+		"*raw\n"
+		"-A PREROUTING -p tcp --dport 1 -j ACCEPT\n"
+		"COMMIT\n"
+		"*nat\n"
+		"-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination "
+		"10.0.0.9\n"
+		"COMMIT\n"
+		"*filter\n"
+		":FORWARD DROP [0:0]\n"
+		"-A FORWARD -d 10.0.0.9 -j ACCEPT\n"
+		"COMMIT\n";
+
+	(void)state;
+	assert_string_equal(trace_of(conf, "-i a -o b -s 192.0.2.1 -d "
+					   "198.51.100.1 -p tcp --sport 5 "
+					   "--dport 80"),
+			    "ACCEPT: raw/PREROUTING/P nat/PREROUTING/1 "
+			    "filter/FORWARD/1 nat/POSTROUTING/P");
+}
+
 /* A chain long enough for the tracer's address index (64 rules and up):
  * it may skip only rules whose -s or -d the packet is not in; an
  * inverted or non-prefix mask is never skipped. */
@@ -708,6 +733,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_verdicts),
 		cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_raw_then_nat),
 		cmocka_unit_test(test_jumps_gotos_returns),
 		cmocka_unit_test(test_policy_in),
 		cmocka_unit_test(test_policy_strict_and_out),

@@ -158,4 +158,6 @@ agree vpn-shadowunion "$work/shadowunion.conf" "$topo_vpn"
 check_defs=(-D ROUTER=192.168.1.1 -D WAN_IP=100.64.0.2 -D GUEST_IP=192.168.2.1)
 check_lints "$work/address.conf"
 AGREE_ADDRESS=1 agree home-address "$work/address.conf" "$topo_home"
+check_lints "$work/notrack.conf"
+agree home-notrack "$work/notrack.conf" "$topo_home"
 echo "1..$n"

@@ -10,7 +10,8 @@ ESTABLISHED accept); also the MASQUERADE variant with its exemption (no
 mistake: the tunnel-bound traffic is accepted before it).  With
 HOME_ROUTER_CONF also DIR/address.conf: home-router reading the router's
 addresses with address(IFACE), with addrtype rules that only those
-addresses decide."""
+addresses decide; and DIR/notrack.conf: home-router with the LAN's udp
+untracked in the raw table, and DNS to the router accepted as UNTRACKED."""
 import sys
 
 src = open(sys.argv[1]).read()
@@ -33,6 +34,26 @@ if len(sys.argv) > 3:
     assert text.count("= address(") == 3 and text.count("addrtype") == 5
     with open("%s/address.conf" % out, "w") as f:
         f.write(text)
+    # home-router with the LAN's udp untracked (raw CT --notrack, and the
+    # router's DNS answers) and DNS accepted as UNTRACKED: packets of the
+    # fifth conntrack state, which nat never sees.
+    notrack = home.replace("*filter\n",
+                           "*raw\n"
+                           ":PREROUTING ACCEPT [0:0]\n"
+                           ":OUTPUT ACCEPT [0:0]\n"
+                           "-A PREROUTING -i $LAN_IF -p udp"
+                           " -j CT --notrack\n"
+                           "-A OUTPUT -p udp --sport 53 -j CT --notrack\n"
+                           "COMMIT\n\n*filter\n", 1)
+    notrack = notrack.replace("-A INPUT -i lo -j ACCEPT\n",
+                              "-A INPUT -i lo -j ACCEPT\n"
+                              "-A INPUT -m conntrack --ctstate UNTRACKED"
+                              " -p udp --dport 53 -j ACCEPT\n"
+                              "-A INPUT -m conntrack --ctstate UNTRACKED"
+                              " -j DROP\n", 1)
+    assert notrack.count("UNTRACKED") == 2 and notrack.count("--notrack") == 2
+    with open("%s/notrack.conf" % out, "w") as f:
+        f.write(notrack)
 tunnel_in = """iptables --append FORWARD
   --match policy
   --dir in
