@@ -7,12 +7,13 @@
  * (the config, its includes, the system files names are looked up in),
  * each include pattern's matches, each address()/network() value, the
  * -D values and the options that change the outcome, iptload's own
- * identity, and a digest of every table as the kernel held it right
- * after the commit, read under the same xtables lock (counters left
- * out).  A later apply with the same command line reads the record,
- * reads those inputs again and hashes them, reads the recorded tables
- * raw and hashes them: when all match, the kernel already holds what a
- * full apply would make, so nothing is parsed, built or committed.  Any
+ * identity, and a digest of every table as committed (commit.c
+ * digests the model it committed: chains, policies and rules, without
+ * counters or layout; the table is not read back).  A later apply with
+ * the same command line reads the record, reads those inputs again and
+ * hashes them, reads the recorded tables raw and digests them the same
+ * way: when all match, the kernel already holds what a full apply would
+ * make, so nothing is parsed, built or committed.  Any
  * difference or doubt (a record missing, corrupt, not root's, in a
  * directory others may write; a pending apply --confirm; the lock not
  * free) takes the full path, never a wrong no-op.
@@ -35,7 +36,7 @@
 /* Only forward declarations: the expander, which knows no kernel
  * structures, notes its inputs here too. */
 struct commit_options;
-struct commit_raw_view;
+struct commit_table_digest;
 
 /* Environment variable naming the record's directory (tests). */
 #define CACHE_DIR_ENV "IPTLOAD_CACHE_DIR"
@@ -101,7 +102,7 @@ void cache_note_runtime(struct cache_inputs *in, bool network,
 
 /* commit_options.committed: note a table as committed; @arg is the
  * struct cache_inputs. */
-void cache_note_table(const struct commit_raw_view *v, void *arg);
+void cache_note_table(const struct commit_table_digest *d, void *arg);
 
 /*
  * After a successful apply whose tables cache_note_table saw: write the

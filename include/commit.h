@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "cache.h"
 #include "diag.h"
 #include "ruleset.h"
 
@@ -21,23 +22,23 @@
 #define COMMIT_MAX_RETRIES 5
 
 /*
- * One named table as the kernel holds it, for the apply cache (cache.h):
- * IPT_SO_GET_INFO's hooks and sizes (@head: from valid_hooks to the end)
- * and IPT_SO_GET_ENTRIES's entries with every counter zeroed.  @entries
- * is NULL when the kernel does not hold the table or it could not be
- * read.  The two families' layouts are the same.
+ * One named table's digest, for the apply cache (cache.h): what the
+ * no-op comparison looks at (chains, policies, rules and targets by
+ * name; not counters, not where they lie), the same whether it is taken
+ * from the kernel's table or from the model just committed (commit.c,
+ * "a table's digest").  @held is false when the kernel does not hold the
+ * table, or holds it laid out unlike what libiptc writes; @digest is then
+ * meaningless.
  */
-struct commit_raw_view {
+struct commit_table_digest {
 	enum family family;
 	const char *name;
-	const void *head;
-	size_t head_len;
-	const void *entries;
-	size_t len;
+	bool held;
+	struct cache_digest digest;
 };
 
-/* Called with each table read raw; the bytes live only during the call. */
-typedef void commit_raw_fn(const struct commit_raw_view *v, void *arg);
+/* Called with each table's digest. */
+typedef void commit_digest_fn(const struct commit_table_digest *d, void *arg);
 
 /* How to commit. */
 struct commit_options {
@@ -67,14 +68,12 @@ struct commit_options {
 	bool (*veto)(void *arg);
 	void *veto_arg;
 	/*
-	 * If set, called once per named table, under the lock, with the
-	 * table as the kernel holds it once committed: for a table the
-	 * fast path found unchanged, with that read; for the others after
-	 * the commit succeeded, read again (the apply cache records what
-	 * it committed: nobody can have changed it in between).  What it
-	 * was handed counts only when commit_ruleset() returns 0.
+	 * If set, called once per named table, under the lock, after the
+	 * commit succeeded, with the digest of what the table now holds,
+	 * taken from the model committed (the table is not read back).
+	 * What it was handed counts only when commit_ruleset() returns 0.
 	 */
-	commit_raw_fn *committed;
+	commit_digest_fn *committed;
 	void *committed_arg;
 };
 
@@ -155,13 +154,13 @@ struct commit_table_id {
 /*
  * Take the xtables lock as @opt says, ask @opt->veto, then hand each of
  * the @n tables of @ids, read raw (one GET_INFO and one GET_ENTRIES
- * each, no libiptc), to @fn; a table the kernel does not hold is handed
- * over with NULL entries, never instantiated.  For the apply cache's
+ * each, no libiptc), to @fn as its digest; a table the kernel does not
+ * hold is handed over as not held, never instantiated.  For the apply cache's
  * reapply.  Prints nothing.  Returns 0, or -1 when the lock was not
  * taken or the veto said no (nothing was read).
  */
 int commit_read_raw(const struct commit_table_id *ids, size_t n,
-		    const struct commit_options *opt, commit_raw_fn *fn,
+		    const struct commit_options *opt, commit_digest_fn *fn,
 		    void *arg);
 
 /* The bit of family @f in commit_read_live's @families. */

@@ -6,14 +6,15 @@
  *
  * The record is text, one item a line, "TAG DIGEST KEY":
  *
- *   iptload-cache 1
+ *   iptload-cache 2
  *   k DIGEST -            the command line, iptload's identity, the netns
  *   s DIGEST PATH         a system file names are looked up in
  *   f DIGEST PATH         a config file as it was opened (top, includes)
  *   g DIGEST PATTERN      an include pattern's matches
  *   a DIGEST IFNAME       address(IFNAME)'s values
  *   n DIGEST IFNAME       network(IFNAME)'s values
- *   t DIGEST 4 NAME       a table as committed (6: IPv6)
+ *   t DIGEST 4 NAME       a table as committed (6: IPv6), commit.c's
+ *                         digest of its chains and rules
  *   end DIGEST            the digest of every byte before this line
  *
  * A key with a newline is never recorded: such an apply is not cached.
@@ -42,7 +43,7 @@
 #endif
 
 /* The record's first line; a new layout gets a new number. */
-#define RECORD_MAGIC "iptload-cache 1\n"
+#define RECORD_MAGIC "iptload-cache 2\n"
 /* More items than this: the apply is not cached (the reapply would read
  * too much to be worth it, and the noting is a linear search). */
 #define MAX_ITEMS 4096
@@ -232,19 +233,18 @@ static struct cache_digest digest_list(char tag, const char *key, int rc,
 	return cache_hash_end(&h);
 }
 
-static struct cache_digest digest_table(const struct commit_raw_view *v)
+/* A table's item: its name, family and commit.c's digest of what it
+ * holds (one fixed value for a table not held). */
+static struct cache_digest digest_table(const struct commit_table_digest *d)
 {
 	struct cache_hash h;
-	uint64_t len = v->entries ? v->len : UINT64_MAX;
-	uint8_t fam = (uint8_t)v->family;
+	uint8_t fam = (uint8_t)d->family, held = d->held;
 
-	item_start(&h, 't', v->name);
+	item_start(&h, 't', d->name);
 	cache_hash_add(&h, &fam, 1);
-	cache_hash_add(&h, &len, sizeof(len));
-	if (v->entries) {
-		cache_hash_add(&h, v->head, v->head_len);
-		cache_hash_add(&h, v->entries, v->len);
-	}
+	cache_hash_add(&h, &held, 1);
+	if (d->held)
+		cache_hash_add(&h, &d->digest, sizeof(d->digest));
 	return cache_hash_end(&h);
 }
 
@@ -413,16 +413,16 @@ void cache_note_runtime(struct cache_inputs *in, bool network,
 			 digest_list(tag, ifname, 0, values, n));
 }
 
-void cache_note_table(const struct commit_raw_view *v, void *arg)
+void cache_note_table(const struct commit_table_digest *d, void *arg)
 {
 	struct cache_inputs *in = arg;
 	char key[64];
 
-	if (!v->entries)
+	if (!d->held)
 		in->tables_ok = false;
-	snprintf(key, sizeof(key), "%d %s", v->family == FAMILY_IPV6 ? 6 : 4,
-		 v->name);
-	item_add(in, 't', key, digest_table(v));
+	snprintf(key, sizeof(key), "%d %s", d->family == FAMILY_IPV6 ? 6 : 4,
+		 d->name);
+	item_add(in, 't', key, digest_table(d));
 }
 
 /* ---- the record on disk ---- */
@@ -631,18 +631,18 @@ struct table_check {
 	enum family bad_family;
 };
 
-static void table_compare(const struct commit_raw_view *v, void *arg)
+static void table_compare(const struct commit_table_digest *d, void *arg)
 {
 	struct table_check *tc = arg;
 	char h[33];
 
-	hex(h, digest_table(v));
+	hex(h, digest_table(d));
 	for (size_t i = 0; i < tc->n; i++)
-		if (tc->ids[i].family == v->family &&
-		    strcmp(tc->ids[i].name, v->name) == 0 &&
+		if (tc->ids[i].family == d->family &&
+		    strcmp(tc->ids[i].name, d->name) == 0 &&
 		    strcmp(tc->hexd[i], h) != 0 && !tc->bad) {
 			tc->bad = tc->ids[i].name;
-			tc->bad_family = v->family;
+			tc->bad_family = d->family;
 		}
 }
 

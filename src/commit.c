@@ -45,6 +45,7 @@
 #include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
 
+#include "cache.h"
 #include "commit.h"
 #include "plan.h"
 #include "print.h"
@@ -280,7 +281,9 @@ struct table_txn {
 				   model, or @merged */
 	bool existed;		/* the kernel held it before iptc_init */
 	bool committed;
-	bool handed; /* to opt->committed already, from the fast path's read */
+	/* What the plan leads to: @model or @merged (NULL: the fast path
+	 * found the table unchanged without a plan). */
+	const struct table *target;
 };
 
 /* The whole transaction: the named tables in commit order. */
@@ -876,8 +879,8 @@ out:
 static struct xtc_handle *
 table_open(const char *name, const struct table *model, bool restore,
 	   bool existed, struct table *live, struct table *merged,
-	   struct table_plan *plan, struct diag_list *dl,
-	   struct iptc_failure *f)
+	   struct table_plan *plan, const struct table **targetp,
+	   struct diag_list *dl, struct iptc_failure *f)
 {
 	struct xtc_handle *h = tc_init(model->family, name);
 	const struct table *target;
@@ -894,6 +897,8 @@ table_open(const char *name, const struct table *model, bool restore,
 		failure_set(f, FAIL_PRESERVE, EINVAL, NULL, NULL);
 		goto fail;
 	}
+	if (targetp)
+		*targetp = target;
 	plan_free(plan);
 	plan_table(live, target,
 		   restore ? PLAN_COUNTERS_RESTORE : PLAN_COUNTERS_APPLY,
@@ -1027,66 +1032,26 @@ out:
 	return rc;
 }
 
-/*
- * Zero every counter of @rt's entries, walking them by next_offset: the
- * apply cache compares tables, not traffic.  Returns false when an
- * offset leads outside the blob.
- */
-static bool raw_counters_zero(enum family f, struct raw_table *rt)
+static bool canon_raw_table(enum family f, const struct raw_table *rt,
+			    struct cache_digest *d);
+
+/* Read table @name of family @f raw and hand its digest to @fn; one the
+ * kernel does not hold is never instantiated here. */
+static void raw_table_hand(enum family f, const char *name,
+			   commit_digest_fn *fn, void *arg)
 {
-	char *base = (char *)rt->blob->entrytable;
-	size_t off = 0, size = rt->info.size;
-	size_t head = f == FAMILY_IPV6 ? sizeof(struct ip6t_entry) :
-					 sizeof(struct ipt_entry);
-
-	while (off < size) {
-		struct entry *e = (struct entry *)(base + off);
-		size_t next;
-
-		if (size - off < head)
-			return false;
-		next = entry_next_offset(f, e);
-		if (next < head || next > size - off)
-			return false;
-		memset(entry_counters(f, e), 0, sizeof(struct xt_counters));
-		off += next;
-	}
-	return true;
-}
-
-/* Hand table @name of family @f, read into @rt (NULL: not read), to @fn
- * with its counters zeroed (in @rt); one not read, or whose entries do
- * not walk, goes with NULL entries. */
-static void raw_table_view(enum family f, const char *name,
-			   struct raw_table *rt, commit_raw_fn *fn, void *arg)
-{
-	struct commit_raw_view v = { .family = f, .name = name };
-
-	if (rt && raw_counters_zero(f, rt)) {
-		v.head = &rt->info.valid_hooks;
-		v.head_len = sizeof(rt->info) -
-			     offsetof(struct ipt_getinfo, valid_hooks);
-		v.entries = rt->blob->entrytable;
-		v.len = rt->info.size;
-	}
-	fn(&v, arg);
-}
-
-/* Read table @name of family @f raw and hand it to @fn (raw_table_view);
- * one the kernel does not hold is never instantiated here. */
-static void raw_table_hand(enum family f, const char *name, commit_raw_fn *fn,
-			   void *arg)
-{
+	struct commit_table_digest d = { .family = f, .name = name };
 	struct raw_table rt = { .blob = NULL };
-	bool read = commit_table_loaded(f, name) &&
-		    raw_table_read(f, name, &rt) == 0;
 
-	raw_table_view(f, name, read ? &rt : NULL, fn, arg);
+	d.held = commit_table_loaded(f, name) &&
+		 raw_table_read(f, name, &rt) == 0 &&
+		 canon_raw_table(f, &rt, &d.digest);
+	fn(&d, arg);
 	raw_table_free(&rt);
 }
 
 int commit_read_raw(const struct commit_table_id *ids, size_t n,
-		    const struct commit_options *opt, commit_raw_fn *fn,
+		    const struct commit_options *opt, commit_digest_fn *fn,
 		    void *arg)
 {
 	struct diag_list scratch;
@@ -1112,7 +1077,9 @@ int commit_read_raw(const struct commit_table_id *ids, size_t n,
 /* A chain found in a raw table: its twin in the model, and where its
  * rules are. */
 struct raw_chain {
-	const struct chain *model;
+	const struct chain *model;	/* NULL in a walk without a model */
+	char name[XT_TABLE_MAXNAMELEN]; /* zero-padded */
+	int hook;			/* NF_INET_*, or -1 */
 	unsigned first; /* offset of its first rule (of its foot if none);
 			   a jump to the chain lands here */
 	unsigned foot;	/* offset of its last entry: the policy, or the
@@ -1121,12 +1088,13 @@ struct raw_chain {
 
 /* One raw table being compared with its model. */
 struct raw_walk {
-	const struct table *model;
+	const struct table *model; /* NULL: the chains are only cut out */
 	enum family f;
 	const struct ipt_getinfo *info;
 	const char *base;	  /* the first entry */
 	struct raw_chain *chains; /* in blob order, so by ascending offset */
 	size_t nchains;
+	size_t capacity; /* of @chains, without a model */
 };
 
 #define STANDARD_TARGET_SIZE XT_ALIGN(sizeof(struct xt_standard_target))
@@ -1191,20 +1159,32 @@ static int raw_hook_at(const struct raw_walk *w, unsigned off)
 }
 
 /* Start a chain at @first: built in for @hook >= 0, else user chain
- * @label.  False when the model has no such chain. */
+ * @label.  False when the walk has a model without such a chain. */
 static bool raw_chain_open(struct raw_walk *w, int hook, const char *label,
 			   unsigned first)
 {
-	const struct chain *c;
+	const char *name = hook >= 0 ? hook_chain_name(hook) : label;
+	const struct chain *c = NULL;
+	struct raw_chain *rc;
 
-	c = table_find_chain(w->model,
-			     hook >= 0 ? hook_chain_name(hook) : label);
-	if (!c || c->hook != hook || w->nchains == w->model->nchains)
-		return false;
-	w->chains[w->nchains].model = c;
-	w->chains[w->nchains].first = first;
-	w->chains[w->nchains].foot = first;
-	w->nchains++;
+	if (w->model) {
+		c = table_find_chain(w->model, name);
+		if (!c || c->hook != hook || w->nchains == w->model->nchains)
+			return false;
+	} else if (w->nchains == w->capacity) {
+		w->capacity = w->capacity ? 2 * w->capacity : 16;
+		w->chains = reallocarray(w->chains, w->capacity,
+					 sizeof(*w->chains));
+		if (!w->chains)
+			abort();
+	}
+	rc = &w->chains[w->nchains++];
+	rc->model = c;
+	memset(rc->name, 0, sizeof(rc->name));
+	memcpy(rc->name, name, strnlen(name, sizeof(rc->name) - 1));
+	rc->hook = hook;
+	rc->first = first;
+	rc->foot = first;
 	return true;
 }
 
@@ -1213,7 +1193,7 @@ static bool raw_chain_open(struct raw_walk *w, int hook, const char *label,
 static bool raw_chain_close(struct raw_walk *w, unsigned foot)
 {
 	struct raw_chain *rc = &w->chains[w->nchains - 1];
-	int hook = rc->model->hook;
+	int hook = rc->hook;
 
 	if (foot < rc->first)
 		return false; /* a user chain without its RETURN */
@@ -1224,9 +1204,9 @@ static bool raw_chain_close(struct raw_walk *w, unsigned foot)
 /*
  * Cut the blob into chains as libiptc's parse does: a chain starts at a
  * hook's entry point or after an ERROR head; it ends just before the next
- * start; the last entry is an ERROR entry of its own.  Each chain is
- * bound to the model's chain of that name.  False when the blob is not
- * laid out that way or has a chain the model lacks.
+ * start; the last entry is an ERROR entry of its own.  In a walk with a
+ * model each chain is bound to the model's chain of that name.  False when
+ * the blob is not laid out that way or has a chain the model lacks.
  */
 static bool raw_split(struct raw_walk *w)
 {
@@ -1336,10 +1316,10 @@ static bool raw_verdict_name(const struct raw_walk *w, int verdict,
 		return true; /* a fall-through: "" */
 	to = bsearch(&(unsigned){ (unsigned)verdict }, w->chains, w->nchains,
 		     sizeof(*w->chains), raw_chain_cmp);
-	if (!to || to->model->hook >= 0)
+	if (!to || to->hook >= 0)
 		return false; /* mid-chain, or a built-in chain */
 	/* A chain name (CHAIN_NAME_MAX) always fits a target's name. */
-	memcpy(name, to->model->name, strnlen(to->model->name, size - 1));
+	memcpy(name, to->name, strnlen(to->name, size - 1));
 	return true;
 }
 
@@ -1520,6 +1500,258 @@ static bool raw_table_same(const struct table *model,
 	return same;
 }
 
+/* ---- a table's digest, for the apply cache ---- */
+
+/*
+ * The digest of what a table means to the no-op comparison above, the
+ * same whether it is taken from the kernel's blob or from the model about
+ * to be committed, so that an apply need not read back what it committed:
+ * the valid hooks; the chains sorted by name, each with its hook and its
+ * foot's verdict; each rule's ip part, offsets, matches (names without
+ * what follows their NUL) and target, a standard one by the name of its
+ * verdict or chain ("" for a fall-through), as libiptc names it.
+ * Counters, comefrom, nfcache and where things lie are left out, as the
+ * comparison leaves them.  Two tables with one digest hold the same
+ * rules in the same chains, so a wrong guess about the kernel's layout
+ * can only cost a cache miss, never a wrong no-op.
+ */
+
+/* What a digest is fed, tagged so that no two kinds of item meet. */
+enum canon_tag {
+	CANON_CHAIN = 1,
+	CANON_RULE,
+	CANON_MATCH,
+	CANON_EXT_TARGET,
+	CANON_STD_TARGET
+};
+
+static void canon_tag(struct cache_hash *h, enum canon_tag tag)
+{
+	unsigned char t = (unsigned char)tag;
+
+	cache_hash_add(h, &t, 1);
+}
+
+/* A name field of @size bytes: up to its NUL, then zeros. */
+static void canon_name(struct cache_hash *h, const char *name, size_t size)
+{
+	char buf[XT_EXTENSION_MAXNAMELEN > XT_TABLE_MAXNAMELEN ?
+			 XT_EXTENSION_MAXNAMELEN :
+			 XT_TABLE_MAXNAMELEN] = { 0 };
+
+	memcpy(buf, name, strnlen(name, size));
+	cache_hash_add(h, buf, size);
+}
+
+/* A match, or a target that is not standard (the same header). */
+static void canon_ext(struct cache_hash *h, enum canon_tag tag,
+		      const struct xt_entry_match *m)
+{
+	uint16_t size = m->u.match_size;
+
+	canon_tag(h, tag);
+	cache_hash_add(h, &size, sizeof(size));
+	canon_name(h, m->u.user.name, sizeof(m->u.user.name));
+	cache_hash_add(h, &m->u.user.revision, 1);
+	cache_hash_add(h, m->data, size - sizeof(*m));
+}
+
+/* A standard target named @name: its revision and the bytes after the
+ * verdict (the verdict itself is the name). */
+static void canon_std(struct cache_hash *h, const char *name,
+		      const struct xt_standard_target *t)
+{
+	size_t tail = offsetof(struct xt_standard_target, verdict) +
+		      sizeof(t->verdict);
+
+	canon_tag(h, CANON_STD_TARGET);
+	canon_name(h, name, sizeof(t->target.u.user.name));
+	cache_hash_add(h, &t->target.u.user.revision, 1);
+	cache_hash_add(h, (const char *)t + tail, STANDARD_TARGET_SIZE - tail);
+}
+
+/* A rule's head and matches, up to its target; false when a match does
+ * not fit. */
+static bool canon_rule_head(struct cache_hash *h, enum family f,
+			    const struct entry *e)
+{
+	unsigned to = entry_target_offset(f, e), next = entry_next_offset(f, e);
+	uint32_t offsets[2] = { to, next };
+
+	canon_tag(h, CANON_RULE);
+	cache_hash_add(h, entry_ip(f, e), entry_ip_size(f));
+	cache_hash_add(h, offsets, sizeof(offsets));
+	for (unsigned m = (unsigned)entry_head_size(f); m < to;) {
+		const struct xt_entry_match *em =
+			(const void *)((const char *)e + m);
+
+		if (to - m < sizeof(*em) || em->u.match_size < sizeof(*em) ||
+		    em->u.match_size > to - m)
+			return false;
+		canon_ext(h, CANON_MATCH, em);
+		m += em->u.match_size;
+	}
+	return true;
+}
+
+/* A chain's header: name, hook and the verdict of its foot. */
+static void canon_chain(struct cache_hash *h, const char *name, int hook,
+			int32_t foot, uint64_t nrules)
+{
+	int32_t v[2] = { hook, foot };
+
+	canon_tag(h, CANON_CHAIN);
+	canon_name(h, name, XT_TABLE_MAXNAMELEN);
+	cache_hash_add(h, v, sizeof(v));
+	cache_hash_add(h, &nrules, sizeof(nrules));
+}
+
+static int raw_chain_name_cmp(const void *a, const void *b)
+{
+	const struct raw_chain *x = *(const struct raw_chain *const *)a;
+	const struct raw_chain *y = *(const struct raw_chain *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* One chain of the kernel's blob. */
+static bool canon_raw_chain(struct cache_hash *h, const struct raw_walk *w,
+			    const struct raw_chain *rc)
+{
+	uint64_t n = 0;
+	int foot;
+
+	if (!raw_foot_verdict(w->f, (const void *)(w->base + rc->foot), &foot))
+		return false;
+	for (unsigned off = rc->first; off < rc->foot; n++)
+		off += entry_next_offset(w->f, (const void *)(w->base + off));
+	canon_chain(h, rc->name, rc->hook, foot, n);
+	for (unsigned off = rc->first; off < rc->foot;) {
+		const struct entry *e = (const void *)(w->base + off);
+		const struct xt_standard_target *t =
+			(const void *)raw_target(w->f, e);
+		unsigned next = entry_next_offset(w->f, e);
+		char name[sizeof(t->target.u.user.name)];
+
+		if (!canon_rule_head(h, w->f, e))
+			return false;
+		if (t->target.u.user.name[0] != '\0')
+			canon_ext(h, CANON_EXT_TARGET, (const void *)t);
+		else if (t->target.u.target_size != STANDARD_TARGET_SIZE ||
+			 !raw_verdict_name(w, t->verdict, off + next, name,
+					   sizeof(name)))
+			return false;
+		else
+			canon_std(h, name, t);
+		off += next;
+	}
+	return true;
+}
+
+/* The digest of the kernel's table @rt into @d; false when its blob is not
+ * laid out as libiptc writes tables (no digest then). */
+static bool canon_raw_table(enum family f, const struct raw_table *rt,
+			    struct cache_digest *d)
+{
+	struct raw_walk w = {
+		.f = f,
+		.info = &rt->info,
+		.base = (const char *)rt->blob->entrytable,
+	};
+	const struct raw_chain **sorted = NULL;
+	struct cache_hash h;
+	bool ok;
+
+	cache_hash_init(&h);
+	cache_hash_add(&h, &rt->info.valid_hooks, sizeof(rt->info.valid_hooks));
+	ok = raw_split(&w);
+	if (ok && w.nchains > 0) {
+		sorted = malloc(w.nchains * sizeof(*sorted));
+		if (!sorted)
+			abort();
+		for (size_t i = 0; i < w.nchains; i++)
+			sorted[i] = &w.chains[i];
+		qsort(sorted, w.nchains, sizeof(*sorted), raw_chain_name_cmp);
+	}
+	for (size_t i = 0; ok && i < w.nchains; i++)
+		ok = (i == 0 || strcmp(sorted[i - 1]->name, sorted[i]->name)) &&
+		     canon_raw_chain(&h, &w, sorted[i]);
+	free(sorted);
+	free(w.chains);
+	*d = cache_hash_end(&h);
+	return ok;
+}
+
+/* Whether the model's target named @name is a standard one for libiptc:
+ * a fall-through, a verdict, or a jump to a chain of @t. */
+static bool model_target_standard(const struct table *t, const char *name)
+{
+	static const char *const labels[] = { "", "ACCEPT", "DROP", "QUEUE",
+					      "RETURN" };
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(name, labels[i]) == 0)
+			return true;
+	return table_find_chain(t, name) != NULL;
+}
+
+static int chain_name_cmp(const void *a, const void *b)
+{
+	const struct chain *x = *(const struct chain *const *)a;
+	const struct chain *y = *(const struct chain *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* One chain of the model. */
+static void canon_model_chain(struct cache_hash *h, const struct table *t,
+			      const struct chain *c)
+{
+	int32_t foot = c->hook < 0		? XT_RETURN :
+		       c->policy == POLICY_DROP ? -NF_DROP - 1 :
+						  -NF_ACCEPT - 1;
+
+	canon_chain(h, c->name, c->hook, foot, c->nrules);
+	for (size_t k = 0; k < c->nrules; k++) {
+		const struct entry *e = c->rules[k].entry;
+		const struct xt_standard_target *st =
+			(const void *)raw_target(t->family, e);
+		char name[sizeof(st->target.u.user.name) + 1] = { 0 };
+
+		memcpy(name, st->target.u.user.name,
+		       sizeof(st->target.u.user.name));
+		/* A model's entry is well formed: the builder made it, or
+		 * handle_read copied it from libiptc. */
+		canon_rule_head(h, t->family, e);
+		if (st->target.u.target_size == STANDARD_TARGET_SIZE &&
+		    model_target_standard(t, name) && st->verdict == 0)
+			canon_std(h, name, st);
+		else
+			canon_ext(h, CANON_EXT_TARGET, (const void *)st);
+	}
+}
+
+/* The digest of model @t, as canon_raw_table would find it in the kernel
+ * once committed. */
+static struct cache_digest canon_model_table(const struct table *t)
+{
+	const struct chain **sorted;
+	struct cache_hash h;
+
+	cache_hash_init(&h);
+	cache_hash_add(&h, &t->valid_hooks, sizeof(t->valid_hooks));
+	sorted = malloc((t->nchains ? t->nchains : 1) * sizeof(*sorted));
+	if (!sorted)
+		abort();
+	for (size_t i = 0; i < t->nchains; i++)
+		sorted[i] = t->chains[i];
+	qsort(sorted, t->nchains, sizeof(*sorted), chain_name_cmp);
+	for (size_t i = 0; i < t->nchains; i++)
+		canon_model_chain(&h, t, sorted[i]);
+	free(sorted);
+	return cache_hash_end(&h);
+}
+
 /* ---- the transaction ---- */
 
 static const struct src_loc *table_loc(const struct table *t)
@@ -1596,8 +1828,8 @@ static struct xtc_handle *txn_open(struct txn *x, struct table_txn *tt,
 				   struct iptc_failure *f)
 {
 	return table_open(tt->model->name, tt->model, x->opt->restore,
-			  tt->existed, tt->before, tt->merged, &tt->plan, x->dl,
-			  f);
+			  tt->existed, tt->before, tt->merged, &tt->plan,
+			  &tt->target, x->dl, f);
 }
 
 /*
@@ -1619,14 +1851,6 @@ static bool txn_unchanged(const struct txn *x, struct table_txn *tt)
 		return false;
 	same = raw_table_read(tt->model->family, tt->model->name, &rt) == 0 &&
 	       raw_table_same(tt->model, &rt);
-	/* The table stays as read, under this lock: the apply cache's
-	 * digest needs no second read (the first one costs as much as the
-	 * rest of an unchanged reapply). */
-	if (same && x->opt->committed) {
-		raw_table_view(tt->model->family, tt->model->name, &rt,
-			       x->opt->committed, x->opt->committed_arg);
-		tt->handed = true;
-	}
 	raw_table_free(&rt);
 	return same;
 }
@@ -1717,7 +1941,7 @@ static struct xtc_handle *restore_open(struct reopen *ro,
 	struct restore *r = ro->arg;
 
 	return table_open(r->before->name, r->before, true, true, r->now,
-			  r->merged, &r->plan, &r->scratch_dl, f);
+			  r->merged, &r->plan, NULL, &r->scratch_dl, f);
 }
 
 /* Put table @before back as it was read; returns 0 or -1 with @f set.
@@ -1997,6 +2221,25 @@ static int txn_commit(struct txn *x)
 	return 0;
 }
 
+/* Hand every table's digest to opt->committed: the kernel holds each
+ * table's target now (counters aside), so it is digested, not read back
+ * (which costs as much as a cached reapply). */
+static void txn_hand_digests(const struct txn *x)
+{
+	for (size_t i = 0; i < x->count; i++) {
+		const struct table_txn *tt = &x->tables[i];
+		struct commit_table_digest d = {
+			.family = tt->model->family,
+			.name = tt->model->name,
+			.held = true,
+		};
+
+		d.digest =
+			canon_model_table(tt->target ? tt->target : tt->model);
+		x->opt->committed(&d, x->opt->committed_arg);
+	}
+}
+
 static void txn_free(struct txn *x)
 {
 	for (size_t i = 0; i < x->count; i++) {
@@ -2071,15 +2314,9 @@ static int commit_pass(const struct ruleset *rs,
 		x.report->status = COMMIT_REFUSED;
 	else if (!again)
 		rc = txn_commit(&x);
+	if (rc == 0 && !again && x.opt->committed)
+		txn_hand_digests(&x);
 	txn_free(&x);
-	/* Still under the lock: what the cache records is what we left.
-	 * After txn_free: libiptc's copies of the tables are gone. */
-	for (size_t i = 0; rc == 0 && !again && x.opt->committed && i < x.count;
-	     i++)
-		if (!x.tables[i].handed)
-			raw_table_hand(x.tables[i].model->family,
-				       x.tables[i].model->name,
-				       x.opt->committed, x.opt->committed_arg);
 	/* Only now, with every handle freed, may another program edit;
 	 * then a stop signal held back meanwhile may end us. */
 	close(lock_fd);
