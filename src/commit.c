@@ -1525,40 +1525,82 @@ enum canon_tag {
 	CANON_STD_TARGET
 };
 
-static void canon_tag(struct cache_hash *h, enum canon_tag tag)
+/*
+ * A digest being fed: small pieces (a tag, a name, a rule's head) are
+ * gathered in @buf and handed to the hash a few KiB at a time, since a
+ * table of 100 000 rules is a few million of them.
+ */
+struct canon {
+	struct cache_hash h;
+	size_t n;
+	unsigned char buf[4096];
+};
+
+static void canon_init(struct canon *c)
+{
+	cache_hash_init(&c->h);
+	c->n = 0;
+}
+
+static void canon_flush(struct canon *c)
+{
+	cache_hash_add(&c->h, c->buf, c->n);
+	c->n = 0;
+}
+
+static inline void canon_put(struct canon *c, const void *p, size_t len)
+{
+	if (len > sizeof(c->buf) - c->n) {
+		canon_flush(c);
+		if (len > sizeof(c->buf)) {
+			cache_hash_add(&c->h, p, len);
+			return;
+		}
+	}
+	memcpy(c->buf + c->n, p, len);
+	c->n += len;
+}
+
+static struct cache_digest canon_end(struct canon *c)
+{
+	canon_flush(c);
+	return cache_hash_end(&c->h);
+}
+
+static void canon_tag(struct canon *h, enum canon_tag tag)
 {
 	unsigned char t = (unsigned char)tag;
 
-	cache_hash_add(h, &t, 1);
+	canon_put(h, &t, 1);
 }
 
 /* A name field of @size bytes: up to its NUL, then zeros. */
-static void canon_name(struct cache_hash *h, const char *name, size_t size)
+static void canon_name(struct canon *h, const char *name, size_t size)
 {
 	char buf[XT_EXTENSION_MAXNAMELEN > XT_TABLE_MAXNAMELEN ?
 			 XT_EXTENSION_MAXNAMELEN :
 			 XT_TABLE_MAXNAMELEN] = { 0 };
 
 	memcpy(buf, name, strnlen(name, size));
-	cache_hash_add(h, buf, size);
+	canon_put(h, buf, size);
 }
 
 /* A match, or a target that is not standard (the same header). */
-static void canon_ext(struct cache_hash *h, enum canon_tag tag,
+static void canon_ext(struct canon *h, enum canon_tag tag,
 		      const struct xt_entry_match *m)
 {
 	uint16_t size = m->u.match_size;
 
 	canon_tag(h, tag);
-	cache_hash_add(h, &size, sizeof(size));
+	canon_put(h, &size, sizeof(size));
 	canon_name(h, m->u.user.name, sizeof(m->u.user.name));
-	cache_hash_add(h, &m->u.user.revision, 1);
-	cache_hash_add(h, m->data, size - sizeof(*m));
+	canon_put(h, &m->u.user.revision, 1);
+	canon_put(h, m->data, size - sizeof(*m));
 }
 
 /* A standard target named @name: its revision and the bytes after the
  * verdict (the verdict itself is the name). */
-static void canon_std(struct cache_hash *h, const char *name,
+static void canon_std(struct canon *h, const char *name,
 		      const struct xt_standard_target *t)
 {
 	size_t tail = offsetof(struct xt_standard_target, verdict) +
@@ -1566,21 +1608,21 @@ static void canon_std(struct cache_hash *h, const char *name,
 
 	canon_tag(h, CANON_STD_TARGET);
 	canon_name(h, name, sizeof(t->target.u.user.name));
-	cache_hash_add(h, &t->target.u.user.revision, 1);
-	cache_hash_add(h, (const char *)t + tail, STANDARD_TARGET_SIZE - tail);
+	canon_put(h, &t->target.u.user.revision, 1);
+	canon_put(h, (const char *)t + tail, STANDARD_TARGET_SIZE - tail);
 }
 
 /* A rule's head and matches, up to its target; false when a match does
  * not fit. */
-static bool canon_rule_head(struct cache_hash *h, enum family f,
+static bool canon_rule_head(struct canon *h, enum family f,
 			    const struct entry *e)
 {
 	unsigned to = entry_target_offset(f, e), next = entry_next_offset(f, e);
 	uint32_t offsets[2] = { to, next };
 
 	canon_tag(h, CANON_RULE);
-	cache_hash_add(h, entry_ip(f, e), entry_ip_size(f));
-	cache_hash_add(h, offsets, sizeof(offsets));
+	canon_put(h, entry_ip(f, e), entry_ip_size(f));
+	canon_put(h, offsets, sizeof(offsets));
 	for (unsigned m = (unsigned)entry_head_size(f); m < to;) {
 		const struct xt_entry_match *em =
 			(const void *)((const char *)e + m);
@@ -1595,15 +1637,15 @@ static bool canon_rule_head(struct cache_hash *h, enum family f,
 }
 
 /* A chain's header: name, hook and the verdict of its foot. */
-static void canon_chain(struct cache_hash *h, const char *name, int hook,
+static void canon_chain(struct canon *h, const char *name, int hook,
 			int32_t foot, uint64_t nrules)
 {
 	int32_t v[2] = { hook, foot };
 
 	canon_tag(h, CANON_CHAIN);
 	canon_name(h, name, XT_TABLE_MAXNAMELEN);
-	cache_hash_add(h, v, sizeof(v));
-	cache_hash_add(h, &nrules, sizeof(nrules));
+	canon_put(h, v, sizeof(v));
+	canon_put(h, &nrules, sizeof(nrules));
 }
 
 static int raw_chain_name_cmp(const void *a, const void *b)
@@ -1615,7 +1657,7 @@ static int raw_chain_name_cmp(const void *a, const void *b)
 }
 
 /* One chain of the kernel's blob. */
-static bool canon_raw_chain(struct cache_hash *h, const struct raw_walk *w,
+static bool canon_raw_chain(struct canon *h, const struct raw_walk *w,
 			    const struct raw_chain *rc)
 {
 	uint64_t n = 0;
@@ -1659,11 +1701,11 @@ static bool canon_raw_table(enum family f, const struct raw_table *rt,
 		.base = (const char *)rt->blob->entrytable,
 	};
 	const struct raw_chain **sorted = NULL;
-	struct cache_hash h;
+	struct canon h;
 	bool ok;
 
-	cache_hash_init(&h);
-	cache_hash_add(&h, &rt->info.valid_hooks, sizeof(rt->info.valid_hooks));
+	canon_init(&h);
+	canon_put(&h, &rt->info.valid_hooks, sizeof(rt->info.valid_hooks));
 	ok = raw_split(&w);
 	if (ok && w.nchains > 0) {
 		sorted = malloc(w.nchains * sizeof(*sorted));
@@ -1678,7 +1720,7 @@ static bool canon_raw_table(enum family f, const struct raw_table *rt,
 		     canon_raw_chain(&h, &w, sorted[i]);
 	free(sorted);
 	free(w.chains);
-	*d = cache_hash_end(&h);
+	*d = canon_end(&h);
 	return ok;
 }
 
@@ -1704,7 +1746,7 @@ static int chain_name_cmp(const void *a, const void *b)
 }
 
 /* One chain of the model. */
-static void canon_model_chain(struct cache_hash *h, const struct table *t,
+static void canon_model_chain(struct canon *h, const struct table *t,
 			      const struct chain *c)
 {
 	int32_t foot = c->hook < 0		? XT_RETURN :
@@ -1736,10 +1778,10 @@ static void canon_model_chain(struct cache_hash *h, const struct table *t,
 static struct cache_digest canon_model_table(const struct table *t)
 {
 	const struct chain **sorted;
-	struct cache_hash h;
+	struct canon h;
 
-	cache_hash_init(&h);
-	cache_hash_add(&h, &t->valid_hooks, sizeof(t->valid_hooks));
+	canon_init(&h);
+	canon_put(&h, &t->valid_hooks, sizeof(t->valid_hooks));
 	sorted = malloc((t->nchains ? t->nchains : 1) * sizeof(*sorted));
 	if (!sorted)
 		abort();
@@ -1749,7 +1791,7 @@ static struct cache_digest canon_model_table(const struct table *t)
 	for (size_t i = 0; i < t->nchains; i++)
 		canon_model_chain(&h, t, sorted[i]);
 	free(sorted);
-	return cache_hash_end(&h);
+	return canon_end(&h);
 }
 
 /* ---- the transaction ---- */
