@@ -15,12 +15,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* A config file held in memory: its name as the user wrote it, and its text. */
+struct kept_line;
+
+/*
+ * A config file held in memory: its name as the user wrote it, and its
+ * text.  Once the stages that read the text are done, apply drops it
+ * (source_drop_text): @text is then NULL, and the lines a diagnostic may
+ * still show are in @kept.
+ */
 struct source {
 	char *name;
 	char *text;
 	size_t len;
 	size_t mapped; /* @text is a bigmem buffer of this size, or 0 */
+	struct kept_line *kept; /* sorted by line once the text is dropped */
+	size_t nkept, kept_cap;
 };
 
 /*
@@ -112,5 +121,15 @@ struct source *source_from_string(const char *name, const char *text);
 struct source *source_from_bytes(const char *name, const char *data,
 				 size_t len);
 void source_free(struct source *src);
+
+/* Keep line @line of @src (which still has its text) for the messages
+ * printed after source_drop_text. */
+void source_keep_line(struct source *src, unsigned line);
+/* Keep the line of every diagnostic of @dl located in @src. */
+void diag_list_keep_lines(const struct diag_list *dl, struct source *src);
+/* Free @src's text, keeping only the lines kept so far: its name stays,
+ * so messages still say file:line:col; the source line is printed under
+ * those at a kept line. */
+void source_drop_text(struct source *src);
 
 #endif

@@ -109,6 +109,14 @@ struct ruleset {
 void ruleset_init(struct ruleset *rs);
 void ruleset_free(struct ruleset *rs);
 
+/*
+ * Free the entries of @t's rules: apply drops them once libiptc holds
+ * its own copy of each (ruleset_keeper in main.c).  The chains, their
+ * policies and the rules' locations stay; every rule's @entry is NULL
+ * until the table is built again, and nothing may read one meanwhile.
+ */
+void table_drop_entries(struct table *t);
+
 /* The IPv4 table called @name, or NULL when iptables knows no such table. */
 struct table *ruleset_table(struct ruleset *rs, const char *name);
 /* The same in family @f. */

@@ -254,6 +254,7 @@ enum fail_step {
 	FAIL_APPEND,
 	FAIL_COUNTERS,
 	FAIL_HANDOVER,
+	FAIL_REBUILD, /* the dropped model could not be built again */
 	FAIL_COMMIT,
 };
 
@@ -284,6 +285,10 @@ struct table_txn {
 	/* What the plan leads to: @model or @merged (NULL: the fast path
 	 * found the table unchanged without a plan). */
 	const struct table *target;
+	/* opt->committed's digest of the target, taken before the model
+	 * was dropped (txn_drop_model), when @digested. */
+	struct cache_digest digest;
+	bool digested;
 };
 
 /* The whole transaction: the named tables in commit order. */
@@ -296,6 +301,7 @@ struct txn {
 	struct diag_list *dl;
 	unsigned absent; /* bit per table id: not held by the kernel before
 			    the first pass (a later one finds it made) */
+	bool dropped;	 /* opt->drop_model was called, and no rebuild since */
 };
 
 /* ---- the xtables lock ---- */
@@ -1858,6 +1864,13 @@ static void report_build_failure(struct txn *x, const struct table *t,
 		diag_error(x->dl, loc, 1, "table '%s'%s was not committed: %s",
 			   name, fam, f->reason);
 		break;
+	case FAIL_REBUILD:
+		diag_error(x->dl, loc, 1,
+			   "table '%s'%s changed in the kernel during the "
+			   "commit, and the config could not be built again "
+			   "to retry: %s",
+			   name, fam, f->reason);
+		break;
 	case FAIL_COMMIT:
 		diag_error(x->dl, loc, 1, "cannot commit table '%s'%s: %s",
 			   name, fam, f->reason);
@@ -2208,7 +2221,19 @@ static struct xtc_handle *txn_reopen_fn(struct reopen *ro,
 					struct iptc_failure *f)
 {
 	struct txn_reopen *r = ro->arg;
-	struct xtc_handle *h = txn_open(r->x, r->tt, f);
+	const struct commit_options *opt = r->x->opt;
+	struct xtc_handle *h;
+	char why[sizeof(f->reason)];
+
+	if (r->x->dropped) {
+		if (opt->rebuild_model(opt->model_arg, why, sizeof(why)) < 0) {
+			failure_set(f, FAIL_REBUILD, EAGAIN, why, NULL);
+			return NULL;
+		}
+		r->x->dropped = false;
+	}
+	h = txn_open(r->x, r->tt, f);
+	r->tt->digested = false; /* planned again: digested at the end */
 
 	if (h && txn_hand_over(r->x, r->tt, f) < 0) {
 		tc_free(h);
@@ -2234,11 +2259,34 @@ static void txn_report_table(struct txn *x, const struct table_txn *tt)
 	tr->policies_changed = tt->plan.policies_changed;
 }
 
+/* Let the caller drop the model, when some table is to be committed:
+ * every handle holds its copy now, and only a retry reads the model. */
+static void txn_drop_model(struct txn *x)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < x->count; i++)
+		changed |= x->tables[i].plan.changed;
+	if (!changed || !x->opt->drop_model || x->opt->restore)
+		return;
+	/* The merged targets share the model's entries too. */
+	for (size_t i = 0; x->opt->committed && i < x->count; i++) {
+		struct table_txn *tt = &x->tables[i];
+
+		tt->digest =
+			canon_model_table(tt->target ? tt->target : tt->model);
+		tt->digested = true;
+	}
+	x->opt->drop_model(x->opt->model_arg);
+	x->dropped = true;
+}
+
 /* Commit the changed tables in order; roll back on the first refusal. */
 static int txn_commit(struct txn *x)
 {
 	struct iptc_failure f;
 
+	txn_drop_model(x);
 	for (size_t i = 0; i < x->count; i++) {
 		struct table_txn *tt = &x->tables[i];
 		struct txn_reopen r = { .x = x, .tt = tt };
@@ -2270,14 +2318,14 @@ static void txn_hand_digests(const struct txn *x)
 {
 	for (size_t i = 0; i < x->count; i++) {
 		const struct table_txn *tt = &x->tables[i];
+		const struct table *t = tt->target ? tt->target : tt->model;
 		struct commit_table_digest d = {
 			.family = tt->model->family,
 			.name = tt->model->name,
 			.held = true,
 		};
 
-		d.digest =
-			canon_model_table(tt->target ? tt->target : tt->model);
+		d.digest = tt->digested ? tt->digest : canon_model_table(t);
 		x->opt->committed(&d, x->opt->committed_arg);
 	}
 }

@@ -174,6 +174,35 @@ struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols)
 	return l;
 }
 
+/* A line of a source whose text was dropped. */
+struct kept_line {
+	unsigned line;
+	char *text; /* without the newline */
+};
+
+static int kept_cmp(const void *a, const void *b)
+{
+	const struct kept_line *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The kept line @line of @src, or NULL. */
+static const char *kept_line(const struct source *src, unsigned line,
+			     size_t *len)
+{
+	struct kept_line key = { .line = line };
+	const struct kept_line *k =
+		src->nkept ? bsearch(&key, src->kept, src->nkept,
+				     sizeof(*src->kept), kept_cmp) :
+			     NULL;
+
+	if (!k)
+		return NULL;
+	*len = strlen(k->text);
+	return k->text;
+}
+
 /* Where the last line looked up starts: diagnostics are printed in
  * line order, so each lookup goes on from the one before. */
 struct line_cursor {
@@ -190,6 +219,8 @@ static const char *source_line(struct line_cursor *cur,
 	const char *p = src->text, *end = src->text + src->len;
 	unsigned n = 1;
 
+	if (!src->text)
+		return kept_line(src, line, len);
 	if (cur->src == src && cur->line <= line) {
 		p = cur->p;
 		n = cur->line;
@@ -279,7 +310,11 @@ static int diag_cmp(const void *a, const void *b)
 
 	if (x->has_loc != y->has_loc)
 		return x->has_loc ? -1 : 1;
-	if (x->loc.src != y->loc.src)
+	/* A file read again (apply builds a dropped model again, main.c)
+	 * is the same file. */
+	if (x->loc.src != y->loc.src &&
+	    (!x->loc.src || !y->loc.src ||
+	     strcmp(x->loc.src->name, y->loc.src->name) != 0))
 		return x < y ? -1 : 1;
 	if (x->loc.line != y->loc.line)
 		return x->loc.line < y->loc.line ? -1 : 1;
@@ -590,10 +625,70 @@ struct source *source_read(const char *path, char **why)
 	return src;
 }
 
+void source_keep_line(struct source *src, unsigned line)
+{
+	struct line_cursor cur = { 0 };
+	const char *text;
+	size_t len;
+
+	if (!src->text || line == 0)
+		return;
+	text = source_line(&cur, src, line, &len);
+	if (!text)
+		return;
+	if (src->nkept == src->kept_cap) {
+		src->kept_cap = src->kept_cap ? src->kept_cap * 2 : 16;
+		src->kept = reallocarray(src->kept, src->kept_cap,
+					 sizeof(*src->kept));
+		if (!src->kept)
+			abort();
+	}
+	src->kept[src->nkept].line = line;
+	src->kept[src->nkept].text = strndup(text, len);
+	if (!src->kept[src->nkept++].text)
+		abort();
+}
+
+void diag_list_keep_lines(const struct diag_list *dl, struct source *src)
+{
+	for (size_t i = 0; i < dl->count; i++)
+		if (dl->items[i].has_loc && dl->items[i].loc.src == src)
+			source_keep_line(src, dl->items[i].loc.line);
+}
+
+void source_drop_text(struct source *src)
+{
+	size_t n = 0;
+
+	if (!src->text)
+		return;
+	if (src->mapped)
+		bigmem_free(src->text, src->mapped);
+	else
+		free(src->text);
+	src->text = NULL;
+	src->len = 0;
+	src->mapped = 0;
+	/* Sorted for bsearch, each line once. */
+	if (src->nkept)
+		qsort(src->kept, src->nkept, sizeof(*src->kept), kept_cmp);
+	for (size_t i = 0; i < src->nkept; i++) {
+		if (n > 0 && src->kept[n - 1].line == src->kept[i].line) {
+			free(src->kept[i].text);
+			continue;
+		}
+		src->kept[n++] = src->kept[i];
+	}
+	src->nkept = n;
+}
+
 void source_free(struct source *src)
 {
 	if (!src)
 		return;
+	for (size_t i = 0; i < src->nkept; i++)
+		free(src->kept[i].text);
+	free(src->kept);
 	free(src->name);
 	if (src->mapped)
 		bigmem_free(src->text, src->mapped);

@@ -102,6 +102,8 @@ struct options {
 	bool resolve;  /* look host names up instead of refusing them */
 	bool no_cache; /* apply: neither use nor write the apply cache */
 	struct cache_inputs *cache; /* apply: its inputs, noted as read */
+	struct keeper *keeper;	    /* apply FILE: gives the model up while
+				       committing */
 	bool quiet;
 	bool verbose;
 	/* -4 / -6: the family of statements that do not say theirs, and
@@ -501,6 +503,136 @@ static int load_config(const struct options *o, struct source *src,
 	return rc;
 }
 
+/*
+ * The model of an apply, given up while libiptc commits it.  A 100 000
+ * rule config is some 22 MB of text and 54 MB of entries; libiptc keeps
+ * its own copy of every entry, and builds one more, the blob the kernel
+ * takes, to commit.  So the text is dropped once it is built (the lines
+ * messages still point at are kept, diag.h), and the entries once
+ * libiptc holds them (commit_options.drop_model).  What reads the model
+ * after that (a retry after EAGAIN, the trial load that finds a refused
+ * rule) builds it again from the file, and uses it only when every
+ * table is as it was committed, by digest.
+ */
+struct keeper {
+	const struct options *o;
+	struct source *top; /* the config as first read */
+	struct ruleset *rs;
+	bool dropped;
+	struct cache_digest digest[RULESET_TABLES];
+	/* The rebuild's file and expander: its locations point into them,
+	 * so they live as long as the diagnostics. */
+	struct source *src;
+	struct expander *ex;
+};
+
+static int load_config(const struct options *o, struct source *src,
+		       struct expander *ex, struct ruleset *rs,
+		       struct diag_list *dl);
+
+/* What a table is, for telling a rebuild from the original: chains,
+ * policies and entries, not where they were written. */
+static struct cache_digest table_digest(const struct table *t)
+{
+	struct cache_hash h;
+
+	cache_hash_init(&h);
+	cache_hash_add(&h, &t->named, sizeof(t->named));
+	for (size_t i = 0; t->named && i < t->nchains; i++) {
+		const struct chain *c = t->chains[i];
+
+		cache_hash_str(&h, c->name);
+		cache_hash_add(&h, &c->policy, sizeof(c->policy));
+		cache_hash_add(&h, &c->policy_counters,
+			       sizeof(c->policy_counters));
+		cache_hash_add(&h, &c->nrules, sizeof(c->nrules));
+		for (size_t j = 0; j < c->nrules; j++)
+			cache_hash_add(&h, c->rules[j].entry,
+				       entry_next_offset(t->family,
+							 c->rules[j].entry));
+	}
+	return cache_hash_end(&h);
+}
+
+/* commit_options.drop_model. */
+static void keeper_drop(void *arg)
+{
+	struct keeper *k = arg;
+
+	for (int id = 0; id < RULESET_TABLES; id++) {
+		k->digest[id] = table_digest(&k->rs->tables[id]);
+		table_drop_entries(&k->rs->tables[id]);
+	}
+	k->dropped = true;
+}
+
+/* commit_options.rebuild_model: the file read and built again. */
+static int keeper_rebuild(void *arg, char *why, size_t size)
+{
+	struct keeper *k = arg;
+	struct diag_list dl;
+	char *read_why = NULL;
+	int rc = 0;
+
+	if (!k->dropped)
+		return 0;
+	source_free(k->src);
+	expander_free(k->ex);
+	k->src = source_read(k->o->file, &read_why);
+	k->ex = expander_new();
+	ruleset_free(k->rs);
+	ruleset_init(k->rs);
+	diag_list_init(&dl);
+	if (!k->src) {
+		snprintf(why, size, "cannot read %s again: %s", k->o->file,
+			 read_why);
+		rc = -1;
+	} else if (load_config(k->o, k->src, k->ex, k->rs, &dl) < 0) {
+		snprintf(why, size, "%s no longer builds", k->o->file);
+		rc = -1;
+	}
+	for (int id = 0; rc == 0 && id < RULESET_TABLES; id++) {
+		struct cache_digest d = table_digest(&k->rs->tables[id]);
+
+		if (d.lo != k->digest[id].lo || d.hi != k->digest[id].hi) {
+			snprintf(why, size,
+				 "%s builds another ruleset than it did at the "
+				 "start of this apply",
+				 k->o->file);
+			rc = -1;
+		}
+	}
+	free(read_why);
+	diag_list_free(&dl);
+	if (rc == 0)
+		k->dropped = false;
+	else
+		for (int id = 0; id < RULESET_TABLES; id++)
+			table_drop_entries(&k->rs->tables[id]);
+	return rc;
+}
+
+/* Drop the config's text, keeping the lines of the messages so far and
+ * of the tables (where a refusal is reported). */
+static void keeper_drop_text(struct keeper *k, struct source *top,
+			     const struct diag_list *dl)
+{
+	diag_list_keep_lines(dl, top);
+	for (int id = 0; id < RULESET_TABLES; id++) {
+		const struct table *t = &k->rs->tables[id];
+
+		if (t->named && t->loc.src == top)
+			source_keep_line(top, t->loc.line);
+	}
+	source_drop_text(top);
+}
+
+static void keeper_free(struct keeper *k)
+{
+	source_free(k->src);
+	expander_free(k->ex);
+}
+
 static size_t count_rules(const struct ruleset *rs, size_t *tables)
 {
 	size_t n = 0;
@@ -791,6 +923,22 @@ static void confirm_done(const struct options *o, struct confirm_watchdog *w,
 	fflush(stdout);
 }
 
+/* The kernel refused a table: find the rule in a scratch namespace, with
+ * the model built again if it was dropped. */
+static void trial_after_refusal(const struct options *o,
+				const struct ruleset *rs, struct diag_list *dl)
+{
+	char why[256];
+
+	if (o->keeper && keeper_rebuild(o->keeper, why, sizeof(why)) < 0) {
+		diag_warning(dl, NULL, 0,
+			     "cannot look for the rule the kernel refused: %s",
+			     why);
+		return;
+	}
+	trial_load(rs, dl);
+}
+
 /*
  * apply: commit, with a watchdog when --confirm is given.  Returns the
  * exit status, or -2 in the watchdog after it is done (*@status_out holds
@@ -807,6 +955,8 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 
 	if (refuse_pending())
 		return EXIT_PENDING;
+	if (o->keeper)
+		keeper_drop_text(o->keeper, o->keeper->top, dl);
 	if (o->confirm_seconds) {
 		switch (confirm_start(&w, o->confirm_seconds, o->file, dl)) {
 		case CONFIRM_IN_CHILD:
@@ -833,6 +983,11 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 		copt.committed = cache_note_table;
 		copt.committed_arg = o->cache;
 	}
+	if (o->keeper) {
+		copt.drop_model = keeper_drop;
+		copt.rebuild_model = keeper_rebuild;
+		copt.model_arg = o->keeper;
+	}
 	rc = commit_ruleset(rs, &copt, &report, dl);
 	if (rc == 0 && o->cache)
 		cache_save(o->cache);
@@ -845,7 +1000,7 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 	/* The kernel says EINVAL for a whole table: find the rule in a
 	 * scratch namespace, now that the lock is released. */
 	if (rc < 0 && report.status == COMMIT_REFUSED)
-		trial_load(rs, dl);
+		trial_after_refusal(o, rs, dl);
 	if (rc < 0)
 		return commit_failure_status(&report);
 	if (o->verbose)
@@ -1030,6 +1185,7 @@ static int run_without_config(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
+	struct keeper keeper = { 0 };
 	struct expander *ex;
 	char *why = NULL, *previous = NULL;
 	struct diag_list dl;
@@ -1075,6 +1231,12 @@ int main(int argc, char **argv)
 		expander_note_inputs(ex, o.cache);
 	}
 	ruleset_init(&rs);
+	if (o.command == CMD_APPLY && strcmp(o.file, "-") != 0) {
+		keeper.o = &o;
+		keeper.top = src;
+		keeper.rs = &rs;
+		o.keeper = &keeper;
+	}
 	if (load_config(&o, src, ex, &rs, &dl) < 0) {
 		status = EXIT_CONFIG;
 	} else {
@@ -1118,6 +1280,7 @@ int main(int argc, char **argv)
 out:
 	cache_inputs_free(o.cache);
 	ruleset_free(&rs);
+	keeper_free(&keeper);
 	diag_list_free(&dl);
 	expander_free(ex);
 	source_free(src);

@@ -217,6 +217,21 @@ static void table_clear(struct table *t)
 	t->index->slots = NULL;
 }
 
+void table_drop_entries(struct table *t)
+{
+	for (size_t i = 0; i < t->nchains; i++) {
+		struct chain *c = t->chains[i];
+
+		for (size_t j = 0; j < c->nrules; j++) {
+			rule_entry_free(&c->rules[j]);
+			c->rules[j].entry = NULL;
+			c->rules[j].pooled = false;
+		}
+	}
+	pool_free(t->pool);
+	t->pool = NULL;
+}
+
 void table_reset(struct table *t)
 {
 	table_clear(t);

@@ -18,6 +18,9 @@
 #  4. check --kernel trial-loads the IPv6 tables too: a rule only the
 #     kernel refuses, in IPv6 only (eui64 in OUTPUT), is named at its line
 #     as a rule of "filter (IPv6)", and the namespace stays untouched.
+#  5. apply of that config, which drops the config's text and the model
+#     while it commits, still names the table at its line, the rule at
+#     its line and a warning at its line, each with its source line.
 # Prints TAP.
 set -u
 
@@ -207,6 +210,49 @@ CONF
 }
 export -f check_kernel_v6
 
+# followed_by FILE LINE NEXT: FILE has LINE with NEXT on the line after it.
+followed_by() {
+	awk -v a="$2" -v b="$3" 'prev == a && $0 == b { found = 1 }
+		{ prev = $0 } END { exit !found }' "$1"
+}
+export -f followed_by
+
+# apply drops the config's text and the model's entries while libiptc
+# commits: a refusal is still reported at the table's line, the refused
+# rule (found by the trial load, on the model built again) at its line,
+# and a warning found before the commit, each with its source line.
+apply_kernel_v6() {
+	local rc=0 e
+	conf k.conf <<'CONF'
+family both
+*filter
+:INPUT DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A OUTPUT -o lo -j ACCEPT
+-6 -A OUTPUT -m eui64 -j ACCEPT
+-A OUTPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -d 10.0.1.1/24 -j ACCEPT
+COMMIT
+CONF
+	"$IPTLOAD" apply "$work/k.conf" >"$work/out" 2>"$work/err" || rc=$?
+	state >"$work/state.after"
+	e=$work/k.conf
+	cp "$work/err" "$work/why"
+	check "apply: exit 3, the table refused at its line (exit $rc)" \
+		bash -c "[ $rc = 3 ] && grep -q \"^$e:2:1: error: the kernel refused table 'filter' (IPv6): \" '$work/err' && followed_by '$work/err' \"\$(grep \"^$e:2:1: error\" '$work/err')\" '  *filter'"
+	cp "$work/err" "$work/why"
+	check "apply: the refused rule at its line, with its text" \
+		followed_by "$work/err" "$e:7:1: error: the kernel refuses table filter (IPv6) with this rule in it (rule 2 of OUTPUT)" "  -6 -A OUTPUT -m eui64 -j ACCEPT"
+	cp "$work/err" "$work/why"
+	check "apply: the warning before the commit, with its text" \
+		followed_by "$work/err" "$e:9:13: warning: '10.0.1.1/24' has host bits set: it matches the network 10.0.1.0/24" "  -A INPUT -d 10.0.1.1/24 -j ACCEPT"
+	cp "$work/state.after" "$work/why"
+	check "apply: no rule of it stays in either family" \
+		bash -c "! grep -q '^-A' '$work/state.after'"
+}
+export -f apply_kernel_v6
+
 # Both families' rules and policies, counters left out (a roll-back
 # loaded at boot starts them at zero).
 rules_both() {
@@ -271,4 +317,5 @@ export -f watchdog_killed_boot_unused_target
 	in_fresh_netns watchdog_killed_boot_both
 	in_fresh_netns watchdog_killed_boot_unused_target
 	in_fresh_netns check_kernel_v6
+	in_fresh_netns apply_kernel_v6
 } | ops_finish
