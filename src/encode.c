@@ -29,6 +29,7 @@
 #include <linux/netfilter/xt_policy.h>
 #include <linux/netfilter/xt_tcpudp.h>
 
+#include "addr_text.h"
 #include "encode.h"
 #include "encode_native.h"
 #include "xtadapter.h"
@@ -79,34 +80,6 @@ bool encode_parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
-/* A dotted quad of four decimal octets. */
-static bool parse_dotted(const char *s, size_t len, struct in_addr *out)
-{
-	unsigned char b[4];
-	size_t i = 0;
-
-	for (int part = 0; part < 4; part++) {
-		unsigned v = 0, digits = 0;
-
-		while (i < len && isdigit((unsigned char)s[i])) {
-			if (digits > 0 && v == 0)
-				return false; /* leading zero: octal to iptables */
-			v = v * 10 + (unsigned)(s[i++] - '0');
-			if (++digits > 3 || v > 255)
-				return false;
-		}
-		if (digits == 0)
-			return false;
-		b[part] = (unsigned char)v;
-		if (part < 3 && (i >= len || s[i++] != '.'))
-			return false;
-	}
-	if (i != len)
-		return false;
-	memcpy(&out->s_addr, b, 4);
-	return true;
-}
-
 static bool looks_like_host_name(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -137,7 +110,7 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 	size_t alen = slash ? (size_t)(slash - s) : len;
 	unsigned long plen;
 
-	if (!parse_dotted(s, alen, &out->addr)) {
+	if (!addr_text_v4(s, alen, &out->addr)) {
 		diag_error(dl, &a->loc, a->width, "invalid IPv4 address '%.*s'",
 			   (int)alen, s);
 		if (memchr(s, ':', alen))
@@ -174,7 +147,7 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 		return -1;
 	}
 	if (strchr(slash + 1, '.')) {
-		if (parse_dotted(slash + 1, len - alen - 1, &out->mask))
+		if (addr_text_v4(slash + 1, len - alen - 1, &out->mask))
 			return 0;
 	} else if (encode_parse_decimal(slash + 1, 32, &plen)) {
 		out->mask.s_addr = plen ? htonl(~0u << (32 - plen)) : 0;
@@ -357,12 +330,12 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 	slash = strchr(s, '/');
 	if (slash)
 		*slash = '\0';
-	if (inet_pton(AF_INET6, s, &out->addr) != 1) {
+	if (!addr_text_v6(s, slash ? (size_t)(slash - s) : len, &out->addr)) {
 		struct in_addr v4;
 
 		diag_error(dl, &a->loc, a->width, "invalid IPv6 address '%s'",
 			   s);
-		if (parse_dotted(s, strlen(s), &v4))
+		if (addr_text_v4(s, strlen(s), &v4))
 			diag_hint(dl,
 				  "%s is an IPv4 address and this rule is "
 				  "IPv6 (ip6tables, -6 or family ipv6): "
@@ -384,7 +357,7 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 		return 0;
 	}
 	if (strchr(slash + 1, ':') &&
-	    inet_pton(AF_INET6, slash + 1, &out->mask) == 1)
+	    addr_text_v6(slash + 1, strlen(slash + 1), &out->mask))
 		return 0;
 	diag_error(dl, &a->loc, a->width,
 		   "invalid prefix length '%s' in '%.*s'", slash + 1, (int)len,

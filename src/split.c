@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr_text.h"
 #include "split.h"
 
 /* A word and the family it makes a rule of. */
@@ -130,8 +131,6 @@ static unsigned protocol_family(const char *name)
 /* The family of one address, without the prefix, range or port. */
 static unsigned one_address(const char *text, size_t len)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
-	unsigned char addr[sizeof(struct in6_addr)];
 	const char *end;
 
 	if (len > 0 && text[0] == '[') { /* [2001:db8::1]:80 */
@@ -144,16 +143,18 @@ static unsigned one_address(const char *text, size_t len)
 	end = memchr(text, '/', len);
 	if (end)
 		len = (size_t)(end - text);
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || len >= INET6_ADDRSTRLEN + 8)
 		return 0;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	if (inet_pton(AF_INET6, buf, addr) == 1)
+	/* Every IPv6 address has a ':'; most addresses are IPv4. */
+	if (memchr(text, ':', len) && addr_text_v6(text, len, NULL))
 		return SPLIT_V6;
 	/* a.b.c.d, a.b.c.d:port, a.b.c.d-e.f.g.h */
-	len = strcspn(buf, ":-");
-	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1)
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == ':' || text[i] == '-') {
+			len = i;
+			break;
+		}
+	if (addr_text_v4(text, len, NULL))
 		return SPLIT_V4;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_conntrack.h>
 
+#include "addr_text.h"
 #include "trace.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -49,7 +50,7 @@ static int parse_u32(const char *s, uint32_t max, uint32_t *out)
 
 static int parse_addr(const char *s, struct in_addr *a)
 {
-	return inet_pton(AF_INET, s, a) == 1 ? 0 : -1;
+	return addr_text_v4(s, strlen(s), a) ? 0 : -1;
 }
 
 /* A protocol by the names iptables prints, or a number. */
@@ -328,47 +329,54 @@ enum pword {
 	PW_LOCAL,
 };
 
+/* The option words that take a value, sorted by name for bsearch. */
+static const struct pword_name {
+	const char *name;
+	enum pword pw;
+} pwords[] = {
+	{ "--ctmark", PW_CTMARK },
+	{ "--ctstate", PW_CTSTATE },
+	{ "--destination", PW_DST },
+	{ "--destination-port", PW_DPORT },
+	{ "--dport", PW_DPORT },
+	{ "--dst", PW_DST },
+	{ "--icmp-type", PW_ICMP },
+	{ "--in-interface", PW_IN },
+	{ "--ipsec-in", PW_IPSEC_IN },
+	{ "--ipsec-leg", PW_LEG },
+	{ "--ipsec-out", PW_IPSEC_OUT },
+	{ "--length", PW_LENGTH },
+	{ "--local", PW_LOCAL },
+	{ "--mark", PW_MARK },
+	{ "--out-interface", PW_OUT },
+	{ "--proto", PW_PROTO },
+	{ "--protocol", PW_PROTO },
+	{ "--source", PW_SRC },
+	{ "--source-port", PW_SPORT },
+	{ "--sport", PW_SPORT },
+	{ "--src", PW_SRC },
+	{ "--state", PW_CTSTATE },
+	{ "-d", PW_DST },
+	{ "-i", PW_IN },
+	{ "-o", PW_OUT },
+	{ "-p", PW_PROTO },
+	{ "-s", PW_SRC },
+};
+
+static int pword_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct pword_name *)elem)->name);
+}
+
 static int word_of(const char *w, enum pword *out)
 {
-	static const struct {
-		const char *name;
-		enum pword pw;
-	} words[] = {
-		{ "-i", PW_IN },
-		{ "--in-interface", PW_IN },
-		{ "-o", PW_OUT },
-		{ "--out-interface", PW_OUT },
-		{ "-s", PW_SRC },
-		{ "--source", PW_SRC },
-		{ "--src", PW_SRC },
-		{ "-d", PW_DST },
-		{ "--destination", PW_DST },
-		{ "--dst", PW_DST },
-		{ "-p", PW_PROTO },
-		{ "--protocol", PW_PROTO },
-		{ "--proto", PW_PROTO },
-		{ "--sport", PW_SPORT },
-		{ "--source-port", PW_SPORT },
-		{ "--dport", PW_DPORT },
-		{ "--destination-port", PW_DPORT },
-		{ "--icmp-type", PW_ICMP },
-		{ "--ctstate", PW_CTSTATE },
-		{ "--state", PW_CTSTATE },
-		{ "--mark", PW_MARK },
-		{ "--ctmark", PW_CTMARK },
-		{ "--length", PW_LENGTH },
-		{ "--ipsec-in", PW_IPSEC_IN },
-		{ "--ipsec-out", PW_IPSEC_OUT },
-		{ "--ipsec-leg", PW_LEG },
-		{ "--local", PW_LOCAL },
-	};
+	const struct pword_name *n = bsearch(w, pwords, ARRAY_SIZE(pwords),
+					     sizeof(*pwords), pword_cmp);
 
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
-		if (strcmp(w, words[i].name) == 0) {
-			*out = words[i].pw;
-			return 0;
-		}
-	return -1;
+	if (!n)
+		return -1;
+	*out = n->pw;
+	return 0;
 }
 
 static int set_iface(char *dst, const char *v)
