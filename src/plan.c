@@ -313,6 +313,14 @@ static void match_entries(enum family f, const struct entry *const *a, size_t n,
 	};
 	size_t head = 0, tail = 0, na, nb;
 
+	/* Nothing to pair (a chain created, or emptied): no hashing. */
+	if (n == 0 || m == 0) {
+		for (size_t i = 0; i < n; i++)
+			am[i] = NO_MATCH;
+		for (size_t k = 0; k < m; k++)
+			bm[k] = NO_MATCH;
+		return;
+	}
 	j.ha = xcalloc(n, sizeof(*j.ha));
 	j.hb = xcalloc(m, sizeof(*j.hb));
 	for (size_t i = 0; i < n; i++) {
