@@ -9,7 +9,8 @@
  * was before (iptables-legacy-save -c text and the kernel's own bytes,
  * counters included), and the error must name the table.  Also: a real
  * kernel refusal, a refusal that comes after the new rules went live,
- * EAGAIN once (faked and real), EAGAIN forever, and a roll-back that fails.
+ * EAGAIN once (faked and real; with the model dropped, as apply drops it,
+ * and built again, or not), EAGAIN forever, and a roll-back that fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -141,10 +142,39 @@ struct outcome {
 	struct kstate before, after;
 };
 
-/* In a fresh namespace with the preload: commit the model (plus, when
- * @extra_target, a rule in filter whose target the kernel cannot find)
- * with IPTLOAD_FAIL=@fail. */
-static void run(const char *fail, bool extra_target, struct outcome *o)
+/* The drop_model and rebuild_model hooks of apply, over build_model. */
+struct model_hooks {
+	struct ruleset *rs;
+	unsigned drops, rebuilds;
+	bool rebuild_fails; /* as when the config changed meanwhile */
+};
+
+static void hook_drop(void *arg)
+{
+	struct model_hooks *m = arg;
+
+	m->drops++;
+	for (int id = 0; id < RULESET_TABLES; id++)
+		table_drop_entries(&m->rs->tables[id]);
+}
+
+static int hook_rebuild(void *arg, char *why, size_t size)
+{
+	struct model_hooks *m = arg;
+
+	m->rebuilds++;
+	if (m->rebuild_fails) {
+		snprintf(why, size, "the config changed");
+		return -1;
+	}
+	ruleset_free(m->rs);
+	build_model(m->rs);
+	return 0;
+}
+
+/* run() with @hooks (NULL: none) given to commit_ruleset. */
+static void run_hooked(const char *fail, bool extra_target,
+		       struct model_hooks *hooks, struct outcome *o)
 {
 	struct commit_options opt = test_commit_options(0);
 	struct ruleset rs;
@@ -159,6 +189,12 @@ static void run(const char *fail, bool extra_target, struct outcome *o)
 			ruleset_table(&rs, "filter"), "INPUT",
 			&(struct rule_spec){ .target = "IPTLOAD_NO_SUCH_TARGET",
 					     .extension = true });
+	if (hooks) {
+		hooks->rs = &rs;
+		opt.drop_model = hook_drop;
+		opt.rebuild_model = hook_rebuild;
+		opt.model_arg = hooks;
+	}
 	diag_list_init(&o->dl);
 	setenv("IPTLOAD_FAIL", fail, 1);
 	o->rc = commit_ruleset(&rs, &opt, &o->report, &o->dl);
@@ -166,6 +202,14 @@ static void run(const char *fail, bool extra_target, struct outcome *o)
 	unsetenv("IPTLOAD_FAIL");
 	kstate_read(&o->after);
 	ruleset_free(&rs);
+}
+
+/* In a fresh namespace with the preload: commit the model (plus, when
+ * @extra_target, a rule in filter whose target the kernel cannot find)
+ * with IPTLOAD_FAIL=@fail. */
+static void run(const char *fail, bool extra_target, struct outcome *o)
+{
+	run_hooked(fail, extra_target, NULL, o);
 }
 
 static void outcome_free(struct outcome *o)
@@ -255,6 +299,70 @@ static void test_eagain_once(void **state)
 	kstate_assert_equal(&clean, &o.after);
 	kstate_free(&clean);
 	outcome_free(&o);
+}
+
+/* The same with the model dropped before the first commit (as apply
+ * does): it is built again for the retry, once, and the outcome is the
+ * same. */
+static void test_eagain_dropped_model(void **state)
+{
+	struct model_hooks hooks = { 0 };
+	struct kstate clean;
+	struct outcome o;
+
+	clean_commit_state(&clean);
+	run_hooked("mangle:EAGAIN:1:1", false, &hooks, &o);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(o.dl.count, 0);
+	assert_int_equal(hooks.drops, 1);
+	assert_int_equal(hooks.rebuilds, 1);
+	assert_int_equal(o.report.retries, 1);
+	assert_int_equal(o.report.tables_committed, 4);
+	kstate_assert_equal(&clean, &o.after);
+	kstate_free(&clean);
+	outcome_free(&o);
+}
+
+/* A dropped model that cannot be built again as it was: the table is not
+ * committed, the error says why, and everything is put back. */
+static void test_eagain_rebuild_fails(void **state)
+{
+	struct model_hooks hooks = { .rebuild_fails = true };
+	struct outcome o;
+
+	run_hooked("nat:EAGAIN:1:1", false, &hooks, &o);
+	assert_int_equal(o.rc, -1);
+	assert_int_equal(hooks.rebuilds, 1);
+	assert_int_equal(o.report.status, COMMIT_REFUSED);
+	assert_string_equal(o.report.failed_table, "nat");
+	assert_int_equal(o.report.tables_restored, 2);
+	if (!diag_has(&o.dl, "'nat'", "could not be built again",
+		      "the config changed", NULL))
+		fail_msg("message: %s", diag_text(&o.dl, 0));
+	kstate_assert_equal(&o.before, &o.after);
+	outcome_free(&o);
+}
+
+/* Nothing to commit: the model is not dropped. */
+static void test_unchanged_not_dropped(void **state)
+{
+	struct commit_options opt = test_commit_options(0);
+	struct model_hooks hooks = { 0 };
+	struct diag_list dl;
+	struct ruleset rs;
+
+	test_netns_fresh();
+	build_model(&rs);
+	diag_list_init(&dl);
+	assert_int_equal(commit_ruleset(&rs, &opt, NULL, &dl), 0);
+	hooks.rs = &rs;
+	opt.drop_model = hook_drop;
+	opt.rebuild_model = hook_rebuild;
+	opt.model_arg = &hooks;
+	assert_int_equal(commit_ruleset(&rs, &opt, NULL, &dl), 0);
+	assert_int_equal(hooks.drops, 0);
+	diag_list_free(&dl);
+	ruleset_free(&rs);
 }
 
 /* EAGAIN every time: bounded retries, then a refusal; all put back. */
@@ -592,6 +700,9 @@ int main(void)
 		cmocka_unit_test(test_kernel_refuses_last_table),
 		cmocka_unit_test(test_counters_fail_after_replace),
 		cmocka_unit_test(test_eagain_once),
+		cmocka_unit_test(test_eagain_dropped_model),
+		cmocka_unit_test(test_eagain_rebuild_fails),
+		cmocka_unit_test(test_unchanged_not_dropped),
 		cmocka_unit_test(test_eagain_forever),
 		cmocka_unit_test(test_roll_back_fails),
 		cmocka_unit_test(test_roll_back_loses_counters),
