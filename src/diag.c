@@ -245,14 +245,35 @@ static const char *source_line(struct line_cursor *cur,
 /* Control bytes (NUL, escape sequences, ...) other than tab: such a line
  * is not printed, since the caret could not line up under it and the
  * bytes could reach the terminal. */
+static bool is_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Eight bytes at a time: every message and hint is looked at, and
+ * `check` of a big ruleset prints 100 000 of them.  A word with a byte
+ * below 0x20 or a 0x7f (and perhaps a false alarm above one) is looked
+ * at byte by byte. */
 static bool has_control(const char *text, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
+	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
+	size_t i = 0;
 
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return true;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, del;
+
+		memcpy(&x, text + i, 8);
+		del = x ^ (ones * 0x7f);
+		if (!(((x - ones * 0x20) & ~x) & highs) &&
+		    !(((del - ones) & ~del) & highs))
+			continue;
+		for (size_t k = i; k < i + 8; k++)
+			if (is_control((unsigned char)text[k]))
+				return true;
 	}
+	for (; i < len; i++)
+		if (is_control((unsigned char)text[i]))
+			return true;
 	return false;
 }
 
@@ -268,7 +289,7 @@ static void put_clean(FILE *out, const char *text)
 	for (; *text; text++) {
 		unsigned char c = (unsigned char)*text;
 
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
+		if (is_control(c))
 			fprintf(out, "\\x%02x", c);
 		else
 			fputc(c, out);

@@ -8,6 +8,7 @@
  * their protocols, matches, targets and REJECT types.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,20 +27,21 @@ static const struct family_word protocols[] = {
 	{ "icmp6", SPLIT_V6 },	   { "58", SPLIT_V6 },
 };
 
+/* Sorted by word for bsearch, as is targets[]. */
 static const struct family_word matches[] = {
-	{ "icmp", SPLIT_V4 },  { "ttl", SPLIT_V4 },
-	{ "realm", SPLIT_V4 }, { "ipv4options", SPLIT_V4 },
-	{ "icmp6", SPLIT_V6 }, { "hl", SPLIT_V6 },
-	{ "frag", SPLIT_V6 },  { "ipv6header", SPLIT_V6 },
-	{ "rt", SPLIT_V6 },    { "hbh", SPLIT_V6 },
-	{ "dst", SPLIT_V6 },   { "mh", SPLIT_V6 },
-	{ "eui64", SPLIT_V6 }, { "srh", SPLIT_V6 },
+	{ "dst", SPLIT_V6 },	    { "eui64", SPLIT_V6 },
+	{ "frag", SPLIT_V6 },	    { "hbh", SPLIT_V6 },
+	{ "hl", SPLIT_V6 },	    { "icmp", SPLIT_V4 },
+	{ "icmp6", SPLIT_V6 },	    { "ipv4options", SPLIT_V4 },
+	{ "ipv6header", SPLIT_V6 }, { "mh", SPLIT_V6 },
+	{ "realm", SPLIT_V4 },	    { "rt", SPLIT_V6 },
+	{ "srh", SPLIT_V6 },	    { "ttl", SPLIT_V4 },
 };
 
 static const struct family_word targets[] = {
-	{ "TTL", SPLIT_V4 },  { "CLUSTERIP", SPLIT_V4 }, { "ULOG", SPLIT_V4 },
-	{ "ECN", SPLIT_V4 },  { "HL", SPLIT_V6 },	 { "DNPT", SPLIT_V6 },
-	{ "SNPT", SPLIT_V6 },
+	{ "CLUSTERIP", SPLIT_V4 }, { "DNPT", SPLIT_V6 }, { "ECN", SPLIT_V4 },
+	{ "HL", SPLIT_V6 },	   { "SNPT", SPLIT_V6 }, { "TTL", SPLIT_V4 },
+	{ "ULOG", SPLIT_V4 },
 };
 
 /* REJECT's types and their aliases, as libipt_REJECT and libip6t_REJECT
@@ -92,13 +94,19 @@ static unsigned reject_family(const char *t)
 	return f ? f : SPLIT_BOTH;
 }
 
+static int family_word_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct family_word *)elem)->word);
+}
+
+/* The family of @word in the sorted table @words. */
 static unsigned lookup(const struct family_word *words, size_t n,
 		       const char *word)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(words[i].word, word) == 0)
-			return words[i].family;
-	return SPLIT_BOTH;
+	const struct family_word *w =
+		bsearch(word, words, n, sizeof(*words), family_word_cmp);
+
+	return w ? w->family : SPLIT_BOTH;
 }
 
 #define LOOKUP(table, word) lookup(table, sizeof(table) / sizeof(*table), word)
@@ -109,14 +117,17 @@ static unsigned lookup(const struct family_word *words, size_t n,
  * iptables' getopt_long takes a unique prefix.  An abbreviation that is
  * ambiguous is refused by the builder, whatever is said of it here.
  */
-static bool is_option(const char *word, const char *name)
+static bool is_option_len(const char *word, size_t len, const char *name)
 {
-	size_t len = strlen(word);
-
 	if (strcmp(word, name) == 0)
 		return true;
-	return name[1] == '-' && len >= 4 && strncmp(word, "--", 2) == 0 &&
+	return name[1] == '-' && len >= 4 && word[0] == '-' && word[1] == '-' &&
 	       strncmp(name, word, len) == 0;
+}
+
+static bool is_option(const char *word, const char *name)
+{
+	return is_option_len(word, strlen(word), name);
 }
 
 /* The family of protocol @name: iptables takes it in any case (ICMP). */
@@ -302,17 +313,21 @@ static unsigned option_kind(const char *w)
 	const int l = w[1] == '-';
 	const unsigned char c = (unsigned char)w[l ? 2 : 1];
 	unsigned kind = 0;
+	size_t len;
 
 	if (c >= 128)
 		return 0;
 	if (!by_letter.made)
 		by_letter_make();
+	if (by_letter.n[l][c] == 0)
+		return 0;
+	len = strlen(w);
 	for (unsigned k = 0; k < by_letter.n[l][c]; k++) {
 		const size_t i = by_letter.idx[l][c][k];
 		const char *name = option_kinds[i].name;
 
 		if (option_kinds[i].exact ? strcmp(w, name) == 0 :
-					    is_option(w, name))
+					    is_option_len(w, len, name))
 			kind |= option_kinds[i].kind;
 	}
 	return kind;
@@ -353,9 +368,15 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 		}
 		/* Only an option says what its value is; most words are
 		 * values, and this runs for every rule of every config. */
-		if (!value || w[0] != '-')
+		if (w[0] != '-')
 			continue;
 		kind = option_kind(w);
+		if ((kind & K_FRAG) || (kind & (K_ICMP4 | K_ICMP6)) == K_ICMP4)
+			s->parts &= SPLIT_V4;
+		else if ((kind & (K_ICMP4 | K_ICMP6)) == K_ICMP6)
+			s->parts &= SPLIT_V6;
+		if (!value)
+			continue;
 		if ((kind & K_NUMBERED) && i + 2 < c->argc &&
 		    is_rule_number(c->args[i + 2].text, w))
 			s->rulenum = &c->args[i + 2];
@@ -388,18 +409,6 @@ unsigned split_command(const struct cmd *c, size_t first, struct split *s)
 		} else if (kind & K_REJECT) {
 			s->parts &= reject_family(value->text);
 		}
-	}
-	for (size_t i = first; i < c->argc; i++) {
-		const char *w = c->args[i].text;
-		unsigned kind;
-
-		if (w[0] != '-')
-			continue;
-		kind = option_kind(w);
-		if ((kind & K_FRAG) || (kind & (K_ICMP4 | K_ICMP6)) == K_ICMP4)
-			s->parts &= SPLIT_V4;
-		else if ((kind & (K_ICMP4 | K_ICMP6)) == K_ICMP6)
-			s->parts &= SPLIT_V6;
 	}
 	if (s->addrs == SPLIT_BOTH)
 		return 0;
