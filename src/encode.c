@@ -352,8 +352,10 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 		return 0;
 	if (encode_parse_decimal(slash + 1, 128, &plen)) {
 		memset(&out->mask, 0, sizeof(out->mask));
-		for (unsigned long i = 0; i < plen; i++)
-			out->mask.s6_addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		memset(out->mask.s6_addr, 0xff, plen / 8);
+		if (plen % 8)
+			out->mask.s6_addr[plen / 8] =
+				(uint8_t)(0xff00 >> (plen % 8));
 		return 0;
 	}
 	if (strchr(slash + 1, ':') &&
@@ -364,6 +366,34 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 		   item);
 	diag_hint(dl, "an IPv6 prefix length is 0-128");
 	return -1;
+}
+
+/*
+ * The leading one bits of @mask (@len bytes, network order), a byte at a
+ * time; *@prefix (unless NULL) says whether only zeros follow them.
+ */
+static unsigned mask_leading_ones(const unsigned char *mask, size_t len,
+				  bool *prefix)
+{
+	size_t i = 0;
+	unsigned ones;
+
+	while (i < len && mask[i] == 0xff)
+		i++;
+	if (i == len) {
+		if (prefix)
+			*prefix = true;
+		return (unsigned)(8 * len);
+	}
+	/* The byte in the top 8 bits, inverted: its leading ones are the
+	 * leading zeros (never all 32: the low bits are ones). */
+	ones = (unsigned)__builtin_clz(~((unsigned)mask[i] << 24));
+	if (prefix) {
+		*prefix = (uint8_t)(mask[i] << ones) == 0;
+		for (size_t k = i + 1; *prefix && k < len; k++)
+			*prefix = mask[k] == 0;
+	}
+	return (unsigned)(8 * i) + ones;
 }
 
 /* Warn when an IPv6 ADDR/LEN has bits set past the prefix. */
@@ -378,8 +408,7 @@ static void warn_host_bits6(const struct arg *a, const struct addr6_item *n,
 		masked.s6_addr[i] = n->addr.s6_addr[i] & n->mask.s6_addr[i];
 	if (memcmp(&masked, &n->addr, sizeof(masked)) == 0)
 		return;
-	while (plen < 128 && (n->mask.s6_addr[plen / 8] & (0x80 >> (plen % 8))))
-		plen++;
+	plen = (int)mask_leading_ones(n->mask.s6_addr, sizeof(n->mask), NULL);
 	inet_ntop(AF_INET6, &n->addr, addr, sizeof(addr));
 	inet_ntop(AF_INET6, &masked, net, sizeof(net));
 	diag_warning(dl, &a->loc, a->width,
@@ -938,17 +967,10 @@ static const struct opt_def policy_opts[] = {
 /* True when @mask (@len bytes) is ones then zeroes, a prefix. */
 static bool is_prefix_mask(const unsigned char *mask, size_t len)
 {
-	bool zero = false;
+	bool prefix;
 
-	for (size_t i = 0; i < len; i++)
-		for (int bit = 7; bit >= 0; bit--) {
-			bool one = (mask[i] >> bit) & 1;
-
-			if (one && zero)
-				return false;
-			zero |= !one;
-		}
-	return true;
+	mask_leading_ones(mask, len, &prefix);
+	return prefix;
 }
 
 /* The IPv6 form of policy_tunnel_addr. */

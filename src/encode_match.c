@@ -215,8 +215,9 @@ static bool ct_addr(const struct opt_call *c, union nf_inet_addr *addr,
 	}
 	if (!encode_parse_decimal(slash + 1, plen, &plen))
 		return false;
-	for (unsigned long i = 0; i < plen; i++)
-		((uint8_t *)mask)[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	memset(mask, 0xff, plen / 8);
+	if (plen % 8)
+		((uint8_t *)mask)[plen / 8] = (uint8_t)(0xff00 >> (plen % 8));
 	return true;
 }
 

@@ -1616,6 +1616,48 @@ static void test_ipv6_head(void **state)
 	run_free(&r);
 }
 
+/* IPv6 prefixes that end inside a byte: the mask, the host-bits
+ * warning's network, and a tunnel address's mask (a prefix, or refused
+ * when it has gaps). */
+static void test_ipv6_masks(void **state)
+{
+	struct run r;
+	const struct ip6t_entry *e;
+	const struct xt_entry_match *m;
+	const struct xt_policy_info *pi;
+	struct in6_addr a;
+
+	(void)state;
+	e = only_rule6(&r, "ip6tables -A INPUT -s 2001:db8:1::5/61 -j DROP\n",
+		       "INPUT");
+	inet_pton(AF_INET6, "ffff:ffff:ffff:fff8::", &a);
+	assert_memory_equal(&e->ipv6.smsk, &a, 16);
+	assert_warning_at(&r, 1, 23,
+			  "'2001:db8:1::5/61' has host bits set: it "
+			  "matches the network 2001:db8:1::/61");
+	run_free(&r);
+
+	e = only_rule6(&r,
+		       "ip6tables -A INPUT -m policy --dir in --pol ipsec "
+		       "--mode tunnel --tunnel-src 2001:db8::/ffff:ffff:fffe:: "
+		       "-j ACCEPT\n",
+		       "INPUT");
+	m = (const void *)(e + 1);
+	pi = (const void *)m->data;
+	inet_pton(AF_INET6, "ffff:ffff:fffe::", &a);
+	assert_memory_equal(&pi->pol[0].smask.a6, &a, 16);
+	run_free(&r);
+
+	assert_int_equal(run_all(&r, "ip6tables -A INPUT -m policy --dir in "
+				     "--pol ipsec --mode tunnel --tunnel-src "
+				     "2001:db8::/ffff:0:ffff:: -j ACCEPT\n"),
+			 -1);
+	assert_error_at(&r, 1, 78,
+			"the mask of '2001:db8::/ffff:0:ffff::' has gaps: a "
+			"tunnel address takes a prefix");
+	run_free(&r);
+}
+
 /* iptables and ip6tables lines in one file fill both families. */
 static void test_ipv6_beside_ipv4(void **state)
 {
@@ -1885,6 +1927,7 @@ int main(void)
 		cmocka_unit_test(test_unreached_chain_is_not_checked),
 		cmocka_unit_test(test_vpn_router_shape),
 		cmocka_unit_test(test_ipv6_head),
+		cmocka_unit_test(test_ipv6_masks),
 		cmocka_unit_test(test_ipv6_beside_ipv4),
 		cmocka_unit_test(test_ipv6_refusals),
 	};
