@@ -131,5 +131,8 @@ void diag_list_keep_lines(const struct diag_list *dl, struct source *src);
  * so messages still say file:line:col; the source line is printed under
  * those at a kept line. */
 void source_drop_text(struct source *src);
+/* Give @to, which dropped its text, the text of @from (the same file read
+ * again), and free @from. */
+void source_take_text(struct source *to, struct source *from);
 
 #endif

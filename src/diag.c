@@ -703,6 +703,20 @@ void source_drop_text(struct source *src)
 	src->nkept = n;
 }
 
+void source_take_text(struct source *to, struct source *from)
+{
+	if (to->mapped)
+		bigmem_free(to->text, to->mapped);
+	else
+		free(to->text);
+	to->text = from->text;
+	to->len = from->len;
+	to->mapped = from->mapped;
+	from->text = NULL;
+	from->mapped = 0;
+	source_free(from);
+}
+
 void source_free(struct source *src)
 {
 	if (!src)

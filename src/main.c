@@ -520,10 +520,14 @@ struct keeper {
 	struct ruleset *rs;
 	bool dropped;
 	struct cache_digest digest[RULESET_TABLES];
-	/* The rebuild's file and expander: its locations point into them,
-	 * so they live as long as the diagnostics. */
+	struct cache_digest text_digest; /* of @top's text, once dropped */
+	/* The rebuild's expander, and its file when it is not @top's text
+	 * again: its locations point into them, so they live as long as the
+	 * diagnostics.  One rebuild at most: a failed one is final. */
 	struct source *src;
 	struct expander *ex;
+	bool rebuilt;
+	char why[256]; /* why the rebuild failed */
 };
 
 static int load_config(const struct options *o, struct source *src,
@@ -566,50 +570,84 @@ static void keeper_drop(void *arg)
 	k->dropped = true;
 }
 
-/* commit_options.rebuild_model: the file read and built again. */
+static struct cache_digest text_digest(const struct source *src)
+{
+	struct cache_hash h;
+
+	cache_hash_init(&h);
+	cache_hash_add(&h, src->text, src->len);
+	return cache_hash_end(&h);
+}
+
+static bool digest_equal(struct cache_digest a, struct cache_digest b)
+{
+	return a.lo == b.lo && a.hi == b.hi;
+}
+
+/* The config's text again: read from the file, given back to @top when
+ * it is what was read first (the messages at @top's lines then show
+ * them all again), else a source of its own in k->src.  NULL with
+ * k->why set when it cannot be read. */
+static struct source *keeper_read_again(struct keeper *k)
+{
+	struct source *again;
+	char *why = NULL;
+
+	if (k->top->text)
+		return k->top;
+	again = source_read(k->o->file, &why);
+	if (!again) {
+		snprintf(k->why, sizeof(k->why), "cannot read %s again: %s",
+			 k->o->file, why);
+		free(why);
+		return NULL;
+	}
+	if (digest_equal(text_digest(again), k->text_digest)) {
+		source_take_text(k->top, again);
+		return k->top;
+	}
+	k->src = again;
+	return again;
+}
+
+/* commit_options.rebuild_model: the file read and built again, once. */
 static int keeper_rebuild(void *arg, char *why, size_t size)
 {
 	struct keeper *k = arg;
+	struct source *src;
 	struct diag_list dl;
-	char *read_why = NULL;
-	int rc = 0;
 
 	if (!k->dropped)
 		return 0;
-	source_free(k->src);
-	expander_free(k->ex);
-	k->src = source_read(k->o->file, &read_why);
+	if (k->rebuilt) {
+		snprintf(why, size, "%s", k->why);
+		return -1;
+	}
+	k->rebuilt = true;
+	src = keeper_read_again(k);
 	k->ex = expander_new();
 	ruleset_free(k->rs);
 	ruleset_init(k->rs);
 	diag_list_init(&dl);
-	if (!k->src) {
-		snprintf(why, size, "cannot read %s again: %s", k->o->file,
-			 read_why);
-		rc = -1;
-	} else if (load_config(k->o, k->src, k->ex, k->rs, &dl) < 0) {
-		snprintf(why, size, "%s no longer builds", k->o->file);
-		rc = -1;
-	}
-	for (int id = 0; rc == 0 && id < RULESET_TABLES; id++) {
-		struct cache_digest d = table_digest(&k->rs->tables[id]);
-
-		if (d.lo != k->digest[id].lo || d.hi != k->digest[id].hi) {
-			snprintf(why, size,
+	if (src && load_config(k->o, src, k->ex, k->rs, &dl) < 0)
+		snprintf(k->why, sizeof(k->why), "%s no longer builds",
+			 k->o->file);
+	for (int id = 0; src && !k->why[0] && id < RULESET_TABLES; id++)
+		if (!digest_equal(table_digest(&k->rs->tables[id]),
+				  k->digest[id]))
+			snprintf(k->why, sizeof(k->why),
 				 "%s builds another ruleset than it did at the "
 				 "start of this apply",
 				 k->o->file);
-			rc = -1;
-		}
-	}
-	free(read_why);
 	diag_list_free(&dl);
-	if (rc == 0)
+	if (!k->why[0]) {
 		k->dropped = false;
-	else
-		for (int id = 0; id < RULESET_TABLES; id++)
-			table_drop_entries(&k->rs->tables[id]);
-	return rc;
+		return 0;
+	}
+	for (int id = 0; id < RULESET_TABLES; id++)
+		table_drop_entries(&k->rs->tables[id]);
+	snprintf(why, size, "%s", k->why);
+	return -1;
 }
 
 /* Drop the config's text, keeping the lines of the messages so far and
@@ -624,6 +662,7 @@ static void keeper_drop_text(struct keeper *k, struct source *top,
 		if (t->named && t->loc.src == top)
 			source_keep_line(top, t->loc.line);
 	}
+	k->text_digest = text_digest(top);
 	source_drop_text(top);
 }
 

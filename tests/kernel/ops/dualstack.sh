@@ -20,7 +20,9 @@
 #     as a rule of "filter (IPv6)", and the namespace stays untouched.
 #  5. apply of that config, which drops the config's text and the model
 #     while it commits, still names the table at its line, the rule at
-#     its line and a warning at its line, each with its source line.
+#     its line and a warning at its line, each with its source line; when
+#     the file changes while it commits, the refused rule is looked for
+#     only if the file still builds the same ruleset.
 # Prints TAP.
 set -u
 
@@ -221,8 +223,7 @@ export -f followed_by
 # commits: a refusal is still reported at the table's line, the refused
 # rule (found by the trial load, on the model built again) at its line,
 # and a warning found before the commit, each with its source line.
-apply_kernel_v6() {
-	local rc=0 e
+apply_kernel_v6_conf() {
 	conf k.conf <<'CONF'
 family both
 *filter
@@ -235,6 +236,12 @@ family both
 -A INPUT -d 10.0.1.1/24 -j ACCEPT
 COMMIT
 CONF
+}
+export -f apply_kernel_v6_conf
+
+apply_kernel_v6() {
+	local rc=0 e
+	apply_kernel_v6_conf
 	"$IPTLOAD" apply "$work/k.conf" >"$work/out" 2>"$work/err" || rc=$?
 	state >"$work/state.after"
 	e=$work/k.conf
@@ -252,6 +259,53 @@ CONF
 		bash -c "! grep -q '^-A' '$work/state.after'"
 }
 export -f apply_kernel_v6
+
+# apply_changed_meanwhile EDIT: apply the config of apply_kernel_v6, its
+# first commit (setsockopt) held 3 s by strace, and EDIT (a sed script)
+# made to the file meanwhile; stderr in $work/err.
+apply_changed_meanwhile() {
+	local sp pid= s= i rc=0
+	apply_kernel_v6_conf
+	strace -qq -o /dev/null -e trace=setsockopt \
+		-e inject=setsockopt:delay_enter=3000000:when=1 \
+		"$IPTLOAD" apply "$work/k.conf" >"$work/out" 2>"$work/err" &
+	sp=$!
+	for i in $(seq 200); do
+		pid=$(pgrep -P "$sp") && break
+		sleep 0.05
+	done
+	# Wait until iptload is inside the held setsockopt (x86-64: 54).
+	for i in $(seq 400); do
+		s=$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)
+		[ "$s" = 54 ] && break
+		sleep 0.05
+	done
+	sed -i "$1" "$work/k.conf"
+	wait "$sp" || rc=$?
+	echo "$rc" >"$work/rc"
+}
+export -f apply_changed_meanwhile
+
+# The config changes while apply commits it, then the kernel refuses it:
+# the refused rule is looked for in the model built again only when the
+# file still builds the same ruleset (here: a comment more, so the rule
+# is at its new line), and otherwise the reason is said.
+apply_changed_during_commit() {
+	local e=$work/k.conf
+	if ! command -v strace >/dev/null || [ "$(uname -m)" != x86_64 ]; then
+		echo "ok - # SKIP strace or x86-64 missing"
+		return
+	fi
+	apply_changed_meanwhile '1i # a comment'
+	cp "$work/err" "$work/why"
+	check "changed by a comment: exit 3, the refused rule at its new line" \
+		bash -c "[ \$(cat '$work/rc') = 3 ] && followed_by '$work/err' \"$e:8:1: error: the kernel refuses table filter (IPv6) with this rule in it (rule 2 of OUTPUT)\" '  -6 -A OUTPUT -m eui64 -j ACCEPT'"
+	apply_changed_meanwhile 's/--dport 22/--dport 23/'
+	cp "$work/err" "$work/why"
+	check "changed in a rule: exit 3, no rule named, the reason said" \
+		bash -c "[ \$(cat '$work/rc') = 3 ] && ! grep -q 'with this rule' '$work/err' && grep -qxF 'iptload: warning: cannot look for the rule the kernel refused: $e builds another ruleset than it did at the start of this apply' '$work/err'"
+}
+export -f apply_changed_during_commit
 
 # Both families' rules and policies, counters left out (a roll-back
 # loaded at boot starts them at zero).
@@ -318,4 +372,5 @@ export -f watchdog_killed_boot_unused_target
 	in_fresh_netns watchdog_killed_boot_unused_target
 	in_fresh_netns check_kernel_v6
 	in_fresh_netns apply_kernel_v6
+	in_fresh_netns apply_changed_during_commit
 } | ops_finish
