@@ -310,7 +310,20 @@ static size_t read_word(struct reader *r, size_t pos)
 	struct buf b = r->word;
 	size_t text_start = pos, start = pos;
 	const char *s = r->line;
+	/* The common word, plain bytes up to a blank or the end of the
+	 * line, goes from the line to the pool in one copy.  The line is
+	 * not NUL-terminated, but '\n' (or the end of the text, which is)
+	 * stops strcspn in time. */
+	size_t plain = strcspn(s + pos, plain_stop);
 
+	if (plain > r->line_len - pos)
+		plain = r->line_len - pos;
+	if (plain > 0 && (pos + plain == r->line_len ||
+			  isspace((unsigned char)s[pos + plain]))) {
+		word_add_piece(&w, &r->cur.pool, PIECE_TEXT, s + pos, plain,
+			       w.loc, (unsigned)plain);
+		pos += plain;
+	}
 	while (pos < r->line_len && !isspace((unsigned char)s[pos])) {
 		if (s[pos] == '\'' || s[pos] == '"') {
 			w.quoted = true;
