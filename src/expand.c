@@ -66,6 +66,7 @@ struct expander {
 	size_t nmacros;
 	struct frame stack[EXPAND_MAX_DEPTH];
 	size_t depth;
+	size_t calls; /* macro bodies being expanded (emit_plain) */
 	const struct src_loc *via; /* the call or include being expanded */
 	struct src_loc **vias;	   /* every via made, freed at the end */
 	size_t nvias;
@@ -607,12 +608,70 @@ static void note_family(struct expander *ex, const struct stmt *s)
 	}
 }
 
+/* "family $F": the family is the word's value, not its text. */
+static void note_family_value(struct expander *ex, const struct cmd *c)
+{
+	if (c->argc == 2 && strcmp(c->args[0].text, "family") == 0 &&
+	    (!ex->family || strcmp(ex->family, c->args[1].text) != 0)) {
+		free(ex->family);
+		ex->family = strdup(c->args[1].text);
+		if (!ex->family)
+			abort();
+	}
+}
+
+/*
+ * Whether @s's words can go to the sink as they are: each one plain text
+ * piece, no variable.  Not in a macro body, whose statements are kept
+ * for the next call: the sink may write into what it is handed.
+ */
+static bool stmt_plain(const struct expander *ex, const struct stmt *s)
+{
+	if (ex->calls > 0)
+		return false;
+	for (size_t i = 0; i < s->nwords; i++)
+		if (s->words[i].npieces != 1 ||
+		    s->words[i].pieces[0].kind != PIECE_TEXT)
+			return false;
+	return true;
+}
+
+/* emit_command for a plain statement: its words' own texts, no copy
+ * (the statement outlives the sink's call). */
+static int emit_plain(struct expander *ex, const struct stmt *s,
+		      const struct cmd_sink *out, struct diag_list *dl)
+{
+	struct cmd c = { .loc = here(ex, &s->loc),
+			 .stmt = ex->serial,
+			 .argc = s->nwords };
+	size_t len = 0;
+
+	ex->args =
+		grow(ex->args, &ex->args_cap, s->nwords + 1, sizeof(*ex->args));
+	for (size_t i = 0; i < s->nwords; i++) {
+		ex->args[i].text = s->words[i].pieces[0].text;
+		ex->args[i].loc = here(ex, &s->words[i].loc);
+		ex->args[i].width = s->words[i].width;
+		ex->args[i].runtime = false;
+		len += strlen(ex->args[i].text) + 1;
+	}
+	if (budget_spend(ex, &s->loc, 0, len, dl) < 0)
+		return -1;
+	c.args = ex->args;
+	note_family_value(ex, &c);
+	out->emit(&c, out->arg);
+	return 0;
+}
+
 /* Hand one combination of @s's words to @out, in the expander's reused
  * buffers: the sink copies what it keeps. */
 static int emit_command(struct expander *ex, const struct stmt *s,
 			const struct bindings *b, const struct cmd_sink *out,
 			struct diag_list *dl)
 {
+	if (b->count == 0 && stmt_plain(ex, s))
+		return emit_plain(ex, s, out, dl);
+
 	struct cmd c = { .loc = here(ex, &s->loc),
 			 .stmt = ex->serial,
 			 .argc = s->nwords };
@@ -635,14 +694,7 @@ static int emit_command(struct expander *ex, const struct stmt *s,
 		to = word_put(ex, b, &s->words[i], to) + 1;
 	}
 	c.args = ex->args;
-	/* "family $F": the family is the word's value, not its text. */
-	if (c.argc == 2 && strcmp(c.args[0].text, "family") == 0 &&
-	    (!ex->family || strcmp(ex->family, c.args[1].text) != 0)) {
-		free(ex->family);
-		ex->family = strdup(c.args[1].text);
-		if (!ex->family)
-			abort();
-	}
+	note_family_value(ex, &c);
 	out->emit(&c, out->arg);
 	return 0;
 }
@@ -1075,7 +1127,9 @@ static int expand_call(struct expander *ex, const struct stmt *s,
 	rc = bind_params(ex, s, m->def, saved, dl);
 	if (rc == 0 && frame_push(ex, s->name, &s->loc, dl) == 0) {
 		m->active = true;
+		ex->calls++;
 		rc = expand_script(ex, m->def->body, out, dl);
+		ex->calls--;
 		m->active = false;
 		frame_pop(ex);
 	} else {
