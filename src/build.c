@@ -997,6 +997,15 @@ static const struct arg *negated_mixed_list(const struct cmd *c, size_t first)
 	return NULL;
 }
 
+/* Whether a word of @c from @first on holds an address() value. */
+static bool has_runtime_arg(const struct cmd *c, size_t first)
+{
+	for (size_t i = first; i < c->argc; i++)
+		if (c->args[i].runtime)
+			return true;
+	return false;
+}
+
 /*
  * Rule line @c in the families it belongs to: in "family both" each
  * family its addresses and parts allow; otherwise the statement's family,
@@ -1006,8 +1015,17 @@ static int split_rule_line(struct builder *b, const struct cmd *c, size_t first,
 			   bool named_family)
 {
 	struct split sp;
-	unsigned fams = split_command(c, first, &sp);
+	unsigned fams;
 	int rc = 0;
+
+	/* Outside "family both" only an address() value needs the split
+	 * (statement_end reads the rest in family both only): a plain rule
+	 * goes straight to its family. */
+	if (!b->both && !has_runtime_arg(c, first)) {
+		b->st.built |= b->cmd == FAMILY_IPV6 ? SPLIT_V6 : SPLIT_V4;
+		return rule_line(b, c, first);
+	}
+	fams = split_command(c, first, &sp);
 
 	b->st.parts |= sp.parts;
 	b->st.open |= sp.fixed;

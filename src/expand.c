@@ -80,6 +80,8 @@ struct expander {
 	size_t args_cap;
 	char *text;
 	size_t text_cap;
+	size_t *ends; /* where each word's text ends in @text */
+	size_t ends_cap;
 	bool no_includes;
 	char *root_key; /* real path of the top file */
 	char **ifaces;	/* read by address()/network() */
@@ -271,6 +273,7 @@ void expander_free(struct expander *ex)
 	free(ex->kept);
 	free(ex->args);
 	free(ex->text);
+	free(ex->ends);
 	for (size_t i = 0; i < ex->nsources; i++)
 		source_free(ex->sources[i]);
 	free(ex->sources);
@@ -676,22 +679,36 @@ static int emit_command(struct expander *ex, const struct stmt *s,
 			 .stmt = ex->serial,
 			 .argc = s->nwords };
 	size_t len = 0;
-	char *to;
 
-	for (size_t i = 0; i < s->nwords; i++)
-		len += word_len(ex, b, &s->words[i]) + 1;
+	/* The words' text in one pass (each piece's length taken once),
+	 * then the budget for it. */
+	ex->ends = grow(ex->ends, &ex->ends_cap, s->nwords, sizeof(*ex->ends));
+	ex->text = grow(ex->text, &ex->text_cap, 1, 1);
+	for (size_t i = 0; i < s->nwords; i++) {
+		const struct word *w = &s->words[i];
+
+		for (size_t k = 0; k < w->npieces; k++) {
+			const char *v = piece_value(ex, b, &w->pieces[k]);
+			size_t n = strlen(v);
+
+			ex->text =
+				grow(ex->text, &ex->text_cap, len + n + 2, 1);
+			memcpy(ex->text + len, v, n);
+			len += n;
+		}
+		ex->text = grow(ex->text, &ex->text_cap, len + 2, 1);
+		ex->text[len++] = '\0';
+		ex->ends[i] = len;
+	}
 	if (budget_spend(ex, &s->loc, 0, len, dl) < 0)
 		return -1;
 	ex->args =
 		grow(ex->args, &ex->args_cap, s->nwords + 1, sizeof(*ex->args));
-	ex->text = grow(ex->text, &ex->text_cap, len + 1, 1);
-	to = ex->text;
 	for (size_t i = 0; i < s->nwords; i++) {
-		ex->args[i].text = to;
+		ex->args[i].text = ex->text + (i ? ex->ends[i - 1] : 0);
 		ex->args[i].loc = here(ex, &s->words[i].loc);
 		ex->args[i].width = s->words[i].width;
 		ex->args[i].runtime = word_is_runtime(ex, &s->words[i]);
-		to = word_put(ex, b, &s->words[i], to) + 1;
 	}
 	c.args = ex->args;
 	note_family_value(ex, &c);
