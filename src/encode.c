@@ -51,13 +51,26 @@ int encode_bad_value(struct opt_call *c, int i, const char *what)
 /* A decimal number without sign or leading zeros, at most @max. */
 bool encode_parse_decimal(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
+	unsigned long v = 0;
+	bool big = false;
+	size_t i;
 
 	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1] != '\0'))
 		return false;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno == 0 && *end == '\0' && *out <= max;
+	/* As strtoul in base 10, without its locale and errno work: ports
+	 * and prefix lengths of every rule come here. */
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (big || v > (ULONG_MAX - d) / 10) {
+			big = true; /* out of range: strtoul's ULONG_MAX */
+			v = ULONG_MAX;
+		} else {
+			v = v * 10 + d;
+		}
+	}
+	*out = v;
+	return !big && s[i] == '\0' && v <= max;
 }
 
 /* Decimal, or hexadecimal with 0x, as iptables' numbers are written. */
@@ -1287,12 +1300,17 @@ static const struct match_def *native_def(size_t i)
 }
 
 /* Extensions of one family only, with the other family's counterpart:
- * named at the -m or -j that loads them in the wrong family. */
-static const struct {
+ * named at the -m or -j that loads them in the wrong family.  Sorted by
+ * name for bsearch. */
+static const struct family_only {
 	const char *name;
 	enum family family;
 	const char *instead;
 } family_only[] = {
+	{ "CLUSTERIP", FAMILY_IPV4, NULL },
+	{ "ECN", FAMILY_IPV4, NULL },
+	{ "HL", FAMILY_IPV6, "-j TTL" },
+	{ "TTL", FAMILY_IPV4, "-j HL" },
 	{ "dst", FAMILY_IPV6, NULL },
 	{ "eui64", FAMILY_IPV6, NULL },
 	{ "frag", FAMILY_IPV6, "-f" },
@@ -1305,11 +1323,12 @@ static const struct {
 	{ "rt", FAMILY_IPV6, NULL },
 	{ "srh", FAMILY_IPV6, NULL },
 	{ "ttl", FAMILY_IPV4, "-m hl" },
-	{ "CLUSTERIP", FAMILY_IPV4, NULL },
-	{ "ECN", FAMILY_IPV4, NULL },
-	{ "HL", FAMILY_IPV6, "-j TTL" },
-	{ "TTL", FAMILY_IPV4, "-j HL" },
 };
+
+static int family_only_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct family_only *)elem)->name);
+}
 
 /* 0, or -1 with an error at @a when extension @a is of the other family
  * than the rule's. */
@@ -1317,23 +1336,20 @@ static int check_family_only(const struct parsed_cmd *pc, const struct arg *a,
 			     struct diag_list *dl)
 {
 	const enum family f = pc->family;
+	const struct family_only *fo =
+		bsearch(a->text, family_only,
+			sizeof(family_only) / sizeof(*family_only),
+			sizeof(*family_only), family_only_cmp);
 
-	for (size_t i = 0; i < sizeof(family_only) / sizeof(*family_only);
-	     i++) {
-		if (strcmp(a->text, family_only[i].name) != 0 ||
-		    family_only[i].family == f)
-			continue;
-		diag_error(dl, &a->loc, a->width,
-			   "%s is %s only, and this rule is %s", a->text,
-			   f == FAMILY_IPV6 ? "IPv4" : "IPv6",
-			   f == FAMILY_IPV6 ? "IPv6" : "IPv4");
-		if (family_only[i].instead)
-			diag_hint(dl, "in %s write %s",
-				  f == FAMILY_IPV6 ? "IPv6" : "IPv4",
-				  family_only[i].instead);
-		return -1;
-	}
-	return 0;
+	if (!fo || fo->family == f)
+		return 0;
+	diag_error(dl, &a->loc, a->width, "%s is %s only, and this rule is %s",
+		   a->text, f == FAMILY_IPV6 ? "IPv4" : "IPv6",
+		   f == FAMILY_IPV6 ? "IPv6" : "IPv4");
+	if (fo->instead)
+		diag_hint(dl, "in %s write %s",
+			  f == FAMILY_IPV6 ? "IPv6" : "IPv4", fo->instead);
+	return -1;
 }
 
 /* ---- the command line ------------------------------------------------ */
@@ -2344,16 +2360,28 @@ static int parse_long(struct cmdline *cl, const struct arg *word)
 	return run_option(cl, &h, word, eq ? eq + 1 : NULL);
 }
 
+/* The first of base_opts with letter @letter, or NULL: a table of the
+ * letters made on first use (-A, -s, -p, -m, -j... come in every rule). */
+static const struct opt_def *short_option(char letter)
+{
+	static unsigned char first[128]; /* index + 1; 0: none */
+	static bool made;
+	const unsigned char c = (unsigned char)letter;
+
+	if (!made) {
+		for (size_t i = NBASE; i-- > 0;)
+			if (base_opts[i].letter > 0 &&
+			    (unsigned char)base_opts[i].letter < 128)
+				first[(unsigned char)base_opts[i].letter] =
+					(unsigned char)(i + 1);
+		made = true;
+	}
+	return c != 0 && c < 128 && first[c] ? &base_opts[first[c] - 1] : NULL;
+}
+
 static int parse_short(struct cmdline *cl, const struct arg *word)
 {
-	char letter = word->text[1];
-	struct opt_hit h = { 0 };
-
-	for (size_t i = 0; i < NBASE; i++)
-		if (base_opts[i].letter == letter) {
-			h.opt = &base_opts[i];
-			break;
-		}
+	struct opt_hit h = { .opt = short_option(word->text[1]) };
 	if (!h.opt || (word->text[2] && h.opt->nargs == 0))
 		return diag_error(cl->dl, &word->loc, word->width,
 				  "unknown option '%s'", word->text);
