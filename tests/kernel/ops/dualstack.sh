@@ -266,9 +266,12 @@ export -f apply_kernel_v6
 apply_changed_meanwhile() {
 	local sp pid= s= i rc=0
 	apply_kernel_v6_conf
-	strace -qq -o /dev/null -e trace=setsockopt \
-		-e inject=setsockopt:delay_enter=3000000:when=1 \
-		"$IPTLOAD" apply "$work/k.conf" >"$work/out" 2>"$work/err" &
+	# LeakSanitizer cannot run under ptrace (scripts/test's ASan run).
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -qq -o /dev/null -e trace=setsockopt \
+			-e inject=setsockopt:delay_enter=3000000:when=1 \
+			"$IPTLOAD" apply "$work/k.conf" >"$work/out" \
+			2>"$work/err" &
 	sp=$!
 	for i in $(seq 200); do
 		pid=$(pgrep -P "$sp") && break
