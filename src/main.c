@@ -610,6 +610,24 @@ static struct source *keeper_read_again(struct keeper *k)
 	return again;
 }
 
+/* The config's text back for the messages, when the model was not
+ * dropped (the commit failed before): only if the file is unchanged. */
+static void keeper_text_back(struct keeper *k)
+{
+	struct source *again;
+	char *why = NULL;
+
+	if (k->top->text || k->rebuilt)
+		return;
+	again = source_read(k->o->file, &why);
+	free(why);
+	if (again && digest_equal(text_digest(again), k->text_digest)) {
+		source_take_text(k->top, again);
+		return;
+	}
+	source_free(again);
+}
+
 /* commit_options.rebuild_model: the file read and built again, once. */
 static int keeper_rebuild(void *arg, char *why, size_t size)
 {
@@ -963,12 +981,15 @@ static void confirm_done(const struct options *o, struct confirm_watchdog *w,
 }
 
 /* The kernel refused a table: find the rule in a scratch namespace, with
- * the model built again if it was dropped. */
+ * the model built again if it was dropped, and the text back (if the
+ * file is unchanged) for the line of that rule. */
 static void trial_after_refusal(const struct options *o,
 				const struct ruleset *rs, struct diag_list *dl)
 {
 	char why[256];
 
+	if (o->keeper && !o->keeper->dropped)
+		keeper_text_back(o->keeper);
 	if (o->keeper && keeper_rebuild(o->keeper, why, sizeof(why)) < 0) {
 		diag_warning(dl, NULL, 0,
 			     "cannot look for the rule the kernel refused: %s",
