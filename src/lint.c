@@ -367,13 +367,21 @@ static void add_addr(struct witness *w, const char *opt, struct in_addr a)
  * a packet (then no warning is given: it could not be confirmed). */
 static bool witness_parse(struct witness *w)
 {
-	char buf[512], *argv[64], *save, err[256];
+	char buf[512], *argv[64], *p = buf, err[256];
 	int argc = 0;
 
+	/* Split at blanks in place, as strtok_r(" ") would. */
 	memcpy(buf, w->words, strlen(w->words) + 1); /* both 512 bytes */
-	for (char *t = strtok_r(buf, " ", &save); t && argc < 64;
-	     t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
+	while (argc < 64) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		p += strcspn(p, " ");
+		if (*p)
+			*p++ = '\0';
+	}
 	return trace_packet_parse(argc, argv, &w->p, err, sizeof(err)) == 0;
 }
 
