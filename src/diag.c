@@ -370,6 +370,14 @@ static int diag_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static bool in_order(const struct diag **order, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (diag_cmp(&order[i - 1], &order[i]) > 0)
+			return false;
+	return true;
+}
+
 /* How many "from" lines a diagnostic shows at most. */
 #define VIA_SHOWN 6
 
@@ -405,7 +413,11 @@ static void print_all(const struct diag_list *dl, FILE *out)
 		abort();
 	for (size_t i = 0; i < dl->count; i++)
 		order[i] = &dl->items[i];
-	qsort(order, dl->count, sizeof(*order), diag_cmp);
+	/* Nearly always found in order already (the lints walk the rules
+	 * in order); diag_cmp is a total order, so qsort would leave a
+	 * sorted array as it is. */
+	if (!in_order(order, dl->count))
+		qsort(order, dl->count, sizeof(*order), diag_cmp);
 	for (size_t i = 0; i < dl->count; i++) {
 		const struct diag *d = order[i];
 		const char *what = d->severity == DIAG_ERROR ? "error" :

@@ -34,11 +34,6 @@
 #include "encode_native.h"
 #include "xtadapter.h"
 
-static int opt_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct opt_def *)elem)->name);
-}
-
 /* ---- values ---------------------------------------------------------- */
 
 int encode_bad_value(struct opt_call *c, int i, const char *what)
@@ -1504,6 +1499,32 @@ static struct encoded_match *option_source(const struct cmdline *cl, size_t k,
 	return m;
 }
 
+/* bsearch of @key in @opts by strcmp of the names, probing the same
+ * entries in the same order (so the same one of equal names is found),
+ * with the first byte compared before strcmp: every long option of every
+ * rule is looked up in iptables' options and in each match's. */
+static const struct opt_def *find_opt(const struct opt_def *opts, size_t n,
+				      const char *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		const size_t mid = (lo + hi) / 2;
+		int c = (unsigned char)key[0] -
+			(unsigned char)opts[mid].name[0];
+
+		if (c == 0)
+			c = strcmp(key, opts[mid].name);
+		if (c == 0)
+			return &opts[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 /* One source's options named @key (exact) or starting with it. */
 static int lookup_source(struct encoded_match *m, struct xtext *x,
 			 const char *key, size_t len, bool exact,
@@ -1525,7 +1546,7 @@ static int lookup_source(struct encoded_match *m, struct xtext *x,
 		return 1;
 	}
 	if (exact) {
-		h.opt = bsearch(key, opts, n, sizeof(*opts), opt_cmp);
+		h.opt = find_opt(opts, n, key);
 		if (h.opt)
 			*first = h;
 		return h.opt != NULL;
