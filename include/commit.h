@@ -76,19 +76,20 @@ struct commit_options {
 	commit_digest_fn *committed;
 	void *committed_arg;
 	/*
-	 * If set, called when every table to be committed is in its libiptc
-	 * handle (which holds its own copy of each rule), just before the
-	 * first commit: the caller may then drop the model's entries
-	 * (table_drop_entries), so that the model, libiptc's copy and the
-	 * blob libiptc hands to the kernel are not all in memory at once.
-	 * Never with @restore.
+	 * If set, called for each table to be committed once it is in its
+	 * libiptc handle (which holds its own copy of each rule), before
+	 * anything is committed: the caller may then drop @t's entries
+	 * (table_drop_entries), so that the models, libiptc's copies and
+	 * the blob libiptc hands to the kernel are not all in memory at
+	 * once.  Never with @restore.
 	 */
-	void (*drop_model)(void *arg);
+	void (*drop_model)(void *arg, const struct table *t);
 	/*
 	 * Called before the model is read again after @drop_model (to plan
-	 * a table again after EAGAIN): builds it again, as it was.  Returns
-	 * 0, or -1 with the reason in @why (then that table is not
-	 * committed, as if refused).
+	 * a table again after EAGAIN, or every table when a pass starts
+	 * again to load an extension): builds it all again, as it was, in
+	 * place.  Returns 0, or -1 with the reason in @why (then that table
+	 * is not committed, as if refused, or nothing is).
 	 */
 	int (*rebuild_model)(void *arg, char *why, size_t size);
 	void *model_arg;

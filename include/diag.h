@@ -115,6 +115,9 @@ struct src_loc src_loc_advance(const struct src_loc *loc, unsigned cols);
  * failure returns NULL and sets *@why to a malloc'd reason.
  */
 struct source *source_read(const char *path, char **why);
+/* The file open at @fd read again from its start, as source @name (no
+ * checks: the caller compares it with what source_read gave). */
+struct source *source_reread(int fd, const char *name, char **why);
 /* A source whose text is given; used for tests and the fuzz target.
  * The bytes version keeps NUL bytes, which the reader must reject. */
 struct source *source_from_string(const char *name, const char *text);

@@ -1916,6 +1916,31 @@ static unsigned table_bit(const struct table *t)
 	return 1u << (t->family * TABLE_COUNT + t->id);
 }
 
+/*
+ * Let the caller drop the model of table @tt, now in its libiptc handle
+ * (which holds its own copy of each rule): the models, libiptc's copies
+ * and the blob of a commit are then never all in memory at once.  Only a
+ * table to be committed, and not when this pass will start again anyway.
+ * The apply cache's digest is taken first: the merged target shares the
+ * model's entries.  Each table as soon as it is edited; with apply
+ * --confirm's hook, whose printing of the tables read may start the pass
+ * again (txn_note_print_misses), all of them just before the first
+ * commit instead, so that the start again needs no rebuild.
+ */
+static void txn_drop_model(struct txn *x, struct table_txn *tt)
+{
+	if (!tt->plan.changed || !x->opt->drop_model || x->opt->restore ||
+	    plan_missed())
+		return;
+	if (x->opt->committed) {
+		tt->digest =
+			canon_model_table(tt->target ? tt->target : tt->model);
+		tt->digested = true;
+	}
+	x->opt->drop_model(x->opt->model_arg, tt->model);
+	x->dropped = true;
+}
+
 /* Read every named table and plan and build its new contents in memory.
  * Nothing reaches the kernel; on failure nothing was changed (a table
  * the kernel did not hold may have been instantiated, empty). */
@@ -1940,6 +1965,8 @@ static int txn_prepare(struct txn *x)
 			report_build_failure(x, tt->model, &f);
 			return -1;
 		}
+		if (!x->opt->before_commit)
+			txn_drop_model(x, tt);
 	}
 	return 0;
 }
@@ -2259,34 +2286,13 @@ static void txn_report_table(struct txn *x, const struct table_txn *tt)
 	tr->policies_changed = tt->plan.policies_changed;
 }
 
-/* Let the caller drop the model, when some table is to be committed:
- * every handle holds its copy now, and only a retry reads the model. */
-static void txn_drop_model(struct txn *x)
-{
-	bool changed = false;
-
-	for (size_t i = 0; i < x->count; i++)
-		changed |= x->tables[i].plan.changed;
-	if (!changed || !x->opt->drop_model || x->opt->restore)
-		return;
-	/* The merged targets share the model's entries too. */
-	for (size_t i = 0; x->opt->committed && i < x->count; i++) {
-		struct table_txn *tt = &x->tables[i];
-
-		tt->digest =
-			canon_model_table(tt->target ? tt->target : tt->model);
-		tt->digested = true;
-	}
-	x->opt->drop_model(x->opt->model_arg);
-	x->dropped = true;
-}
-
 /* Commit the changed tables in order; roll back on the first refusal. */
 static int txn_commit(struct txn *x)
 {
 	struct iptc_failure f;
 
-	txn_drop_model(x);
+	for (size_t i = 0; x->opt->before_commit && i < x->count; i++)
+		txn_drop_model(x, &x->tables[i]);
 	for (size_t i = 0; i < x->count; i++) {
 		struct table_txn *tt = &x->tables[i];
 		struct txn_reopen r = { .x = x, .tt = tt };
@@ -2339,6 +2345,22 @@ static void txn_free(struct txn *x)
 	}
 	ruleset_free(&x->before);
 	ruleset_free(&x->merged);
+}
+
+/* A pass starts again with some models dropped: build them again first
+ * (with the lock released).  Returns 0, or -1 with the error reported. */
+static int txn_rebuild(struct txn *x)
+{
+	char why[sizeof(((struct iptc_failure *)NULL)->reason)];
+
+	if (x->opt->rebuild_model(x->opt->model_arg, why, sizeof(why)) == 0)
+		return 0;
+	x->report->status = COMMIT_REFUSED;
+	diag_error(x->dl, NULL, 1,
+		   "nothing was changed: the config could not be built again "
+		   "to compare it with the kernel's tables once more: %s",
+		   why);
+	return -1;
 }
 
 /* One pass of commit_ruleset; @absent as in struct txn, kept across. */
@@ -2413,6 +2435,8 @@ static int commit_pass(const struct ruleset *rs,
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	plan_unseal();
 	plan_load_missed(); /* each at most once: the recursion ends */
+	if (again && x.dropped && txn_rebuild(&x) < 0)
+		return -1;
 	return again ? commit_pass(rs, opt, report, dl, absent) : rc;
 }
 

@@ -629,32 +629,25 @@ static void source_grow(struct source *src, size_t *cap)
 	*cap *= 2;
 }
 
-struct source *source_read(const char *path, char **why)
+/* Read @f (of size @st's, 0 for stdin) into a new source called @name;
+ * closes @f unless it is stdin. */
+static struct source *source_load(FILE *f, bool is_stdin, const char *name,
+				  const struct stat *st, char **why)
 {
-	bool is_stdin = strcmp(path, "-") == 0;
-	struct stat st = { 0 };
-	FILE *f;
 	struct source *src;
 	size_t cap = 4096, n;
 
-	*why = NULL;
-	f = is_stdin ? stdin : open_trusted(path, &st, why);
-	if (!f) {
-		if (!*why)
-			*why = reason("%s", strerror(errno));
-		return NULL;
-	}
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		abort();
-	src->name = strdup(is_stdin ? "<stdin>" : path);
+	src->name = strdup(name);
 	if (!src->name)
 		abort();
 	/* A big file goes straight into huge pages (bigmem.h), with room
 	 * for what fstat said and the NUL. */
-	if (!is_stdin && st.st_size >= (off_t)BIGMEM_PAGE &&
-	    st.st_size <= SOURCE_MAX_BYTES) {
-		src->text = bigmem_alloc((size_t)st.st_size + 2, &src->mapped);
+	if (!is_stdin && st->st_size >= (off_t)BIGMEM_PAGE &&
+	    st->st_size <= SOURCE_MAX_BYTES) {
+		src->text = bigmem_alloc((size_t)st->st_size + 2, &src->mapped);
 		cap = src->mapped;
 	} else {
 		src->text = malloc(cap);
@@ -682,6 +675,39 @@ struct source *source_read(const char *path, char **why)
 		return NULL;
 	}
 	return src;
+}
+
+struct source *source_read(const char *path, char **why)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	struct stat st = { 0 };
+	FILE *f;
+
+	*why = NULL;
+	f = is_stdin ? stdin : open_trusted(path, &st, why);
+	if (!f) {
+		if (!*why)
+			*why = reason("%s", strerror(errno));
+		return NULL;
+	}
+	return source_load(f, is_stdin, is_stdin ? "<stdin>" : path, &st, why);
+}
+
+struct source *source_reread(int fd, const char *name, char **why)
+{
+	struct stat st;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	FILE *f;
+
+	*why = NULL;
+	if (copy < 0 || lseek(copy, 0, SEEK_SET) < 0 || fstat(copy, &st) < 0 ||
+	    !(f = fdopen(copy, "r"))) {
+		*why = reason("%s", strerror(errno));
+		if (copy >= 0)
+			close(copy);
+		return NULL;
+	}
+	return source_load(f, false, name, &st, why);
 }
 
 void source_keep_line(struct source *src, unsigned line)

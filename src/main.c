@@ -4,6 +4,7 @@
  * print the diagnostics once, and turn the outcome into an exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -509,10 +510,11 @@ static int load_config(const struct options *o, struct source *src,
  * its own copy of every entry, and builds one more, the blob the kernel
  * takes, to commit.  So the text is dropped once it is built (the lines
  * messages still point at are kept, diag.h), and the entries once
- * libiptc holds them (commit_options.drop_model).  What reads the model
- * after that (a retry after EAGAIN, the trial load that finds a refused
- * rule) builds it again from the file, and uses it only when every
- * table is as it was committed, by digest.
+ * libiptc holds them, table by table (commit_options.drop_model).  What
+ * reads the model after that (a retry after EAGAIN, a pass of the
+ * commit started again, the trial load that finds a refused rule)
+ * builds it again from the file, and uses it only when every table is
+ * as it was committed, by digest.
  */
 struct keeper {
 	const struct options *o;
@@ -521,13 +523,20 @@ struct keeper {
 	bool dropped;
 	struct cache_digest digest[RULESET_TABLES];
 	struct cache_digest text_digest; /* of @top's text, once dropped */
-	/* The rebuild's expander, and its file when it is not @top's text
-	 * again: its locations point into them, so they live as long as the
-	 * diagnostics.  One rebuild at most: a failed one is final. */
-	struct source *src;
+	int fd; /* the file, open since it was read: read again through it
+		   even when it was renamed over or removed since */
+	struct rebuild *rebuilds; /* the latest first */
+	bool failed;		  /* a rebuild failed: no more */
+	char why[256];		  /* why */
+};
+
+/* What a rebuild's locations point into, so it lives as long as the
+ * diagnostics: its expander, and its file when that is not the first
+ * read's text again. */
+struct rebuild {
+	struct rebuild *next;
 	struct expander *ex;
-	bool rebuilt;
-	char why[256]; /* why the rebuild failed */
+	struct source *src;
 };
 
 static int load_config(const struct options *o, struct source *src,
@@ -558,16 +567,19 @@ static struct cache_digest table_digest(const struct table *t)
 	return cache_hash_end(&h);
 }
 
-/* commit_options.drop_model. */
-static void keeper_drop(void *arg)
+/* commit_options.drop_model: the first drop takes the digest of every
+ * table, whole until then. */
+static void keeper_drop(void *arg, const struct table *t)
 {
 	struct keeper *k = arg;
 
-	for (int id = 0; id < RULESET_TABLES; id++) {
-		k->digest[id] = table_digest(&k->rs->tables[id]);
-		table_drop_entries(&k->rs->tables[id]);
-	}
+	if (!k->dropped)
+		for (int id = 0; id < RULESET_TABLES; id++)
+			k->digest[id] = table_digest(&k->rs->tables[id]);
 	k->dropped = true;
+	for (int id = 0; id < RULESET_TABLES; id++)
+		if (&k->rs->tables[id] == t)
+			table_drop_entries(&k->rs->tables[id]);
 }
 
 static struct cache_digest text_digest(const struct source *src)
@@ -584,18 +596,24 @@ static bool digest_equal(struct cache_digest a, struct cache_digest b)
 	return a.lo == b.lo && a.hi == b.hi;
 }
 
+static struct source *keeper_reread(struct keeper *k, char **why)
+{
+	return k->fd >= 0 ? source_reread(k->fd, k->o->file, why) :
+			    source_read(k->o->file, why);
+}
+
 /* The config's text again: read from the file, given back to @top when
  * it is what was read first (the messages at @top's lines then show
- * them all again), else a source of its own in k->src.  NULL with
- * k->why set when it cannot be read. */
-static struct source *keeper_read_again(struct keeper *k)
+ * them all again), else a source of its own in @r.  NULL with k->why
+ * set when it cannot be read. */
+static struct source *keeper_read_again(struct keeper *k, struct rebuild *r)
 {
 	struct source *again;
 	char *why = NULL;
 
 	if (k->top->text)
 		return k->top;
-	again = source_read(k->o->file, &why);
+	again = keeper_reread(k, &why);
 	if (!again) {
 		snprintf(k->why, sizeof(k->why), "cannot read %s again: %s",
 			 k->o->file, why);
@@ -606,7 +624,7 @@ static struct source *keeper_read_again(struct keeper *k)
 		source_take_text(k->top, again);
 		return k->top;
 	}
-	k->src = again;
+	r->src = again;
 	return again;
 }
 
@@ -617,9 +635,9 @@ static void keeper_text_back(struct keeper *k)
 	struct source *again;
 	char *why = NULL;
 
-	if (k->top->text || k->rebuilt)
+	if (k->top->text || k->rebuilds || k->failed)
 		return;
-	again = source_read(k->o->file, &why);
+	again = keeper_reread(k, &why);
 	free(why);
 	if (again && digest_equal(text_digest(again), k->text_digest)) {
 		source_take_text(k->top, again);
@@ -628,26 +646,32 @@ static void keeper_text_back(struct keeper *k)
 	source_free(again);
 }
 
-/* commit_options.rebuild_model: the file read and built again, once. */
+/* commit_options.rebuild_model: the file read and built again.  A failed
+ * rebuild is final: the model's locations then stay where they point. */
 static int keeper_rebuild(void *arg, char *why, size_t size)
 {
 	struct keeper *k = arg;
+	struct rebuild *r;
 	struct source *src;
 	struct diag_list dl;
 
 	if (!k->dropped)
 		return 0;
-	if (k->rebuilt) {
+	if (k->failed) {
 		snprintf(why, size, "%s", k->why);
 		return -1;
 	}
-	k->rebuilt = true;
-	src = keeper_read_again(k);
-	k->ex = expander_new();
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	r->next = k->rebuilds;
+	k->rebuilds = r;
+	src = keeper_read_again(k, r);
+	r->ex = expander_new();
 	ruleset_free(k->rs);
 	ruleset_init(k->rs);
 	diag_list_init(&dl);
-	if (src && load_config(k->o, src, k->ex, k->rs, &dl) < 0)
+	if (src && load_config(k->o, src, r->ex, k->rs, &dl) < 0)
 		snprintf(k->why, sizeof(k->why), "%s no longer builds",
 			 k->o->file);
 	for (int id = 0; src && !k->why[0] && id < RULESET_TABLES; id++)
@@ -664,6 +688,7 @@ static int keeper_rebuild(void *arg, char *why, size_t size)
 	}
 	for (int id = 0; id < RULESET_TABLES; id++)
 		table_drop_entries(&k->rs->tables[id]);
+	k->failed = true;
 	snprintf(why, size, "%s", k->why);
 	return -1;
 }
@@ -686,8 +711,16 @@ static void keeper_drop_text(struct keeper *k, struct source *top,
 
 static void keeper_free(struct keeper *k)
 {
-	source_free(k->src);
-	expander_free(k->ex);
+	if (k->fd >= 0)
+		close(k->fd);
+	while (k->rebuilds) {
+		struct rebuild *r = k->rebuilds;
+
+		k->rebuilds = r->next;
+		source_free(r->src);
+		expander_free(r->ex);
+		free(r);
+	}
 }
 
 static size_t count_rules(const struct ruleset *rs, size_t *tables)
@@ -1245,7 +1278,7 @@ static int run_without_config(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct keeper keeper = { 0 };
+	struct keeper keeper = { .fd = -1 };
 	struct expander *ex;
 	char *why = NULL, *previous = NULL;
 	struct diag_list dl;
@@ -1294,6 +1327,9 @@ int main(int argc, char **argv)
 	if (o.command == CMD_APPLY && strcmp(o.file, "-") != 0) {
 		keeper.o = &o;
 		keeper.top = src;
+		/* What is read through it counts only if it is what @src
+		 * holds (by digest). */
+		keeper.fd = open(o.file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		keeper.rs = &rs;
 		o.keeper = &keeper;
 	}
