@@ -98,6 +98,9 @@ int expander_run(struct expander *ex, const struct script *s,
  * define), and hands the commands to @out as it goes.  Returns 0 or -1.
  */
 void expander_start(struct expander *ex, const struct source *top);
+/* The files included so far, in the order they were read: sources the
+ * expander owns (apply drops their text once built, main.c). */
+size_t expander_sources(struct expander *ex, struct source *const **srcs);
 int expander_take(struct expander *ex, struct stmt *s,
 		  const struct cmd_sink *out, struct diag_list *dl);
 

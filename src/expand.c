@@ -1381,6 +1381,12 @@ int expander_run(struct expander *ex, const struct script *s,
 	return expand_script(ex, s, &sink, dl);
 }
 
+size_t expander_sources(struct expander *ex, struct source *const **srcs)
+{
+	*srcs = ex->sources;
+	return ex->nsources;
+}
+
 void expander_start(struct expander *ex, const struct source *top)
 {
 	set_root(ex, top);

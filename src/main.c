@@ -518,7 +518,8 @@ static int load_config(const struct options *o, struct source *src,
  */
 struct keeper {
 	const struct options *o;
-	struct source *top; /* the config as first read */
+	struct source *top;  /* the config as first read */
+	struct expander *ex; /* and the expander that read it */
 	struct ruleset *rs;
 	bool dropped;
 	struct cache_digest digest[RULESET_TABLES];
@@ -693,20 +694,32 @@ static int keeper_rebuild(void *arg, char *why, size_t size)
 	return -1;
 }
 
-/* Drop the config's text, keeping the lines of the messages so far and
+/* Drop the text of @src, keeping the lines of the messages so far and
  * of the tables (where a refusal is reported). */
-static void keeper_drop_text(struct keeper *k, struct source *top,
-			     const struct diag_list *dl)
+static void keeper_drop_source(struct keeper *k, struct source *src,
+			       const struct diag_list *dl)
 {
-	diag_list_keep_lines(dl, top);
+	diag_list_keep_lines(dl, src);
 	for (int id = 0; id < RULESET_TABLES; id++) {
 		const struct table *t = &k->rs->tables[id];
 
-		if (t->named && t->loc.src == top)
-			source_keep_line(top, t->loc.line);
+		if (t->named && t->loc.src == src)
+			source_keep_line(src, t->loc.line);
 	}
-	k->text_digest = text_digest(top);
-	source_drop_text(top);
+	source_drop_text(src);
+}
+
+/* Drop the config's text, and that of the files it included (a rebuild
+ * reads those again through its own expander). */
+static void keeper_drop_text(struct keeper *k, const struct diag_list *dl)
+{
+	struct source *const *included;
+	size_t n = expander_sources(k->ex, &included);
+
+	k->text_digest = text_digest(k->top);
+	keeper_drop_source(k, k->top, dl);
+	for (size_t i = 0; i < n; i++)
+		keeper_drop_source(k, included[i], dl);
 }
 
 static void keeper_free(struct keeper *k)
@@ -1049,7 +1062,7 @@ static int run_apply(const struct options *o, const struct ruleset *rs,
 	if (refuse_pending())
 		return EXIT_PENDING;
 	if (o->keeper)
-		keeper_drop_text(o->keeper, o->keeper->top, dl);
+		keeper_drop_text(o->keeper, dl);
 	if (o->confirm_seconds) {
 		switch (confirm_start(&w, o->confirm_seconds, o->file, dl)) {
 		case CONFIRM_IN_CHILD:
@@ -1327,6 +1340,7 @@ int main(int argc, char **argv)
 	if (o.command == CMD_APPLY && strcmp(o.file, "-") != 0) {
 		keeper.o = &o;
 		keeper.top = src;
+		keeper.ex = ex;
 		/* What is read through it counts only if it is what @src
 		 * holds (by digest). */
 		keeper.fd = open(o.file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);

@@ -20,7 +20,8 @@
 #     as a rule of "filter (IPv6)", and the namespace stays untouched.
 #  5. apply of that config, which drops the config's text and the model
 #     while it commits, still names the table at its line, the rule at
-#     its line and a warning at its line, each with its source line; when
+#     its line and a warning at its line, each with its source line (also
+#     in an included file); when
 #     the file changes while it commits, the refused rule is looked for
 #     only if the file still builds the same ruleset.
 # Prints TAP.
@@ -260,6 +261,33 @@ apply_kernel_v6() {
 }
 export -f apply_kernel_v6
 
+# The same with the rules in an included file, whose text apply drops too.
+apply_kernel_v6_included() {
+	local rc=0 e=$work/rules.d/a.conf
+	mkdir -p "$work/rules.d"
+	conf main.conf <<'CONF'
+family both
+*filter
+:INPUT DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+include "rules.d/*.conf"
+COMMIT
+CONF
+	conf rules.d/a.conf <<'CONF'
+-A INPUT -i lo -j ACCEPT
+-6 -A OUTPUT -m eui64 -j ACCEPT
+-A INPUT -d 10.0.1.1/24 -j ACCEPT
+CONF
+	"$IPTLOAD" apply "$work/main.conf" >"$work/out" 2>"$work/err" || rc=$?
+	cp "$work/err" "$work/why"
+	check "included: exit 3, the refused rule at its line, with its text (exit $rc)" \
+		bash -c "[ $rc = 3 ] && followed_by '$work/err' \"$e:2:1: error: the kernel refuses table filter (IPv6) with this rule in it (rule 1 of OUTPUT)\" '  -6 -A OUTPUT -m eui64 -j ACCEPT'"
+	cp "$work/err" "$work/why"
+	check "included: the warning before the commit, with its text" \
+		followed_by "$work/err" "$e:3:13: warning: '10.0.1.1/24' has host bits set: it matches the network 10.0.1.0/24" "  -A INPUT -d 10.0.1.1/24 -j ACCEPT"
+}
+export -f apply_kernel_v6_included
+
 # apply_changed_meanwhile EDIT: apply the config of apply_kernel_v6,
 # paused before its first commit (pause_at.so), and EDIT (a sed script)
 # made to the file meanwhile, in place (the same inode), or, with a
@@ -374,5 +402,6 @@ export -f watchdog_killed_boot_unused_target
 	in_fresh_netns watchdog_killed_boot_unused_target
 	in_fresh_netns check_kernel_v6
 	in_fresh_netns apply_kernel_v6
+	in_fresh_netns apply_kernel_v6_included
 	in_fresh_netns apply_changed_during_commit
 } | ops_finish
