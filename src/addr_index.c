@@ -117,9 +117,10 @@ size_t addr_index_query(const struct addr_index *x, struct in_addr a,
 		out[n++] = &x->odd;
 		*total += x->odd.n;
 	}
-	for (unsigned l = 0; l <= lmax; l++) {
-		if (!(x->lens & (1ull << l)))
-			continue;
+	/* The lengths some rule is filed with, up to @lmax, shortest first:
+	 * a long chain has a few of the 33. */
+	for (uint64_t ls = x->lens & ((2ull << lmax) - 1); ls; ls &= ls - 1) {
+		const unsigned l = (unsigned)__builtin_ctzll(ls);
 		const struct addr_bucket *b = addr_index_find(
 			x, (uint64_t)(l + 1) << 32 | (addr & len_mask(l)));
 
