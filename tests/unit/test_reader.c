@@ -626,6 +626,67 @@ static void test_is_var_name(void **state)
 	assert_false(reader_is_var_name("A.B", 3));
 }
 
+/* diag_list_print's text of @dl. */
+static char *printed(const struct diag_list *dl)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	assert_non_null(f);
+	diag_list_print(dl, f);
+	fclose(f);
+	return buf;
+}
+
+/* apply drops a config's text once built: the messages found so far and
+ * the lines kept still show their source line; a message at another
+ * line shows file:line:col only, until the text is given back. */
+static void test_dropped_text_keeps_lines(void **state)
+{
+	struct source *src = source_from_string("t.conf", "one\ntwo\nthree\n"
+							  "four\n");
+	struct source *again = source_from_string("t.conf", "one\ntwo\nthree\n"
+							    "four\n");
+	struct src_loc l1 = { .src = src, .line = 1, .col = 1 };
+	struct src_loc l2 = { .src = src, .line = 2, .col = 2 };
+	struct src_loc l3 = { .src = src, .line = 3, .col = 1 };
+	struct diag_list dl;
+	char *out;
+
+	diag_list_init(&dl);
+	diag_warning(&dl, &l2, 2, "at two");
+	diag_list_keep_lines(&dl, src);
+	source_keep_line(src, 3);
+	source_drop_text(src);
+	assert_null(src->text);
+	diag_error(&dl, &l3, 1, "at three");
+	diag_error(&dl, &l1, 1, "at one");
+	out = printed(&dl);
+	assert_string_equal(out, "t.conf:1:1: error: at one\n"
+				 "t.conf:2:2: warning: at two\n"
+				 "  two\n"
+				 "   ^~\n"
+				 "t.conf:3:1: error: at three\n"
+				 "  three\n"
+				 "  ^\n");
+	free(out);
+	source_take_text(src, again);
+	out = printed(&dl);
+	assert_string_equal(out, "t.conf:1:1: error: at one\n"
+				 "  one\n"
+				 "  ^\n"
+				 "t.conf:2:2: warning: at two\n"
+				 "  two\n"
+				 "   ^~\n"
+				 "t.conf:3:1: error: at three\n"
+				 "  three\n"
+				 "  ^\n");
+	free(out);
+	diag_list_free(&dl);
+	source_free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_bad_assignments),
 		cmocka_unit_test(test_all_errors_are_reported),
 		cmocka_unit_test(test_is_var_name),
+		cmocka_unit_test(test_dropped_text_keeps_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
