@@ -303,29 +303,80 @@ static bool has_control(const char *text, size_t len)
 	return false;
 }
 
-/* Write @text with control bytes as \xNN: messages quote config text. */
-static void put_clean(FILE *out, const char *text)
+/*
+ * The text being printed: one buffer, written at once by diag_list_print
+ * (stderr has no buffer, and 100 000 warnings would be a million write
+ * calls), appended to without stdio's per-call work.
+ */
+struct text_out {
+	char *buf;
+	size_t len, cap;
+};
+
+static void out_put(struct text_out *o, const char *s, size_t n)
 {
+	if (o->cap - o->len < n) {
+		while (o->cap - o->len < n)
+			o->cap = o->cap ? 2 * o->cap : 4096;
+		o->buf = realloc(o->buf, o->cap);
+		if (!o->buf)
+			abort();
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void out_str(struct text_out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+static void out_chr(struct text_out *o, char c)
+{
+	out_put(o, &c, 1);
+}
+
+/* @v in decimal, as printf's %u and %zu write it. */
+static void out_uint(struct text_out *o, size_t v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	out_put(o, digits + n, sizeof(digits) - n);
+}
+
+/* Write @text with control bytes as \xNN: messages quote config text. */
+static void put_clean(struct text_out *o, const char *text)
+{
+	static const char hex[] = "0123456789abcdef";
 	size_t len = strlen(text);
 
 	if (!has_control(text, len)) {
-		fwrite(text, 1, len, out);
+		out_put(o, text, len);
 		return;
 	}
 	for (; *text; text++) {
 		unsigned char c = (unsigned char)*text;
 
-		if (is_control(c))
-			fprintf(out, "\\x%02x", c);
-		else
-			fputc(c, out);
+		if (is_control(c)) {
+			const char esc[4] = { '\\', 'x', hex[c >> 4],
+					      hex[c & 15] };
+
+			out_put(o, esc, 4);
+		} else {
+			out_chr(o, (char)c);
+		}
 	}
 }
 
 /* Print the source line and a caret under [col, col + width).  Tabs are
  * kept in the marker line so that it lines up under any tab width. */
 static void print_excerpt(struct line_cursor *cur, const struct diag *d,
-			  FILE *out)
+			  struct text_out *out)
 {
 	const char *text;
 	size_t len, col = d->loc.col ? d->loc.col - 1 : 0;
@@ -338,13 +389,15 @@ static void print_excerpt(struct line_cursor *cur, const struct diag *d,
 	text = source_line(cur, d->loc.src, d->loc.line, &len);
 	if (!text || len > EXCERPT_MAX || col > len || has_control(text, len))
 		return;
-	fprintf(out, "  %.*s\n  ", (int)len, text);
+	out_put(out, "  ", 2);
+	out_put(out, text, len);
+	out_put(out, "\n  ", 3);
 	for (size_t i = 0; i < col; i++)
-		fputc(text[i] == '\t' ? '\t' : ' ', out);
-	fputc('^', out);
+		out_chr(out, text[i] == '\t' ? '\t' : ' ');
+	out_chr(out, '^');
 	for (size_t i = 1; i < d->width && col + i < len; i++)
-		fputc('~', out);
-	fputc('\n', out);
+		out_chr(out, '~');
+	out_chr(out, '\n');
 }
 
 /* Order of printing: by file (in order of first appearance), line and
@@ -384,7 +437,7 @@ static bool in_order(const struct diag **order, size_t n)
 /* The call and include sites the text came through, innermost first; of
  * a deep chain, the innermost ones and the outermost (in the file the
  * user named) are shown. */
-static void print_vias(const struct diag *d, FILE *out)
+static void print_vias(const struct diag *d, struct text_out *out)
 {
 	const struct src_loc *v, *last = NULL;
 	unsigned n = 0, shown = 0;
@@ -395,16 +448,23 @@ static void print_vias(const struct diag *d, FILE *out)
 	}
 	for (v = d->has_loc ? d->loc.via : NULL; v; v = v->via) {
 		if (shown == VIA_SHOWN - 1 && v != last) {
-			fprintf(out, "  ... %u more\n", n - VIA_SHOWN);
+			out_str(out, "  ... ");
+			out_uint(out, n - VIA_SHOWN);
+			out_str(out, " more\n");
 			v = last;
 		}
-		fprintf(out, "  from %s:%u:%u\n", v->src->name, v->line,
-			v->col);
+		out_str(out, "  from ");
+		out_str(out, v->src->name);
+		out_chr(out, ':');
+		out_uint(out, v->line);
+		out_chr(out, ':');
+		out_uint(out, v->col);
+		out_chr(out, '\n');
 		shown++;
 	}
 }
 
-static void print_all(const struct diag_list *dl, FILE *out)
+static void print_all(const struct diag_list *dl, struct text_out *out)
 {
 	const struct diag **order = calloc(dl->count + 1, sizeof(*order));
 	struct line_cursor cur = { 0 };
@@ -423,46 +483,46 @@ static void print_all(const struct diag_list *dl, FILE *out)
 		const char *what = d->severity == DIAG_ERROR ? "error" :
 							       "warning";
 
-		if (d->has_loc && d->loc.src)
-			fprintf(out, "%s:%u:%u: %s: ", d->loc.src->name,
-				d->loc.line, d->loc.col, what);
-		else
-			fprintf(out, "iptload: %s: ", what);
+		if (d->has_loc && d->loc.src) {
+			out_str(out, d->loc.src->name);
+			out_chr(out, ':');
+			out_uint(out, d->loc.line);
+			out_chr(out, ':');
+			out_uint(out, d->loc.col);
+			out_put(out, ": ", 2);
+		} else {
+			out_str(out, "iptload: ");
+		}
+		out_str(out, what);
+		out_put(out, ": ", 2);
 		put_clean(out, d->message);
-		fputc('\n', out);
+		out_chr(out, '\n');
 		if (d->has_loc)
 			print_excerpt(&cur, d, out);
 		if (d->hint) {
-			fputs("  hint: ", out);
+			out_str(out, "  hint: ");
 			put_clean(out, d->hint);
-			fputc('\n', out);
+			out_chr(out, '\n');
 		}
 		print_vias(d, out);
 	}
-	if (dl->dropped)
-		fprintf(out, "iptload: %zu more errors not shown\n",
-			dl->dropped);
+	if (dl->dropped) {
+		out_str(out, "iptload: ");
+		out_uint(out, dl->dropped);
+		out_str(out, " more errors not shown\n");
+	}
 	free(order);
 }
 
-/* Printed into memory first and written at once: stderr has no buffer,
- * and 100 000 warnings would be a million write calls. */
+/* Printed into memory first and written at once (struct text_out). */
 void diag_list_print(const struct diag_list *dl, FILE *out)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *mem = dl->count > 1 ? open_memstream(&buf, &size) : NULL;
+	struct text_out o = { 0 };
 
-	if (!mem) {
-		print_all(dl, out);
-		return;
-	}
-	print_all(dl, mem);
-	if (fclose(mem) == 0)
-		fwrite(buf, 1, size, out);
-	else
-		print_all(dl, out);
-	free(buf);
+	print_all(dl, &o);
+	if (o.len)
+		fwrite(o.buf, 1, o.len, out);
+	free(o.buf);
 }
 
 struct source *source_from_bytes(const char *name, const char *data, size_t len)

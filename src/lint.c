@@ -1312,7 +1312,13 @@ static void candidates(struct cover_index *ci, const struct chain_facts *f,
 			cand_add(ci, use, from);
 		}
 	}
-	qsort(ci->cand, ci->ncand, sizeof(*ci->cand), size_cmp);
+	/* Often in order already (one bucket, or none): the indices are
+	 * distinct, so qsort would leave a sorted list as it is. */
+	for (size_t k = 1; k < ci->ncand; k++)
+		if (ci->cand[k - 1] > ci->cand[k]) {
+			qsort(ci->cand, ci->ncand, sizeof(*ci->cand), size_cmp);
+			break;
+		}
 }
 
 /*
