@@ -544,14 +544,18 @@ static int load_config(const struct options *o, struct source *src,
 		       struct expander *ex, struct ruleset *rs,
 		       struct diag_list *dl);
 
-/* What a table is, for telling a rebuild from the original: chains,
- * policies and entries, not where they were written. */
+/* What a table is, for telling a rebuild from the original: its preserve
+ * globs, chains, policies and entries, not where they were written. */
 static struct cache_digest table_digest(const struct table *t)
 {
 	struct cache_hash h;
 
 	cache_hash_init(&h);
 	cache_hash_add(&h, &t->named, sizeof(t->named));
+	/* The live chains a retry keeps depend on these too. */
+	cache_hash_add(&h, &t->npreserve, sizeof(t->npreserve));
+	for (unsigned i = 0; t->named && i < t->npreserve; i++)
+		cache_hash_str(&h, t->preserve[i]);
 	for (size_t i = 0; t->named && i < t->nchains; i++) {
 		const struct chain *c = t->chains[i];
 

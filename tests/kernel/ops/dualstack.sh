@@ -330,6 +330,10 @@ apply_changed_during_commit() {
 	cp "$work/err" "$work/why"
 	check "changed in a rule: exit 3, no rule named, the reason said" \
 		bash -c "[ \$(cat '$work/rc') = 3 ] && ! grep -q 'with this rule' '$work/err' && grep -qxF 'iptload: warning: cannot look for the rule the kernel refused: $e builds another ruleset than it did at the start of this apply' '$work/err'"
+	apply_changed_meanwhile '2a preserve f2b-*'
+	cp "$work/err" "$work/why"
+	check "changed in a preserve line: exit 3, no rule named, the reason said" \
+		bash -c "[ \$(cat '$work/rc') = 3 ] && ! grep -q 'with this rule' '$work/err' && grep -qxF 'iptload: warning: cannot look for the rule the kernel refused: $e builds another ruleset than it did at the start of this apply' '$work/err'"
 	apply_changed_meanwhile 's/--dport 22/--dport 23/' rename
 	cp "$work/err" "$work/why"
 	check "another file renamed over it: the rule at its line as read" \
