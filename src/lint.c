@@ -289,21 +289,6 @@ static struct in_addr host_out(struct in_addr a, struct in_addr mask)
 	return a;
 }
 
-static void add_word(struct witness *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add_word(struct witness *w, const char *fmt, ...)
-{
-	size_t len = strlen(w->words);
-	va_list ap;
-
-	if (len && len < sizeof(w->words) - 1)
-		w->words[len++] = ' ';
-	va_start(ap, fmt);
-	vsnprintf(w->words + len, sizeof(w->words) - len, fmt, ap);
-	va_end(ap);
-}
-
 /* @a as inet_ntop writes it, without its sprintf per byte: a witness
  * is made for every rule a lint looks at. */
 static void ipv4_text(struct in_addr a, char out[INET_ADDRSTRLEN])
@@ -325,17 +310,74 @@ static void ipv4_text(struct in_addr a, char out[INET_ADDRSTRLEN])
 	*p = '\0';
 }
 
-/* Append @s to the words' @len bytes as snprintf would: cut at the
- * buffer's end. */
-static size_t put_text(struct witness *w, size_t len, const char *s)
+/* Append @n bytes of @s to the words' @len bytes as snprintf would: cut
+ * at the buffer's end. */
+static size_t put_mem(struct witness *w, size_t len, const char *s, size_t n)
 {
-	size_t n = strlen(s), room = sizeof(w->words) - 1 - len;
+	size_t room = sizeof(w->words) - 1 - len;
 
 	if (n > room)
 		n = room;
 	memcpy(w->words + len, s, n);
 	w->words[len + n] = '\0';
 	return len + n;
+}
+
+static size_t put_text(struct witness *w, size_t len, const char *s)
+{
+	return put_mem(w, len, s, strlen(s));
+}
+
+/* vsnprintf of @fmt at the words' @len bytes, for the %s and %u the
+ * witnesses use; false (and a part written) at any other conversion. */
+static bool put_format(struct witness *w, size_t len, const char *fmt,
+		       va_list ap)
+{
+	while (*fmt) {
+		const char *pct = strchrnul(fmt, '%');
+		char num[16];
+		unsigned v;
+		size_t n;
+
+		len = put_mem(w, len, fmt, (size_t)(pct - fmt));
+		if (!*pct)
+			break;
+		if (pct[1] == 's') {
+			len = put_text(w, len, va_arg(ap, const char *));
+		} else if (pct[1] == 'u') {
+			v = va_arg(ap, unsigned);
+			n = sizeof(num);
+			do {
+				num[--n] = (char)('0' + v % 10);
+				v /= 10;
+			} while (v);
+			len = put_mem(w, len, num + n, sizeof(num) - n);
+		} else {
+			return false;
+		}
+		fmt = pct + 2;
+	}
+	return true;
+}
+
+static void add_word(struct witness *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Append a space (unless the words are empty) and @fmt's text, cut at
+ * the buffer's end as vsnprintf would. */
+static void add_word(struct witness *w, const char *fmt, ...)
+{
+	size_t len = strlen(w->words);
+	va_list ap, again;
+
+	if (len && len < sizeof(w->words) - 1)
+		w->words[len++] = ' ';
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	if (!put_format(w, len, fmt, ap))
+		vsnprintf(w->words + len, sizeof(w->words) - len, fmt, again);
+	va_end(again);
+	va_end(ap);
 }
 
 /* add_word(w, "%s %s", @opt, @val), without the printf machinery. */
@@ -393,10 +435,13 @@ static void iface_for(char *out, const char *name, const unsigned char *mask,
 	size_t n = strnlen(name, IFNAMSIZ - 1);
 
 	if (inv || n == 0 || !mask[0]) {
-		snprintf(out, IFNAMSIZ, "%s", fallback);
+		n = strnlen(fallback, IFNAMSIZ - 1); /* snprintf's cut */
+		memcpy(out, fallback, n);
+		out[n] = '\0';
 		return;
 	}
-	snprintf(out, IFNAMSIZ, "%.*s", (int)n, name);
+	memcpy(out, name, n);
+	out[n] = '\0';
 	if (!mask[n] && n < IFNAMSIZ - 2) /* "eth+": any name going on */
 		out[n] = '0', out[n + 1] = '\0';
 }
