@@ -2311,6 +2311,14 @@ static int txn_commit(struct txn *x)
 		}
 		tt->committed = true;
 		x->report->tables_committed++;
+		/* Its rules are the kernel's now, and a roll-back opens a
+		 * handle of its own: give libiptc's copy back before the
+		 * next table's blob is laid out, which then reuses that
+		 * memory instead of touching as much fresh (a dual-stack
+		 * load of 100 000 + 100 000 rules: a quarter fewer page
+		 * faults, bench/README.md). */
+		tc_free(tt->h);
+		tt->h = NULL;
 	}
 	for (size_t i = 0; i < x->count; i++)
 		txn_report_table(x, &x->tables[i]);
