@@ -202,8 +202,8 @@ static int read_table(void)
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	int rc = -1;
 
-	if (fd < 0 || getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &info,
-				 &len) < 0)
+	if (fd < 0 ||
+	    getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) < 0)
 		goto out;
 	size = sizeof(*blob) + info.size;
 	blob = mmap(NULL, size, PROT_READ | PROT_WRITE,
