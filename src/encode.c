@@ -207,6 +207,47 @@ static void addr_push(struct addr_item **items, size_t *n, size_t from,
 }
 
 /*
+ * The addresses of family @af (AF_INET or AF_INET6) that host name
+ * @name (@nlen bytes of an item of argument @a) has now, in the
+ * resolver's order: a list for freeaddrinfo, or NULL with the error said.
+ */
+static struct addrinfo *resolve_name(const struct arg *a, const char *name,
+				     size_t nlen, int af, struct diag_list *dl)
+{
+	const struct addrinfo hints = { .ai_family = af,
+					.ai_socktype = SOCK_RAW };
+	struct addrinfo *res;
+	char host[256];
+	int rc;
+
+	if (nlen >= sizeof(host)) {
+		diag_error(dl, &a->loc, a->width,
+			   "host name '%.*s' is too long", (int)nlen, name);
+		return NULL;
+	}
+	memcpy(host, name, nlen);
+	host[nlen] = '\0';
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		diag_error(dl, &a->loc, a->width,
+			   "cannot resolve host name '%s'%s: %s", host,
+			   af == AF_INET6 ? " in IPv6" : "",
+			   rc == EAI_SYSTEM ? strerror(errno) :
+					      gai_strerror(rc));
+		if (af == AF_INET6)
+			diag_hint(dl, "an IPv6 rule (ip6tables, -6, family "
+				      "ipv6 or both) takes the name's IPv6 "
+				      "addresses only, as ip6tables does");
+		else
+			diag_hint(dl, "--resolve looks names up once, as the "
+				      "config is loaded; write the address "
+				      "to load without DNS");
+		return NULL;
+	}
+	return res;
+}
+
+/*
  * NAME[/LEN|/MASK] with --resolve: every IPv4 address NAME has now, in
  * the resolver's order, each once, with the mask (as iptables does).
  * Returns how many were appended, or -1.
@@ -215,21 +256,11 @@ static int resolve_net(const struct arg *a, const char *item, size_t len,
 		       struct addr_item **items, size_t *n,
 		       struct diag_list *dl)
 {
-	const struct addrinfo hints = { .ai_family = AF_INET,
-					.ai_socktype = SOCK_RAW };
 	const char *slash = memchr(item, '/', len);
 	size_t nlen = slash ? (size_t)(slash - item) : len, before = *n;
 	struct addr_item it = { .mask.s_addr = 0xffffffff };
 	struct addrinfo *res;
-	char name[256];
-	int rc;
 
-	if (nlen >= sizeof(name))
-		return diag_error(dl, &a->loc, a->width,
-				  "host name '%.*s' is too long", (int)nlen,
-				  item);
-	memcpy(name, item, nlen);
-	name[nlen] = '\0';
 	if (slash) { /* the mask, checked as 0.0.0.0/MASK would be */
 		char net[64];
 
@@ -242,17 +273,9 @@ static int resolve_net(const struct arg *a, const char *item, size_t len,
 		if (parse_net(a, net, strlen(net), &it, dl) < 0)
 			return -1;
 	}
-	rc = getaddrinfo(name, NULL, &hints, &res);
-	if (rc != 0) {
-		diag_error(dl, &a->loc, a->width,
-			   "cannot resolve host name '%s': %s", name,
-			   rc == EAI_SYSTEM ? strerror(errno) :
-					      gai_strerror(rc));
-		diag_hint(dl, "--resolve looks names up once, as the config "
-			      "is loaded; write the address to load without "
-			      "DNS");
+	res = resolve_name(a, item, nlen, AF_INET, dl);
+	if (!res)
 		return -1;
-	}
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
 
@@ -264,7 +287,8 @@ static int resolve_net(const struct arg *a, const char *item, size_t len,
 	freeaddrinfo(res);
 	if (*n == before)
 		return diag_error(dl, &a->loc, a->width,
-				  "host name '%s' has no IPv4 address", name);
+				  "host name '%.*s' has no IPv4 address",
+				  (int)nlen, item);
 	return (int)(*n - before);
 }
 
@@ -274,8 +298,11 @@ static bool is_host_name(const struct parsed_cmd *pc, const char *item,
 {
 	const char *slash = memchr(item, '/', len);
 
-	return pc->resolve &&
-	       looks_like_host_name(item, slash ? (size_t)(slash - item) : len);
+	size_t nlen = slash ? (size_t)(slash - item) : len;
+
+	/* Not an IPv6 address (its hex digits are letters too). */
+	return pc->resolve && !memchr(item, ':', nlen) &&
+	       looks_like_host_name(item, nlen);
 }
 
 /* -s/-d: a comma-separated list of networks. */
@@ -352,7 +379,8 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 		else if (looks_like_host_name(s, strlen(s)))
 			diag_hint(dl, "host names are not resolved: a "
 				      "firewall must not depend on DNS at "
-				      "boot; write the address");
+				      "boot; write the address (or look "
+				      "names up once with --resolve)");
 		return -1;
 	}
 	memset(&out->mask, 0xff, sizeof(out->mask));
@@ -428,6 +456,65 @@ static void warn_host_bits6(const struct arg *a, const struct addr6_item *n,
 		  addr, addr, net, plen);
 }
 
+/* Append @it to the list unless it is there already from index @from. */
+static void addr6_push(struct addr6_item **items, size_t *n, size_t from,
+		       const struct addr6_item *it)
+{
+	for (size_t i = from; i < *n; i++)
+		if (memcmp(&(*items)[i], it, sizeof(*it)) == 0)
+			return;
+	*items = reallocarray(*items, *n + 1, sizeof(*it));
+	if (!*items)
+		abort();
+	(*items)[(*n)++] = *it;
+}
+
+/*
+ * NAME[/LEN|/MASK] with --resolve in an IPv6 rule: every IPv6 address
+ * NAME has now, in the resolver's order, each once, with the mask (as
+ * ip6tables does).  Returns how many were appended, or -1.
+ */
+static int resolve_net6(const struct arg *a, const char *item, size_t len,
+			struct addr6_item **items, size_t *n,
+			struct diag_list *dl)
+{
+	const char *slash = memchr(item, '/', len);
+	size_t nlen = slash ? (size_t)(slash - item) : len, before = *n;
+	struct addr6_item it;
+	struct addrinfo *res;
+
+	memset(&it, 0, sizeof(it));
+	memset(&it.mask, 0xff, sizeof(it.mask));
+	if (slash) { /* the mask, checked as ::/MASK would be */
+		char net[INET6_ADDRSTRLEN + 8];
+
+		if (len - nlen >= sizeof(net) - 2)
+			return diag_error(dl, &a->loc, a->width,
+					  "invalid mask in '%.*s'", (int)len,
+					  item);
+		snprintf(net, sizeof(net), "::%.*s", (int)(len - nlen), slash);
+		if (parse_net6(a, net, strlen(net), &it, dl) < 0)
+			return -1;
+	}
+	res = resolve_name(a, item, nlen, AF_INET6, dl);
+	if (!res)
+		return -1;
+	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		const struct sockaddr_in6 *sin6 = (const void *)ai->ai_addr;
+
+		if (ai->ai_family != AF_INET6)
+			continue;
+		it.addr = sin6->sin6_addr;
+		addr6_push(items, n, before, &it);
+	}
+	freeaddrinfo(res);
+	if (*n == before)
+		return diag_error(dl, &a->loc, a->width,
+				  "host name '%.*s' has no IPv6 address",
+				  (int)nlen, item);
+	return (int)(*n - before);
+}
+
 /* -s/-d of an IPv6 rule: a comma-separated list of networks. */
 static int parse_addr6_list(struct opt_call *c, struct addr6_item **items,
 			    size_t *n)
@@ -441,6 +528,19 @@ static int parse_addr6_list(struct opt_call *c, struct addr6_item **items,
 		size_t len = strcspn(s, ",");
 		struct addr6_item it;
 
+		if (is_host_name(c->pc, s, len)) {
+			size_t from = *n;
+
+			if (resolve_net6(c->val[0], s, len, items, n, c->dl) <
+			    0)
+				return -1;
+			for (size_t i = from; i < *n; i++)
+				for (int k = 0; k < 16; k++)
+					(*items)[i].addr.s6_addr[k] &=
+						(*items)[i].mask.s6_addr[k];
+			s += len;
+			continue;
+		}
 		if (parse_net6(c->val[0], s, len, &it, c->dl) < 0)
 			return -1;
 		warn_host_bits6(c->val[0], &it, c->dl);
@@ -988,8 +1088,25 @@ static int policy_tunnel_addr6(struct opt_call *c, union xt_policy_addr *addr,
 	struct addr6_item it;
 	const char *s = c->val[0]->text;
 
-	if (parse_net6(c->val[0], s, strlen(s), &it, c->dl) < 0)
+	if (is_host_name(c->pc, s, strlen(s))) {
+		struct addr6_item *all = NULL;
+		size_t n = 0;
+		int got =
+			resolve_net6(c->val[0], s, strlen(s), &all, &n, c->dl);
+
+		if (got == 1)
+			it = all[0];
+		else if (got > 1)
+			diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
+				   "'%s' has %d IPv6 addresses; %s takes "
+				   "one",
+				   s, got, c->word->text);
+		free(all);
+		if (got != 1)
+			return -1;
+	} else if (parse_net6(c->val[0], s, strlen(s), &it, c->dl) < 0) {
 		return -1;
+	}
 	if (!is_prefix_mask(it.mask.s6_addr, sizeof(it.mask))) {
 		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
 			   "the mask of '%s' has gaps: a tunnel address takes "

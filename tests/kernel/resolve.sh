@@ -38,20 +38,37 @@ with_hosts() {
 }
 
 # load SIDE OUT [IPTLOAD-OPTION...]: load names.rules, snapshot OUT.
+# SIDE oracle6 and iptload6 load names6.rules in IPv6 instead.
 load() {
 	local side=$1 out=$2 rc=0
 	shift 2
-	if [ "$side" = oracle ]; then
+	case $side in
+	oracle)
 		iptables-legacy-restore <"$DIR/names.rules" >"$out.out" \
-			2>"$out.err" || rc=$?
-	else
+			2>"$out.err" || rc=$? ;;
+	oracle6)
+		ip6tables-legacy-restore <"$DIR/names6.rules" >"$out.out" \
+			2>"$out.err" || rc=$? ;;
+	iptload6)
+		"$IPTLOAD" -6 "$@" apply "$DIR/names6.rules" >"$out.out" \
+			2>"$out.err" || rc=$? ;;
+	*)
 		"$IPTLOAD" "$@" apply "$DIR/names.rules" >"$out.out" \
-			2>"$out.err" || rc=$?
-	fi
+			2>"$out.err" || rc=$? ;;
+	esac
 	echo "$rc" >"$out.rc"
 	snapshot "$out"
 }
 export -f load
+
+# apply_conf OUT CONF: iptload --resolve apply CONF, snapshot OUT.
+apply_conf() {
+	local rc=0
+	"$IPTLOAD" --resolve apply "$DIR/$2" >"$1.out" 2>"$1.err" || rc=$?
+	echo "$rc" >"$1.rc"
+	snapshot "$1"
+}
+export -f apply_conf
 
 n=0
 check() {
@@ -71,8 +88,13 @@ with_hosts load iptload "$work/refused"
 with_hosts bash -c '"$IPTLOAD" --resolve check "$DIR/unknown.rules"' \
 	>"$work/unknown.out" 2>"$work/unknown.err"
 echo $? >"$work/unknown.rc"
+with_hosts load oracle6 "$work/oracle6"
+with_hosts load iptload6 "$work/resolved6" --resolve
+with_hosts load iptload6 "$work/refused6"
+with_hosts apply_conf "$work/both" both.conf
+with_hosts apply_conf "$work/v4only" v4only.conf
 
-echo "1..7"
+echo "1..14"
 check "iptables-legacy-restore loads the names (exit $(cat "$work/oracle.rc"))" \
 	test "$(cat "$work/oracle.rc")" = 0
 check "the oracle made two rules of two.test's two addresses" \
@@ -93,3 +115,27 @@ check "--resolve with a name that has no address: exit 2, located error" \
 	bash -c '[ "$(cat "$1.rc")" = 2 ] &&
 		grep -q "unknown.rules:2:.*cannot resolve host name .nosuch.invalid." "$1.err"' \
 	_ "$work/unknown"
+check "IPv6: ip6tables-legacy-restore loads the names (exit $(cat "$work/oracle6.rc"))" \
+	test "$(cat "$work/oracle6.rc")" = 0
+check "IPv6: the oracle made two rules of two6.test's two addresses" \
+	grep -q -- '-s 2001:db8:2::2/128 -d 2001:db8:7::7/128' "$work/oracle6.save"
+check "IPv6: -6 --resolve loads them (exit $(cat "$work/resolved6.rc"))" \
+	test "$(cat "$work/resolved6.rc")" = 0
+check "IPv6: the same ip6tables-legacy-save text and raw entries" \
+	bash -c 'cmp -s "$1.save" "$2.save" && cmp -s "$1.dump" "$2.dump" ||
+		{ diff "$1.save" "$2.save" >&2; false; }' \
+	_ "$work/oracle6" "$work/resolved6"
+check "IPv6: without --resolve: refused (exit 2), naming --resolve, nothing loaded" \
+	bash -c '[ "$(cat "$1.rc")" = 2 ] &&
+		grep -q "invalid IPv6 address .gw6.test." "$1.err" &&
+		grep -q -- "--resolve" "$1.err" && ! grep -q -- "^-A" "$1.save"' \
+	_ "$work/refused6"
+check "family both: each family's rule takes that family's address of both.test" \
+	bash -c '[ "$(cat "$1.rc")" = 0 ] &&
+		grep -q -- "-A INPUT -s 192.0.2.9/32 -p tcp -m tcp --dport 22 -j ACCEPT" "$1.save" &&
+		grep -q -- "-A INPUT -s 2001:db8::9/128 -p tcp -m tcp --dport 22 -j ACCEPT" "$1.save"' \
+	_ "$work/both"
+check "family both: a name with no IPv6 address: exit 2, located, nothing loaded" \
+	bash -c '[ "$(cat "$1.rc")" = 2 ] &&
+		grep -q "v4only.conf:2:13: error: cannot resolve host name .gw.test. in IPv6" "$1.err" &&
+		! grep -q -- "^-A" "$1.save"' _ "$work/v4only"
