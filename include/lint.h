@@ -8,6 +8,8 @@
 #ifndef IPTLOAD_LINT_H
 #define IPTLOAD_LINT_H
 
+#include <stdbool.h>
+
 #include "diag.h"
 #include "ruleset.h"
 
@@ -19,5 +21,13 @@
  */
 void lint_ruleset(const struct ruleset *rs, const char *file,
 		  struct diag_list *dl);
+
+/*
+ * For tests: the lints build each witness packet beside its words; when
+ * this is true they also parse the words (as `iptload trace` would) and
+ * abort() if that gives another packet, or another verdict on whether
+ * the words make one.
+ */
+extern bool lint_check_witnesses;
 
 #endif

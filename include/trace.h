@@ -85,6 +85,11 @@ struct trace_packet {
 int trace_packet_parse(int argc, char **argv, struct trace_packet *p, char *err,
 		       size_t errlen);
 
+/* The checks trace_packet_parse makes of the whole description once its
+ * words are read (for a packet built without words); 0, or -1 with a
+ * message in @err. */
+int trace_packet_check(const struct trace_packet *p, char *err, size_t len);
+
 /* What one step of a walk was. */
 enum trace_step_kind {
 	TS_LEG,	      /* a new leg (outer/inner) begins */

@@ -34,6 +34,7 @@
 /* An address that stands for "somewhere on the internet" in witnesses:
  * 198.18.0.0/15 is set aside for benchmarks, so no rule means it. */
 #define ANY_REMOTE "198.18.0.1"
+#define ANY_REMOTE_HOST 0xC6120001u /* the same, host order */
 
 /* ---- looking at entries ----------------------------------------------- */
 
@@ -257,11 +258,29 @@ static bool rule_ignores(struct line_cache *lc, const struct rule *r,
 
 /* ---- witnesses -------------------------------------------------------- */
 
-/* A witness packet: the words, and the parsed packet. */
+/*
+ * A witness packet: its words, for the warning, and the packet they
+ * describe, built beside them as trace_packet_parse would read them (a
+ * witness is traced for every rule a lint looks at; writing the words and
+ * parsing them back cost more than the trace).  A value the parser might
+ * read otherwise than it was meant (empty, with a blank, an interface
+ * name it refuses) sets @slow: the words are then parsed, as before.
+ */
 struct witness {
 	char words[512];
+	size_t len; /* strlen(words) */
+	bool slow;
 	struct trace_packet p;
 };
+
+static void witness_init(struct witness *w)
+{
+	w->words[0] = '\0';
+	w->len = 0;
+	w->slow = false;
+	memset(&w->p, 0, sizeof(w->p));
+	w->p.ctstate = XT_CONNTRACK_STATE_BIT(IP_CT_NEW);
+}
 
 /* An address inside @a/@mask: host 10 of the network (host 1 is often
  * the router itself), or host 1 of a small one. */
@@ -310,99 +329,115 @@ static void ipv4_text(struct in_addr a, char out[INET_ADDRSTRLEN])
 	*p = '\0';
 }
 
-/* Append @n bytes of @s to the words' @len bytes as snprintf would: cut
- * at the buffer's end. */
-static size_t put_mem(struct witness *w, size_t len, const char *s, size_t n)
+/* Append @n bytes of @s to the words as snprintf would: cut at the
+ * buffer's end. */
+static void put_mem(struct witness *w, const char *s, size_t n)
 {
-	size_t room = sizeof(w->words) - 1 - len;
+	size_t room = sizeof(w->words) - 1 - w->len;
 
 	if (n > room)
 		n = room;
-	memcpy(w->words + len, s, n);
-	w->words[len + n] = '\0';
-	return len + n;
+	memcpy(w->words + w->len, s, n);
+	w->len += n;
+	w->words[w->len] = '\0';
 }
 
-static size_t put_text(struct witness *w, size_t len, const char *s)
+static void put_text(struct witness *w, const char *s)
 {
-	return put_mem(w, len, s, strlen(s));
+	put_mem(w, s, strlen(s));
 }
 
-/* vsnprintf of @fmt at the words' @len bytes, for the %s and %u the
- * witnesses use; false (and a part written) at any other conversion. */
-static bool put_format(struct witness *w, size_t len, const char *fmt,
-		       va_list ap)
+static void put_uint(struct witness *w, unsigned v)
 {
-	while (*fmt) {
-		const char *pct = strchrnul(fmt, '%');
-		char num[16];
-		unsigned v;
-		size_t n;
+	char num[16];
+	size_t n = sizeof(num);
 
-		len = put_mem(w, len, fmt, (size_t)(pct - fmt));
-		if (!*pct)
-			break;
-		if (pct[1] == 's') {
-			len = put_text(w, len, va_arg(ap, const char *));
-		} else if (pct[1] == 'u') {
-			v = va_arg(ap, unsigned);
-			n = sizeof(num);
-			do {
-				num[--n] = (char)('0' + v % 10);
-				v /= 10;
-			} while (v);
-			len = put_mem(w, len, num + n, sizeof(num) - n);
-		} else {
-			return false;
-		}
-		fmt = pct + 2;
-	}
-	return true;
+	do {
+		num[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(w, num + n, sizeof(num) - n);
 }
 
-static void add_word(struct witness *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Append a space (unless the words are empty) and @fmt's text, cut at
- * the buffer's end as vsnprintf would. */
-static void add_word(struct witness *w, const char *fmt, ...)
+/* Start a word: a space unless the words are empty (or full). */
+static void put_blank(struct witness *w)
 {
-	size_t len = strlen(w->words);
-	va_list ap, again;
-
-	if (len && len < sizeof(w->words) - 1)
-		w->words[len++] = ' ';
-	va_start(ap, fmt);
-	va_copy(again, ap);
-	if (!put_format(w, len, fmt, ap))
-		vsnprintf(w->words + len, sizeof(w->words) - len, fmt, again);
-	va_end(again);
-	va_end(ap);
+	if (w->len && w->len < sizeof(w->words) - 1)
+		put_mem(w, " ", 1);
 }
 
-/* add_word(w, "%s %s", @opt, @val), without the printf machinery. */
-static void add_opt(struct witness *w, const char *opt, const char *val)
+/* "@opt @name": an interface, -i or -o. */
+static void add_iface(struct witness *w, const char *opt, const char *name)
 {
-	size_t len = strlen(w->words);
+	size_t n = strlen(name);
+	char *to = opt[1] == 'i' ? w->p.in : w->p.out;
 
-	if (len && len < sizeof(w->words) - 1)
-		w->words[len++] = ' ';
-	len = put_text(w, len, opt);
-	len = put_text(w, len, " ");
-	put_text(w, len, val);
+	put_blank(w);
+	put_text(w, opt);
+	put_mem(w, " ", 1);
+	put_mem(w, name, n);
+	/* What set_iface takes, as one word. */
+	if (n == 0 || n >= sizeof(w->p.in) || strpbrk(name, "+ "))
+		w->slow = true;
+	else
+		memcpy(to, name, n + 1);
 }
 
+/* "@opt ADDR": -s or -d, 0.0.0.1 (the "any" of host_in) written as
+ * ANY_REMOTE. */
 static void add_addr(struct witness *w, const char *opt, struct in_addr a)
 {
 	char s[INET_ADDRSTRLEN];
 
-	if (a.s_addr == htonl(1)) {
-		/* "0.0.0.0/0": any address; take one no rule means. */
-		add_opt(w, opt, ANY_REMOTE);
-		return;
-	}
+	if (a.s_addr == htonl(1))
+		a.s_addr = htonl(ANY_REMOTE_HOST);
 	ipv4_text(a, s);
-	add_opt(w, opt, s);
+	put_blank(w);
+	put_text(w, opt);
+	put_mem(w, " ", 1);
+	put_text(w, s);
+	if (opt[1] == 's') {
+		w->p.src = a;
+		w->p.known |= TF_SRC;
+	} else {
+		w->p.dst = a;
+		w->p.known |= TF_DST;
+	}
+}
+
+/* "-p @name" (a name parse_proto knows for @proto), or "-p @proto"
+ * when @name is NULL (never 0). */
+static void add_proto(struct witness *w, uint8_t proto, const char *name)
+{
+	put_blank(w);
+	put_text(w, "-p ");
+	if (name)
+		put_text(w, name);
+	else
+		put_uint(w, proto);
+	w->p.proto = proto;
+	w->p.known |= TF_PROTO;
+}
+
+/* "--sport S --dport D". */
+static void add_ports(struct witness *w, uint16_t sport, uint16_t dport)
+{
+	put_blank(w);
+	put_text(w, "--sport ");
+	put_uint(w, sport);
+	put_text(w, " --dport ");
+	put_uint(w, dport);
+	w->p.sport = sport;
+	w->p.dport = dport;
+	w->p.known |= TF_SPORT | TF_DPORT;
+}
+
+/* "--ctstate ESTABLISHED". */
+static void add_established(struct witness *w)
+{
+	put_blank(w);
+	put_text(w, "--ctstate ESTABLISHED");
+	w->p.ctstate = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
 }
 
 /* Parse the witness's words into its packet; false if they do not make
@@ -413,7 +448,7 @@ static bool witness_parse(struct witness *w)
 	int argc = 0;
 
 	/* Split at blanks in place, as strtok_r(" ") would. */
-	memcpy(buf, w->words, strlen(w->words) + 1); /* both 512 bytes */
+	memcpy(buf, w->words, w->len + 1); /* both 512 bytes */
 	while (argc < 64) {
 		while (*p == ' ')
 			p++;
@@ -425,6 +460,32 @@ static bool witness_parse(struct witness *w)
 			*p++ = '\0';
 	}
 	return trace_packet_parse(argc, argv, &w->p, err, sizeof(err)) == 0;
+}
+
+#ifndef LINT_CHECK_WITNESSES
+#define LINT_CHECK_WITNESSES false
+#endif
+bool lint_check_witnesses = LINT_CHECK_WITNESSES;
+
+/* Whether the witness makes a packet (its words and w->p agree); false:
+ * no warning is given, it could not be confirmed. */
+static bool witness_done(struct witness *w)
+{
+	char err[256];
+
+	/* Cut words, or a value the parser reads its own way. */
+	if (w->slow || w->len >= sizeof(w->words) - 2)
+		return witness_parse(w);
+	if (lint_check_witnesses) {
+		struct witness again = *w;
+		bool ok = witness_parse(&again);
+
+		if (ok != (trace_packet_check(&w->p, err, sizeof(err)) == 0) ||
+		    (ok && memcmp(&again.p, &w->p, sizeof(w->p)) != 0))
+			abort();
+		return ok;
+	}
+	return trace_packet_check(&w->p, err, sizeof(err)) == 0;
 }
 
 /* An interface name that the pattern @name/@mask (as in ipt_ip)
@@ -729,7 +790,7 @@ static void witness_of_rule(struct witness *w, const struct chain *c,
 	int hook = c->hook;
 	bool want_in, want_out;
 
-	memset(w, 0, sizeof(*w));
+	witness_init(w);
 	if (hook < 0) {
 		/* A user chain: pretend a forwarded packet, unless its rules
 		 * name only one interface side. */
@@ -744,9 +805,9 @@ static void witness_of_rule(struct witness *w, const struct chain *c,
 	if (strcmp(in, out) == 0 && (ip->invflags & IPT_INV_VIA_OUT))
 		snprintf(out, sizeof(out), "eth2");
 	if (want_in)
-		add_word(w, "-i %s", in);
+		add_iface(w, "-i", in);
 	if (want_out)
-		add_word(w, "-o %s", out);
+		add_iface(w, "-o", out);
 	add_addr(w, "-s",
 		 src			      ? *src :
 		 ip->invflags & IPT_INV_SRCIP ? host_out(ip->src, ip->smsk) :
@@ -754,20 +815,19 @@ static void witness_of_rule(struct witness *w, const struct chain *c,
 	add_addr(w, "-d",
 		 ip->invflags & IPT_INV_DSTIP ? host_out(ip->dst, ip->dmsk) :
 						host_in(ip->dst, ip->dmsk));
-	if (ip->proto == IPPROTO_TCP && !(ip->invflags & IPT_INV_PROTO))
-		add_word(w, "-p tcp");
-	else if (ip->proto == IPPROTO_UDP && !(ip->invflags & IPT_INV_PROTO))
-		add_word(w, "-p udp");
-	else if (ip->proto && !(ip->invflags & IPT_INV_PROTO))
-		add_word(w, "-p %u", ip->proto);
+	if (ip->proto && !(ip->invflags & IPT_INV_PROTO))
+		add_proto(w, ip->proto,
+			  ip->proto == IPPROTO_TCP ? "tcp" :
+			  ip->proto == IPPROTO_UDP ? "udp" :
+						     NULL);
 	if ((m = find_match(e, "tcp"))) {
 		const struct xt_tcp *i = (const void *)m->data;
 
-		add_word(w, "--sport %u --dport %u", i->spts[0], i->dpts[0]);
+		add_ports(w, i->spts[0], i->dpts[0]);
 	} else if ((m = find_match(e, "udp"))) {
 		const struct xt_udp *i = (const void *)m->data;
 
-		add_word(w, "--sport %u --dport %u", i->spts[0], i->dpts[0]);
+		add_ports(w, i->spts[0], i->dpts[0]);
 	}
 }
 
@@ -1632,16 +1692,24 @@ static void vpn_scan(const struct ruleset *rs, struct vpn *v)
 static void add_sa(struct witness *w, const struct vpn *v, bool in)
 {
 	char local[INET_ADDRSTRLEN];
+	struct trace_sa *sa = in ? &w->p.in_sa[w->p.nin++] :
+				   &w->p.out_sa[w->p.nout++];
 
 	ipv4_text(v->local, local);
-	if (in)
-		add_word(w,
-			 "--ipsec-in mode=tunnel,proto=esp,src=%s,dst=%s "
-			 "--ipsec-leg inner",
-			 ANY_REMOTE, local);
-	else
-		add_word(w, "--ipsec-out mode=tunnel,proto=esp,src=%s,dst=%s",
-			 local, ANY_REMOTE);
+	put_blank(w);
+	put_text(w, in ? "--ipsec-in mode=tunnel,proto=esp,src=" :
+			 "--ipsec-out mode=tunnel,proto=esp,src=");
+	put_text(w, in ? ANY_REMOTE : local);
+	put_text(w, ",dst=");
+	put_text(w, in ? local : ANY_REMOTE);
+	sa->mode = 1; /* XFRM_MODE_TUNNEL */
+	sa->proto = IPPROTO_ESP;
+	sa->src.s_addr = in ? htonl(ANY_REMOTE_HOST) : v->local.s_addr;
+	sa->dst.s_addr = in ? v->local.s_addr : htonl(ANY_REMOTE_HOST);
+	if (in) {
+		put_text(w, " --ipsec-leg inner");
+		w->p.leg = TRACE_LEG_INNER;
+	}
 }
 
 /* Whether @e's source overlaps VPN network @k. */
@@ -1693,7 +1761,7 @@ static void lint_spoofable(struct lint *l, const struct vpn *v)
 					    host_in(e->ip.src, e->ip.smsk) :
 					    host_in(v->net[k], v->mask[k]);
 				witness_of_rule(&w, c, e, &s);
-				if (!witness_parse(&w))
+				if (!witness_done(&w))
 					continue;
 				lint_trace(l, &w);
 				if (!trace_hits(l, r, "ACCEPT"))
@@ -1713,14 +1781,22 @@ static void lint_spoofable(struct lint *l, const struct vpn *v)
 	}
 }
 
-/* The words of an IKE or ESP packet to our tunnel end. */
-static void ike_witness(struct witness *w, const struct vpn *v,
-			const char *what)
+/* The words of an IKE or ESP packet to our tunnel end: udp from and to
+ * @port, or ESP when @port is 0. */
+static void ike_witness(struct witness *w, const struct vpn *v, uint16_t port)
 {
-	memset(w, 0, sizeof(w->words));
-	add_word(w, "-i %s -s %s", v->ext, ANY_REMOTE);
+	struct in_addr any = { .s_addr = htonl(ANY_REMOTE_HOST) };
+
+	witness_init(w);
+	add_iface(w, "-i", v->ext);
+	add_addr(w, "-s", any);
 	add_addr(w, "-d", v->local);
-	add_word(w, "%s", what);
+	if (port) {
+		add_proto(w, IPPROTO_UDP, "udp");
+		add_ports(w, port, port);
+	} else {
+		add_proto(w, IPPROTO_ESP, "esp");
+	}
 }
 
 /*
@@ -1730,17 +1806,14 @@ static void ike_witness(struct witness *w, const struct vpn *v,
  */
 static void lint_ike(struct lint *l, const struct vpn *v)
 {
-	static const char *const ike = "-p udp --sport 500 --dport 500";
-	static const char *const natt = "-p udp --sport 4500 --dport 4500";
-	static const char *const esp = "-p esp";
 	const struct rule *r = v->in_rule ? v->in_rule : v->out_rule;
 	struct witness w;
 
 	if (!r || !v->has_local || !v->ext[0] ||
 	    rule_ignores(&l->lines, r, "ike"))
 		return;
-	ike_witness(&w, v, ike);
-	if (witness_parse(&w)) {
+	ike_witness(&w, v, 500);
+	if (witness_done(&w)) {
 		lint_trace(l, &w);
 		if (!some_verdict(l, "ACCEPT")) {
 			warn(l, r, "ike", &w,
@@ -1750,14 +1823,14 @@ static void lint_ike(struct lint *l, const struct vpn *v)
 			return;
 		}
 	}
-	ike_witness(&w, v, natt);
-	if (!witness_parse(&w))
+	ike_witness(&w, v, 4500);
+	if (!witness_done(&w))
 		return;
 	lint_trace(l, &w);
 	if (some_verdict(l, "ACCEPT"))
 		return;
-	ike_witness(&w, v, esp);
-	if (!witness_parse(&w))
+	ike_witness(&w, v, 0);
+	if (!witness_done(&w))
 		return;
 	lint_trace(l, &w);
 	if (some_verdict(l, "ACCEPT"))
@@ -1778,6 +1851,7 @@ static void lint_return_path(struct lint *l, const struct vpn *v)
 	const struct table *t = &l->rs->tables[TABLE_FILTER];
 	const struct chain *c = t->named ? table_find_chain(t, "FORWARD") :
 					   NULL;
+	const struct in_addr any = { .s_addr = htonl(ANY_REMOTE_HOST) };
 
 	for (size_t j = 0; c && j < c->nrules && v->has_local; j++) {
 		const struct rule *r = &c->rules[j];
@@ -1793,17 +1867,19 @@ static void lint_return_path(struct lint *l, const struct vpn *v)
 			  e->ip.invflags & IPT_INV_VIA_IN, v->ext);
 		iface_for(out, e->ip.outiface, e->ip.outiface_mask,
 			  e->ip.invflags & IPT_INV_VIA_OUT, in);
-		memset(&w, 0, sizeof(w));
-		add_word(&w, "-i %s -o %s", out, in);
+		witness_init(&w);
+		add_iface(&w, "-i", out);
+		add_iface(&w, "-o", in);
 		if (e->ip.dmsk.s_addr && !(e->ip.invflags & IPT_INV_DSTIP))
 			add_addr(&w, "-s", host_in(e->ip.dst, e->ip.dmsk));
 		else
-			add_word(&w, "-s %s", ANY_REMOTE);
+			add_addr(&w, "-s", any);
 		add_addr(&w, "-d", host_in(e->ip.src, e->ip.smsk));
-		add_word(&w, "-p udp --sport 53 --dport 40000 --ctstate "
-			     "ESTABLISHED");
+		add_proto(&w, IPPROTO_UDP, "udp");
+		add_ports(&w, 53, 40000);
+		add_established(&w);
 		add_sa(&w, v, false);
-		if (!witness_parse(&w))
+		if (!witness_done(&w))
 			continue;
 		lint_trace(l, &w);
 		if (some_verdict(l, "ACCEPT"))
@@ -1862,13 +1938,15 @@ static void lint_masquerade(struct lint *l, const struct vpn *v)
 			iface_for(out, e->ip.outiface, e->ip.outiface_mask,
 				  e->ip.invflags & IPT_INV_VIA_OUT, v->ext);
 			lan_side(v, e, in, &src);
-			memset(&w, 0, sizeof(w));
-			add_word(&w, "-i %s -o %s", in, out);
+			witness_init(&w);
+			add_iface(&w, "-i", in);
+			add_iface(&w, "-o", out);
 			add_addr(&w, "-s", src);
 			add_addr(&w, "-d", host_in(v->net[k], v->mask[k]));
-			add_word(&w, "-p udp --sport 40000 --dport 53");
+			add_proto(&w, IPPROTO_UDP, "udp");
+			add_ports(&w, 40000, 53);
 			add_sa(&w, v, false);
-			if (!witness_parse(&w))
+			if (!witness_done(&w))
 				continue;
 			lint_trace(l, &w);
 			if (!trace_hits(l, r, NULL))

@@ -501,8 +501,7 @@ static int apply_word(struct trace_packet *p, enum pword pw, const char *v,
 	return -1;
 }
 
-/* The checks that need the whole description. */
-static int check_packet(struct trace_packet *p, char *err, size_t len)
+int trace_packet_check(const struct trace_packet *p, char *err, size_t len)
 {
 	if (!p->in[0] && !p->out[0])
 		return fail(err, len,
@@ -576,5 +575,5 @@ int trace_packet_parse(int argc, char **argv, struct trace_packet *p, char *err,
 			return fail(err, errlen, "unknown packet word '%s'", w);
 		}
 	}
-	return check_packet(p, err, errlen);
+	return trace_packet_check(p, err, errlen);
 }

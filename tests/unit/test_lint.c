@@ -393,6 +393,10 @@ static void test_silenced(void **state)
 
 int main(void)
 {
+	/* Every witness packet the lints build is also parsed from its
+	 * words, and must be the same. */
+	lint_check_witnesses = true;
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_shadowed),
