@@ -339,9 +339,6 @@ static int parse_addr_list(struct opt_call *c, struct addr_item **items,
 		(*items)[(*n)++] = it;
 		s += len;
 	} while (*s++ == ',');
-	if (c->invert && *n > 1)
-		return diag_error(c->dl, &c->word->loc, c->word->width,
-				  "! cannot be used with a list of addresses");
 	return 0;
 }
 
@@ -552,9 +549,6 @@ static int parse_addr6_list(struct opt_call *c, struct addr6_item **items,
 		(*items)[(*n)++] = it;
 		s += len;
 	} while (*s++ == ',');
-	if (c->invert && *n > 1)
-		return diag_error(c->dl, &c->word->loc, c->word->width,
-				  "! cannot be used with a list of addresses");
 	return 0;
 }
 
@@ -563,11 +557,29 @@ static int parse_addrs(struct opt_call *c, bool source)
 {
 	struct parsed_cmd *pc = c->pc;
 
+	int rc;
+
 	if (pc->family == FAMILY_IPV6)
-		return source ? parse_addr6_list(c, &pc->srcs6, &pc->nsrcs) :
-				parse_addr6_list(c, &pc->dsts6, &pc->ndsts);
-	return source ? parse_addr_list(c, &pc->srcs, &pc->nsrcs) :
-			parse_addr_list(c, &pc->dsts, &pc->ndsts);
+		rc = source ? parse_addr6_list(c, &pc->srcs6, &pc->nsrcs) :
+			      parse_addr6_list(c, &pc->dsts6, &pc->ndsts);
+	else
+		rc = source ? parse_addr_list(c, &pc->srcs, &pc->nsrcs) :
+			      parse_addr_list(c, &pc->dsts, &pc->ndsts);
+	if (rc < 0)
+		return rc;
+	/* A rule with several sources or destinations becomes one rule per
+	 * pair, and iptables refuses a "!" on either address of it, not
+	 * only on the list itself. */
+	if ((pc->ip.invflags & (IPT_INV_SRCIP | IPT_INV_DSTIP)) &&
+	    (pc->nsrcs > 1 || pc->ndsts > 1)) {
+		diag_error(c->dl, &c->word->loc, c->word->width,
+			   "! cannot be used with a list of addresses");
+		diag_hint(c->dl, "iptables refuses '!' on -s or -d when "
+				 "either of them is a list; write the rule "
+				 "once per address");
+		return -1;
+	}
+	return 0;
 }
 
 /* Protocol names iptables knows without /etc/protocols, sorted for
