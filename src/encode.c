@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -647,35 +648,83 @@ static int parse_iface(struct opt_call *c, char *name, unsigned char *mask)
 	return 0;
 }
 
-/* A port by number or by service name. */
-bool encode_parse_port(const char *s, uint16_t *out)
+/*
+ * A port by number or by service name, as the match of -p reads it.
+ * tcp (libxt_tcp, xtables_parse_port) looks a name up as a tcp service,
+ * then takes a number in any base strtoul knows (0x50, 010 is 8).  udp
+ * (xtopt's port range, xtables_getportbyname) asks getaddrinfo, which
+ * takes a decimal number (010 is 10, +5 is 5) or a service of any
+ * protocol; a decimal number over 65535, which getaddrinfo cuts to 16 bits
+ * silently, is refused.
+ */
+bool encode_parse_port(const char *s, bool tcp, uint16_t *out)
 {
+	struct addrinfo *res = NULL;
 	struct servent *se;
 	unsigned long v;
+	uintmax_t u;
+	char *end;
+	bool ok = false;
 
 	if (encode_parse_decimal(s, 65535, &v)) {
 		*out = (uint16_t)v;
 		return true;
 	}
-	if (isdigit((unsigned char)s[0]) || s[0] == '\0')
+	if (s[0] == '\0')
 		return false;
-	/* Any protocol's entry, as iptables looks names up. */
-	se = getservbyname(s, NULL);
-	if (!se)
+	if (tcp) {
+		const char *p = s;
+
+		se = getservbyname(s, "tcp");
+		if (se) {
+			*out = ntohs((uint16_t)se->s_port);
+			return true;
+		}
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '-')
+			return false;
+		errno = 0;
+		u = strtoumax(s, &end, 0);
+		if (end == s || *end || errno == ERANGE || u > 65535)
+			return false;
+		*out = (uint16_t)u;
+		return true;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end == '\0') {
+		if (errno == ERANGE || v > 65535)
+			return false;
+		*out = (uint16_t)v;
+		return true;
+	}
+	if (getaddrinfo(NULL, s, NULL, &res) != 0)
 		return false;
-	*out = ntohs((uint16_t)se->s_port);
-	return true;
+	for (const struct addrinfo *a = res; a && !ok; a = a->ai_next) {
+		if (a->ai_family == AF_INET6) {
+			*out = ntohs(((struct sockaddr_in6 *)(void *)a->ai_addr)
+					     ->sin6_port);
+			ok = true;
+		} else if (a->ai_family == AF_INET) {
+			*out = ntohs(((struct sockaddr_in *)(void *)a->ai_addr)
+					     ->sin_port);
+			ok = true;
+		}
+	}
+	freeaddrinfo(res);
+	return ok;
 }
 
 /* PORT, LO:HI, LO: or :HI into a range. */
-int encode_parse_port_range(struct opt_call *c, uint16_t range[2])
+int encode_parse_port_range(struct opt_call *c, bool tcp, uint16_t range[2])
 {
 	const char *s = c->val[0]->text;
 	const char *colon = strchr(s, ':');
 	char lo[64] = "", hi[64] = "";
 
 	if (!colon) {
-		if (!encode_parse_port(s, &range[0]))
+		if (!encode_parse_port(s, tcp, &range[0]))
 			goto bad;
 		range[1] = range[0];
 		return 0;
@@ -687,8 +736,8 @@ int encode_parse_port_range(struct opt_call *c, uint16_t range[2])
 	strcpy(hi, colon + 1);
 	range[0] = 0;
 	range[1] = 65535;
-	if ((lo[0] && !encode_parse_port(lo, &range[0])) ||
-	    (hi[0] && !encode_parse_port(hi, &range[1])))
+	if ((lo[0] && !encode_parse_port(lo, tcp, &range[0])) ||
+	    (hi[0] && !encode_parse_port(hi, tcp, &range[1])))
 		goto bad;
 	if (range[0] > range[1]) {
 		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
@@ -751,7 +800,7 @@ static int udp_parse(struct opt_call *c, struct encoded_match *m)
 	struct xt_udp *u = (void *)m->data;
 	bool src = c->opt->id == PORT_SRC;
 
-	if (encode_parse_port_range(c, src ? u->spts : u->dpts) < 0)
+	if (encode_parse_port_range(c, false, src ? u->spts : u->dpts) < 0)
 		return -1;
 	if (c->invert)
 		u->invflags |= src ? XT_UDP_INV_SRCPT : XT_UDP_INV_DSTPT;
@@ -801,7 +850,8 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 	case PORT_SRC:
 	case PORT_DST:
 		if (encode_parse_port_range(
-			    c, c->opt->id == PORT_SRC ? t->spts : t->dpts) < 0)
+			    c, true,
+			    c->opt->id == PORT_SRC ? t->spts : t->dpts) < 0)
 			return -1;
 		if (c->invert)
 			t->invflags |= c->opt->id == PORT_SRC ?

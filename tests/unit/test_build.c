@@ -1051,7 +1051,7 @@ static void test_port_errors(void **state)
 				     "-A INPUT -p udp --dport 70000\n"
 				     "-A INPUT -p udp --dport 600:500\n"
 				     "-A INPUT -p tcp --sport 1:2:3\n"
-				     "-A INPUT -p udp --dport 053\n"
+				     "-A INPUT -p tcp --dport ntp\n"
 				     "-A INPUT -p tcp -m udp --dport 1\n"
 				     "-A INPUT ! -p udp -m udp --dport 1\n"),
 			 -1);
@@ -1068,7 +1068,8 @@ static void test_port_errors(void **state)
 	assert_error_at(&r, 4, 25,
 			"invalid port or range '1:2:3' for "
 			"--sport");
-	assert_error_at(&r, 5, 25, "invalid port or range '053' for --dport");
+	/* ntp is a udp service only, and tcp looks names up as tcp's. */
+	assert_error_at(&r, 5, 25, "invalid port or range 'ntp' for --dport");
 	assert_error_at(&r, 6, 20, "the udp match needs -p udp");
 	assert_error_at(&r, 7, 22, "the udp match needs -p udp");
 	assert_chain(&r, "filter", "INPUT");
@@ -1094,6 +1095,51 @@ static void test_port_ranges(void **state)
 	assert_int_equal(t->dpts[1], 80);
 	assert_int_equal(t->flg_mask, 0);
 	assert_int_equal(t->invflags, 0);
+	run_free(&r);
+}
+
+/*
+ * The forms of a port each match takes as iptables does: tcp a tcp
+ * service or a number in any base strtoul knows, udp what getaddrinfo
+ * takes (decimal, a service of any protocol).
+ */
+static void test_port_forms(void **state)
+{
+	static const struct {
+		const char *rule;
+		uint16_t lo, hi;
+	} cases[] = {
+		{ "-A INPUT -p tcp --dport 0x50\n", 80, 80 },
+		{ "-A INPUT -p tcp --dport 010\n", 8, 8 },
+		{ "-A INPUT -p tcp --dport 22:0X60\n", 22, 96 },
+		{ "-A INPUT -p tcp --dport +5\n", 5, 5 },
+		{ "-A INPUT -p tcp --dport ssh:https\n", 22, 443 },
+		{ "-A INPUT -p udp --dport 010\n", 10, 10 },
+		{ "-A INPUT -p udp --dport 053\n", 53, 53 },
+		{ "-A INPUT -p udp --dport +5:0100\n", 5, 100 },
+		{ "-A INPUT -p udp --dport ssh\n", 22, 22 },
+		{ "-A INPUT -p udp --dport ntp:\n", 123, 65535 },
+	};
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const struct ipt_entry *e;
+		const struct xt_udp *u;
+
+		e = only_rule(&r, cases[i].rule, "INPUT");
+		/* xt_udp and xt_tcp start alike: spts, dpts. */
+		u = match_data(e, 0);
+		assert_int_equal(u->dpts[0], cases[i].lo);
+		assert_int_equal(u->dpts[1], cases[i].hi);
+		run_free(&r);
+	}
+	/* udp takes no base prefix; tcp takes no udp-only service. */
+	assert_int_equal(run_all(&r, "-A INPUT -p udp --dport 0x50\n"
+				     "-A INPUT -p tcp --sport isakmp\n"
+				     "-A INPUT -p tcp --dport -0\n"),
+			 -1);
+	assert_int_equal(r.dl.errors, 3);
 	run_free(&r);
 }
 
@@ -1913,6 +1959,7 @@ int main(void)
 		cmocka_unit_test(test_interface_and_direction_errors),
 		cmocka_unit_test(test_port_errors),
 		cmocka_unit_test(test_port_ranges),
+		cmocka_unit_test(test_port_forms),
 		cmocka_unit_test(test_tcp_flags),
 		cmocka_unit_test(test_icmp_match),
 		cmocka_unit_test(test_policy_match_bytes),
