@@ -346,24 +346,122 @@ void xtables_register_targets(struct xtables_target *me, unsigned int n)
 		xtables_register_target(&me[i]);
 }
 
-/* Hand libxtables the kept-aside extensions of the family now active. */
-static void register_deferred(void)
+/*
+ * libxtables keeps the revisions of an extension that the active family
+ * can use (its own and NFPROTO_UNSPEC ones) pending, best first, and
+ * registers the best one the kernel supports at the first lookup, in
+ * front of the registered ones.  A revision of one family handed over
+ * here after an NFPROTO_UNSPEC revision of the same name was registered in
+ * the other family would so come before it: tos and TOS revision 0 (IPv4)
+ * before revision 1, in IPv4 after they were used in IPv6.  So those
+ * NFPROTO_UNSPEC revisions go back to pending with it, in ascending order
+ * as the extensions' arrays list them (libxtables 1.8.9 orders a group
+ * right only when each new one is better than those already pending).
+ */
+struct requeued {
+	void *ext;
+	uint8_t revision;
+	bool unspec;
+};
+
+static int requeued_cmp(const void *a, const void *b)
 {
-	size_t k = 0;
+	const struct requeued *x = a, *y = b;
+
+	if (x->revision != y->revision)
+		return x->revision < y->revision ? -1 : 1;
+	return (int)y->unspec - (int)x->unspec; /* a family's own last */
+}
+
+static void register_deferred_matches(void)
+{
+	struct requeued q[ARRAY_SIZE(deferred_matches) + 8];
+	struct xtables_match *now[ARRAY_SIZE(deferred_matches)], **pos, *m;
+	size_t k = 0, nnow = 0;
 
 	for (size_t i = 0; i < ndeferred_matches; i++)
 		if (other_family(deferred_matches[i]->family))
 			deferred_matches[k++] = deferred_matches[i];
 		else
-			real_register_match(deferred_matches[i]);
+			now[nnow++] = deferred_matches[i];
 	ndeferred_matches = k;
-	k = 0;
+	for (size_t i = 0; i < nnow; i++) {
+		const char *name;
+		size_t n = 0;
+
+		if (!now[i])
+			continue; /* went with an earlier one of its name */
+		name = now[i]->name;
+		for (size_t j = i; j < nnow; j++)
+			if (now[j] && strcmp(now[j]->name, name) == 0) {
+				q[n++] = (struct requeued){ now[j],
+							    now[j]->revision,
+							    false };
+				now[j] = NULL;
+			}
+		for (pos = &xtables_matches; (m = *pos) != NULL;)
+			if (m->family == NFPROTO_UNSPEC &&
+			    strcmp(m->name, name) == 0 && n < ARRAY_SIZE(q)) {
+				*pos = m->next;
+				m->next = NULL;
+				q[n++] = (struct requeued){ m, m->revision,
+							    true };
+			} else {
+				pos = &m->next;
+			}
+		qsort(q, n, sizeof(*q), requeued_cmp);
+		for (size_t j = 0; j < n; j++)
+			real_register_match(q[j].ext);
+	}
+}
+
+static void register_deferred_targets(void)
+{
+	struct requeued q[ARRAY_SIZE(deferred_targets) + 8];
+	struct xtables_target *now[ARRAY_SIZE(deferred_targets)], **pos, *t;
+	size_t k = 0, nnow = 0;
+
 	for (size_t i = 0; i < ndeferred_targets; i++)
 		if (other_family(deferred_targets[i]->family))
 			deferred_targets[k++] = deferred_targets[i];
 		else
-			real_register_target(deferred_targets[i]);
+			now[nnow++] = deferred_targets[i];
 	ndeferred_targets = k;
+	for (size_t i = 0; i < nnow; i++) {
+		const char *name;
+		size_t n = 0;
+
+		if (!now[i])
+			continue; /* went with an earlier one of its name */
+		name = now[i]->name;
+		for (size_t j = i; j < nnow; j++)
+			if (now[j] && strcmp(now[j]->name, name) == 0) {
+				q[n++] = (struct requeued){ now[j],
+							    now[j]->revision,
+							    false };
+				now[j] = NULL;
+			}
+		for (pos = &xtables_targets; (t = *pos) != NULL;)
+			if (t->family == NFPROTO_UNSPEC &&
+			    strcmp(t->name, name) == 0 && n < ARRAY_SIZE(q)) {
+				*pos = t->next;
+				t->next = NULL;
+				q[n++] = (struct requeued){ t, t->revision,
+							    true };
+			} else {
+				pos = &t->next;
+			}
+		qsort(q, n, sizeof(*q), requeued_cmp);
+		for (size_t j = 0; j < n; j++)
+			real_register_target(q[j].ext);
+	}
+}
+
+/* Hand libxtables the kept-aside extensions of the family now active. */
+static void register_deferred(void)
+{
+	register_deferred_matches();
+	register_deferred_targets();
 }
 
 /* Make libxtables serve family @f (loading it on first use). */
