@@ -19,12 +19,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The rules filed under one key, by ascending index. */
+/* The rules filed under one key, by ascending index (addr_bucket_idx):
+ * one rule is kept in the bucket itself, more in an array. */
 struct addr_bucket {
 	uint64_t key; /* (L + 1) << 32 | address masked to L; 0: empty */
-	size_t *idx;
+	size_t *idx;  /* the array (@cap > 0) */
 	size_t n, cap;
+	size_t one; /* the rule, while @cap is 0 */
 };
+
+/* The rules of @b: @b->n of them, valid until the index changes. */
+static inline const size_t *addr_bucket_idx(const struct addr_bucket *b)
+{
+	return b->cap ? b->idx : &b->one;
+}
 
 /* An index; zero-initialised is empty. */
 struct addr_index {

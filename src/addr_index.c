@@ -25,13 +25,24 @@ static uint32_t len_mask(unsigned l)
 	return l ? 0xFFFFFFFFu << (32 - l) : 0;
 }
 
+/* A bucket's first rule goes in the bucket: a chain's rules often have
+ * addresses of their own. */
 static void bucket_push(struct addr_bucket *b, size_t i)
 {
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 4;
-		b->idx = reallocarray(b->idx, b->cap, sizeof(*b->idx));
+	if (b->n == 0 && b->cap == 0) {
+		b->one = i;
+		b->n = 1;
+		return;
+	}
+	if (b->n == b->cap || !b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 4;
+
+		b->idx = reallocarray(b->idx, cap, sizeof(*b->idx));
 		if (!b->idx)
 			abort();
+		if (!b->cap)
+			b->idx[0] = b->one;
+		b->cap = cap;
 	}
 	b->idx[b->n++] = i;
 }
@@ -143,17 +154,18 @@ void addr_index_free(struct addr_index *x)
 /* The first index at or after @pos in @b, or SIZE_MAX. */
 static size_t bucket_next(const struct addr_bucket *b, size_t pos)
 {
+	const size_t *idx = addr_bucket_idx(b);
 	size_t lo = 0, hi = b->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (b->idx[mid] < pos)
+		if (idx[mid] < pos)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < b->n ? b->idx[lo] : SIZE_MAX;
+	return lo < b->n ? idx[lo] : SIZE_MAX;
 }
 
 size_t addr_index_next(const struct addr_index *x, struct in_addr a, size_t pos)

@@ -768,17 +768,6 @@ static bool changes_what_follows(const struct table *t,
 	return false;
 }
 
-/* Whether a rule between @from and @to of @c may change what a match
- * sees. */
-static bool changes_between(const struct table *t, const struct chain *c,
-			    size_t from, size_t to)
-{
-	for (size_t k = from + 1; k < to; k++)
-		if (changes_what_follows(t, entry_v4(c->rules[k].entry)))
-			return true;
-	return false;
-}
-
 /* The words of a packet that matches @e (for a shadowed rule). */
 static void witness_of_rule(struct witness *w, const struct chain *c,
 			    const struct ipt_entry *e,
@@ -855,22 +844,41 @@ struct span {
 	uint32_t lo, hi;
 };
 
-/* Intervals of one dimension's values. */
+/* Intervals of one dimension's values; zero-initialised is empty.  The
+ * first one is kept in @first (most rules have one interval in each
+ * dimension: no allocation then).  Never moved once added to. */
 struct spans {
-	struct span *v;
+	struct span *v; /* &first, or an array of @cap */
 	size_t n, cap;
+	struct span first;
 };
 
 static void spans_add(struct spans *s, uint32_t lo, uint32_t hi)
 {
 	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = reallocarray(s->v, s->cap, sizeof(*s->v));
-		if (!s->v)
-			abort();
+		if (!s->cap) {
+			s->v = &s->first;
+			s->cap = 1;
+		} else {
+			struct span *v = malloc(2 * s->cap * sizeof(*v));
+
+			if (!v)
+				abort();
+			memcpy(v, s->v, s->n * sizeof(*v));
+			if (s->v != &s->first)
+				free(s->v);
+			s->v = v;
+			s->cap *= 2;
+		}
 	}
 	s->v[s->n].lo = lo;
 	s->v[s->n++].hi = hi;
+}
+
+static void spans_free(struct spans *s)
+{
+	if (s->v != &s->first)
+		free(s->v);
 }
 
 /* Add [lo, hi] of the values 0..max, or (inverted) the rest of them. */
@@ -1005,7 +1013,7 @@ static void multiport_spans(const struct xt_entry_match *m, struct spans *s)
 		if (!i->invert) {
 			for (size_t k = 0; k < own.n; k++)
 				spans_add(s, own.v[k].lo, own.v[k].hi);
-			free(own.v);
+			spans_free(&own);
 			return;
 		}
 		/* Inverted: the ports between the listed ones. */
@@ -1019,7 +1027,7 @@ static void multiport_spans(const struct xt_entry_match *m, struct spans *s)
 		}
 		if (next <= 0xFFFF)
 			spans_add(s, next, 0xFFFF);
-		free(own.v);
+		spans_free(&own);
 	}
 }
 
@@ -1163,7 +1171,8 @@ struct box {
 /* What the shadowed lint knows of each rule of one chain, found once. */
 struct chain_facts {
 	const struct chain *c;
-	bool *ends; /* ends the walk for every packet it matches */
+	bool *ends;    /* ends the walk for every packet it matches */
+	bool *changes; /* may change what a later match sees */
 	/* Its values in each dimension (dim_spans), and what that said. */
 	struct spans (*spans)[DIM_COUNT];
 	int (*nspans)[DIM_COUNT];
@@ -1178,16 +1187,19 @@ static void facts_init(struct chain_facts *f, const struct table *t,
 
 	f->c = c;
 	f->ends = calloc(n, sizeof(*f->ends));
+	f->changes = calloc(n, sizeof(*f->changes));
 	f->spans = calloc(n, sizeof(*f->spans));
 	f->nspans = calloc(n, sizeof(*f->nspans));
 	f->which = calloc(n, sizeof(*f->which));
 	f->box = calloc(n, sizeof(*f->box));
-	if (!f->ends || !f->spans || !f->nspans || !f->which || !f->box)
+	if (!f->ends || !f->changes || !f->spans || !f->nspans || !f->which ||
+	    !f->box)
 		abort();
 	for (size_t i = 0; i < c->nrules; i++) {
 		const struct ipt_entry *e = entry_v4(c->rules[i].entry);
 
 		f->ends[i] = ends_walk(t, e);
+		f->changes[i] = changes_what_follows(t, e);
 		for (int d = 0; d < DIM_COUNT; d++) {
 			const struct spans *sp = &f->spans[i][d];
 
@@ -1206,12 +1218,23 @@ static void facts_free(struct chain_facts *f)
 {
 	for (size_t i = 0; i < f->c->nrules; i++)
 		for (int d = 0; d < DIM_COUNT; d++)
-			free(f->spans[i][d].v);
+			spans_free(&f->spans[i][d]);
 	free(f->ends);
+	free(f->changes);
 	free(f->spans);
 	free(f->nspans);
 	free(f->which);
 	free(f->box);
+}
+
+/* Whether a rule between @from and @to of the chain may change what a
+ * match sees. */
+static bool changes_between(const struct chain_facts *f, size_t from, size_t to)
+{
+	for (size_t k = from + 1; k < to; k++)
+		if (f->changes[k])
+			return true;
+	return false;
 }
 
 /* Whether rule @i holds every value of rule @j in dimension @d. */
@@ -1354,7 +1377,7 @@ static void cand_add(struct cover_index *ci, const struct holders *h,
 {
 	for (size_t k = 0; k < h->n; k++)
 		for (size_t m = 0; m < h->b[k]->n; m++) {
-			size_t i = h->b[k]->idx[m];
+			size_t i = addr_bucket_idx(h->b[k])[m];
 
 			if (i < from || ci->stamp[i] == ci->query)
 				continue;
@@ -1387,10 +1410,10 @@ static const struct holders *fewest(const struct holders h[DIM_COUNT], int but)
  * another dimension has every such rule.
  */
 static void candidates(struct cover_index *ci, const struct chain_facts *f,
-		       size_t from, size_t j, bool alone)
+		       size_t from, size_t j, bool alone,
+		       const struct holders h[DIM_COUNT])
 {
 	const struct ipt_entry *b = entry_v4(f->c->rules[j].entry);
-	struct holders h[DIM_COUNT];
 	const struct holders *use;
 	uint32_t v;
 
@@ -1403,9 +1426,6 @@ static void candidates(struct cover_index *ci, const struct chain_facts *f,
 			ci->cand[ci->ncand++] = i;
 		return;
 	}
-	holders_of(ci, f, j, DIM_SRC, &h[DIM_SRC]);
-	holders_of(ci, f, j, DIM_DST, &h[DIM_DST]);
-	holders_of(ci, f, j, DIM_DPORT, &h[DIM_DPORT]);
 	if (alone) {
 		cand_add(ci, fewest(h, -1), from);
 	} else {
@@ -1433,7 +1453,8 @@ static void candidates(struct cover_index *ci, const struct chain_facts *f,
  * address dimension: a quick test before rule_covers_except.
  */
 static int union_covers(struct chain_facts *f, struct cover_index *ci,
-			size_t from, size_t j)
+			size_t from, size_t j,
+			const struct holders h[DIM_COUNT])
 {
 	const struct ipt_entry *b = entry_v4(f->c->rules[j].entry);
 	const struct spans *want = f->spans[j];
@@ -1445,7 +1466,7 @@ static int union_covers(struct chain_facts *f, struct cover_index *ci,
 		needs_ports(b) ? (1u << DIM_SPORT) | (1u << DIM_DPORT) : 0;
 	int found = -1;
 
-	candidates(ci, f, from, j, false);
+	candidates(ci, f, from, j, false, h);
 	for (size_t k = 0; k < ci->ncand; k++) {
 		const size_t i = ci->cand[k];
 		const struct ipt_entry *a = entry_v4(f->c->rules[i].entry);
@@ -1486,14 +1507,15 @@ static int union_covers(struct chain_facts *f, struct cover_index *ci,
 		if (used[d] > 1 && spans_cover(&have[d], &want[d]))
 			found = d;
 	for (int d = 0; d < DIM_COUNT; d++)
-		free(have[d].v);
+		spans_free(&have[d]);
 	return found;
 }
 
 /* Warn that rules of @c together shadow rule @j, if they do. */
 static bool lint_shadowed_union(struct lint *l, const struct table *t,
 				struct chain_facts *f, struct cover_index *ci,
-				size_t from, size_t j)
+				size_t from, size_t j,
+				const struct holders h[DIM_COUNT])
 {
 	const struct chain *c = f->c;
 	const struct rule *b = &c->rules[j];
@@ -1502,7 +1524,7 @@ static bool lint_shadowed_union(struct lint *l, const struct table *t,
 	struct witness w;
 	int d;
 
-	d = union_covers(f, ci, from, j);
+	d = union_covers(f, ci, from, j, h);
 	if (d < 0 || rule_ignores(&l->lines, b, "shadowed"))
 		return d >= 0;
 	for (size_t k = 0; k < ci->ncand; k++) {
@@ -1551,15 +1573,20 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 		abort();
 	for (size_t j = 1; j < c->nrules; j++) {
 		const struct rule *b = &c->rules[j];
+		struct holders h[DIM_COUNT];
 		bool pairwise = false;
 
 		if (f.ends[j - 1])
 			cover_index_add(&ci, &f, j - 1);
-		if (changes_what_follows(t, entry_v4(c->rules[j - 1].entry)))
+		if (f.changes[j - 1])
 			from = j - 1;
+		/* The holders of @b's values, for both questions. */
+		holders_of(&ci, &f, j, DIM_SRC, &h[DIM_SRC]);
+		holders_of(&ci, &f, j, DIM_DST, &h[DIM_DST]);
+		holders_of(&ci, &f, j, DIM_DPORT, &h[DIM_DPORT]);
 		/* The first earlier rule that covers @b, among those that
 		 * may (candidates() lists every one that does). */
-		candidates(&ci, &f, 0, j, true);
+		candidates(&ci, &f, 0, j, true, h);
 		for (size_t k = 0; k < ci.ncand; k++) {
 			const size_t i = ci.cand[k];
 			const struct rule *a = &c->rules[i];
@@ -1568,7 +1595,7 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 			if (!rule_covers(entry_v4(a->entry),
 					 entry_v4(b->entry)))
 				continue;
-			if (changes_between(t, c, i, j))
+			if (changes_between(&f, i, j))
 				break;
 			pairwise = true;
 			if (rule_ignores(&l->lines, b, "shadowed"))
@@ -1586,7 +1613,7 @@ static void lint_shadowed_chain(struct lint *l, const struct table *t,
 			break;
 		}
 		if (!pairwise && j - from > 1)
-			lint_shadowed_union(l, t, &f, &ci, from, j);
+			lint_shadowed_union(l, t, &f, &ci, from, j, h);
 	}
 	facts_free(&f);
 	addr_index_free(&ci.src);
