@@ -98,6 +98,7 @@ extern const size_t encode_more_nmatches;
  * option's value and return -1; the bool ones only say whether @s is valid. */
 int encode_bad_value(struct opt_call *c, int i, const char *what);
 bool encode_parse_decimal(const char *s, unsigned long max, unsigned long *out);
+bool encode_parse_strtoui(const char *s, unsigned long max, unsigned long *out);
 bool encode_parse_u32(const char *s, uint32_t *out);
 bool encode_parse_port(const char *s, bool tcp, uint16_t *out);
 int encode_parse_port_range(struct opt_call *c, bool tcp, uint16_t range[2]);

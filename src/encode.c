@@ -69,6 +69,32 @@ bool encode_parse_decimal(const char *s, unsigned long max, unsigned long *out)
 	return !big && s[i] == '\0' && v <= max;
 }
 
+/*
+ * A number as xtables_strtoui(s, NULL, &v, 0, max) takes it, the way
+ * iptables reads most numbers of its own matches (tcp ports, icmp types,
+ * -p): strtoul in any base (0x10, 010 is 8), a leading '+' or white space
+ * allowed, a '-' not.
+ */
+bool encode_parse_strtoui(const char *s, unsigned long max, unsigned long *out)
+{
+	const char *p = s;
+	uintmax_t u;
+	char *end;
+
+	if (encode_parse_decimal(s, max, out))
+		return true;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-')
+		return false;
+	errno = 0;
+	u = strtoumax(s, &end, 0);
+	if (end == s || *end || errno == ERANGE || u > max)
+		return false;
+	*out = (unsigned long)u;
+	return true;
+}
+
 /* Decimal, or hexadecimal with 0x, as iptables' numbers are written. */
 bool encode_parse_u32(const char *s, uint32_t *out)
 {
@@ -607,7 +633,7 @@ static int parse_proto(const char *s, uint16_t *out)
 	struct protoent *pe;
 	unsigned long v;
 
-	if (encode_parse_decimal(s, 255, &v)) {
+	if (encode_parse_strtoui(s, 255, &v)) {
 		*out = (uint16_t)v;
 		return 0;
 	}
@@ -662,7 +688,6 @@ bool encode_parse_port(const char *s, bool tcp, uint16_t *out)
 	struct addrinfo *res = NULL;
 	struct servent *se;
 	unsigned long v;
-	uintmax_t u;
 	char *end;
 	bool ok = false;
 
@@ -673,22 +698,14 @@ bool encode_parse_port(const char *s, bool tcp, uint16_t *out)
 	if (s[0] == '\0')
 		return false;
 	if (tcp) {
-		const char *p = s;
-
 		se = getservbyname(s, "tcp");
 		if (se) {
 			*out = ntohs((uint16_t)se->s_port);
 			return true;
 		}
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '-')
+		if (!encode_parse_strtoui(s, 65535, &v))
 			return false;
-		errno = 0;
-		u = strtoumax(s, &end, 0);
-		if (end == s || *end || errno == ERANGE || u > 65535)
-			return false;
-		*out = (uint16_t)u;
+		*out = (uint16_t)v;
 		return true;
 	}
 	errno = 0;
@@ -877,7 +894,7 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 			t->invflags |= XT_TCP_INV_FLAGS;
 		return 0;
 	default: /* TCP_OPTION */
-		if (!encode_parse_decimal(c->val[0]->text, 255, &v) || v == 0)
+		if (!encode_parse_strtoui(c->val[0]->text, 255, &v) || v == 0)
 			return encode_bad_value(c, 0,
 						"invalid TCP option number "
 						"(1-255)");
@@ -941,9 +958,9 @@ static const struct icmp_name {
 	{ "address-mask-reply", 18, 0, 0xff },
 };
 
-/* "TYPE[/CODE]" in numbers, into @type and the code range @code: all
- * codes when none is given.  Shared by icmp and icmp6, whose data have
- * one layout. */
+/* "TYPE[/CODE]" in numbers (any base, as libxt_icmp and libip6t_icmp6
+ * read them), into @type and the code range @code: all codes when none is
+ * given.  Shared by icmp and icmp6, whose data have one layout. */
 static bool icmp_numbers(const char *s, uint8_t *type, uint8_t code[2])
 {
 	const char *slash = strchr(s, '/');
@@ -954,8 +971,8 @@ static bool icmp_numbers(const char *s, uint8_t *type, uint8_t code[2])
 	if (tl >= sizeof(buf))
 		return false;
 	memcpy(buf, s, tl);
-	if (!encode_parse_decimal(buf, 255, &t) ||
-	    (slash && !encode_parse_decimal(slash + 1, 255, &c)))
+	if (!encode_parse_strtoui(buf, 255, &t) ||
+	    (slash && !encode_parse_strtoui(slash + 1, 255, &c)))
 		return false;
 	*type = (uint8_t)t;
 	code[0] = slash ? (uint8_t)c : 0;

@@ -1143,6 +1143,38 @@ static void test_port_forms(void **state)
 	run_free(&r);
 }
 
+/* Numbers iptables reads in any base (xtables_strtoui): -p, tcp ports,
+ * --tcp-option, icmp types and codes. */
+static void test_number_forms(void **state)
+{
+	struct run r;
+	const struct ipt_entry *e;
+	const struct xt_tcp *t;
+	const struct ipt_icmp *ic;
+
+	(void)state;
+	e = only_rule(&r, "-A INPUT -p 0x06 --dport 0x16 --tcp-option 010\n",
+		      "INPUT");
+	assert_int_equal(e->ip.proto, IPPROTO_TCP);
+	t = match_data(e, 0);
+	assert_int_equal(t->dpts[0], 22);
+	assert_int_equal(t->option, 8);
+	run_free(&r);
+	e = only_rule(&r, "-A INPUT -p +1 --icmp-type 0x3/03\n", "INPUT");
+	assert_int_equal(e->ip.proto, IPPROTO_ICMP);
+	ic = match_data(e, 0);
+	assert_int_equal(ic->type, 3);
+	assert_int_equal(ic->code[0], 3);
+	assert_int_equal(ic->code[1], 3);
+	run_free(&r);
+	assert_int_equal(run_all(&r, "-A INPUT -p 0x100\n"
+				     "-A INPUT -p icmp --icmp-type -3\n"
+				     "-A INPUT -p tcp --tcp-option 0x0\n"),
+			 -1);
+	assert_int_equal(r.dl.errors, 3);
+	run_free(&r);
+}
+
 static void test_tcp_flags(void **state)
 {
 	struct run r;
@@ -1960,6 +1992,7 @@ int main(void)
 		cmocka_unit_test(test_port_errors),
 		cmocka_unit_test(test_port_ranges),
 		cmocka_unit_test(test_port_forms),
+		cmocka_unit_test(test_number_forms),
 		cmocka_unit_test(test_tcp_flags),
 		cmocka_unit_test(test_icmp_match),
 		cmocka_unit_test(test_policy_match_bytes),
