@@ -56,7 +56,8 @@ struct diag {
 	bool has_loc;
 	unsigned width; /* how many columns the caret marker covers, >= 1 */
 	char *message;
-	char *hint; /* "did you mean ..." text, or NULL */
+	char *hint;	  /* "did you mean ..." text, or NULL */
+	bool hint_shared; /* @hint is in @message's allocation */
 };
 
 /*
@@ -90,6 +91,13 @@ void diag_warning(struct diag_list *dl, const struct src_loc *loc,
 		  unsigned width, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Attach a hint to the most recent diagnostic. */
+/*
+ * Add a warning whose message is @text and whose hint is @text +
+ * @hint_at, two strings in one malloc'd block that @dl takes over: for a
+ * caller that gives many warnings (the lints), without a format.
+ */
+void diag_warning_take(struct diag_list *dl, const struct src_loc *loc,
+		       unsigned width, char *text, size_t hint_at);
 void diag_hint(struct diag_list *dl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

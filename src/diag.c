@@ -15,6 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "bigmem.h"
 #include "diag.h"
 
@@ -28,7 +32,8 @@ void diag_list_free(struct diag_list *dl)
 {
 	for (size_t i = 0; i < dl->count; i++) {
 		free(dl->items[i].message);
-		free(dl->items[i].hint);
+		if (!dl->items[i].hint_shared)
+			free(dl->items[i].hint);
 	}
 	free(dl->items);
 	memset(dl, 0, sizeof(*dl));
@@ -44,7 +49,8 @@ void diag_list_truncate(struct diag_list *dl, size_t count)
 		else
 			dl->warnings--;
 		free(d->message);
-		free(d->hint);
+		if (!d->hint_shared)
+			free(d->hint);
 	}
 }
 
@@ -81,16 +87,16 @@ static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
 		      const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
 
-static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
-		      const struct src_loc *loc, unsigned width,
-		      const char *fmt, va_list ap)
+/* A new diagnostic at the end of @dl, or NULL when it is dropped. */
+static struct diag *diag_new(struct diag_list *dl, enum diag_severity sev,
+			     const struct src_loc *loc, unsigned width)
 {
 	struct diag *d;
 
 	if (sev == DIAG_ERROR) {
 		if (dl->errors++ >= dl->max_errors) {
 			dl->dropped++;
-			return;
+			return NULL;
 		}
 	} else {
 		dl->warnings++;
@@ -110,7 +116,27 @@ static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
 		d->has_loc = true;
 	}
 	d->width = width ? width : 1;
-	d->message = format_text(fmt, ap);
+	return d;
+}
+
+static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
+		      const struct src_loc *loc, unsigned width,
+		      const char *fmt, va_list ap)
+{
+	struct diag *d = diag_new(dl, sev, loc, width);
+
+	if (d)
+		d->message = format_text(fmt, ap);
+}
+
+void diag_warning_take(struct diag_list *dl, const struct src_loc *loc,
+		       unsigned width, char *text, size_t hint_at)
+{
+	struct diag *d = diag_new(dl, DIAG_WARNING, loc, width);
+
+	d->message = text;
+	d->hint = text + hint_at;
+	d->hint_shared = true;
 }
 
 int diag_error(struct diag_list *dl, const struct src_loc *loc, unsigned width,
@@ -143,7 +169,9 @@ void diag_hint(struct diag_list *dl, const char *fmt, ...)
 	if (dl->count == 0 || dl->dropped > 0)
 		return;
 	d = &dl->items[dl->count - 1];
-	free(d->hint);
+	if (!d->hint_shared)
+		free(d->hint);
+	d->hint_shared = false;
 	va_start(ap, fmt);
 	d->hint = format_text(fmt, ap);
 	va_end(ap);
@@ -284,6 +312,24 @@ static bool has_control(const char *text, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
 	size_t i = 0;
+
+#ifdef __SSE2__
+	/* Sixteen at a time where there is SSE2 (every x86-64): a byte is
+	 * below 0x20 when the unsigned minimum with 0x1f is itself. */
+	const __m128i c1f = _mm_set1_epi8(0x1f), c7f = _mm_set1_epi8(0x7f);
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(text + i));
+		__m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x);
+		__m128i del = _mm_cmpeq_epi8(x, c7f);
+
+		if (!_mm_movemask_epi8(_mm_or_si128(low, del)))
+			continue;
+		for (size_t k = i; k < i + 16; k++)
+			if (is_control((unsigned char)text[k]))
+				return true;
+	}
+#endif
 
 	for (; i + 8 <= len; i += 8) {
 		uint64_t x, del;

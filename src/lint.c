@@ -556,21 +556,71 @@ static void warn(struct lint *l, const struct rule *r, const char *name,
 		 const struct witness *w, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Append @n bytes of @s at @*at. */
+static void cat(char **at, const char *s, size_t n)
+{
+	memcpy(*at, s, n);
+	*at += n;
+}
+
+/*
+ * Give the warning @msg (@mlen bytes), then " [@name]" if @tag, at @loc,
+ * with the hint "witness: iptload trace FILE WORDS; to silence: '#
+ * lint-ignore:@name' on the rule's line": both in one allocation, without
+ * a format (`check` of a big ruleset gives a warning per rule).
+ */
+static void give(struct lint *l, const struct src_loc *loc, const char *msg,
+		 size_t mlen, bool tag, const char *name, const char *words)
+{
+	static const char h1[] = "witness: iptload trace ",
+			  h2[] = "; to silence: '# lint-ignore:",
+			  h3[] = "' on the rule's line";
+	size_t nlen = strlen(name), flen = strlen(l->file),
+	       wlen = strlen(words);
+	size_t size = mlen + (tag ? nlen + 3 : 0) + 1 + sizeof(h1) - 1 + flen +
+		      1 + wlen + sizeof(h2) - 1 + nlen + sizeof(h3);
+	char *text = malloc(size), *at = text;
+	size_t hint_at;
+
+	if (!text)
+		abort();
+	cat(&at, msg, mlen);
+	if (tag) {
+		cat(&at, " [", 2);
+		cat(&at, name, nlen);
+		cat(&at, "]", 1);
+	}
+	*at++ = '\0';
+	hint_at = (size_t)(at - text);
+	cat(&at, h1, sizeof(h1) - 1);
+	cat(&at, l->file, flen);
+	cat(&at, " ", 1);
+	cat(&at, words, wlen);
+	cat(&at, h2, sizeof(h2) - 1);
+	cat(&at, name, nlen);
+	cat(&at, h3, sizeof(h3)); /* with the NUL */
+	diag_warning_take(l->dl, loc, 1, text, hint_at);
+}
+
 static void warn(struct lint *l, const struct rule *r, const char *name,
 		 const struct witness *w, const char *fmt, ...)
 {
 	char msg[512];
+	const char *text = msg;
+	size_t n;
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_warning(l->dl, &r->loc, 1, "%s [%s]", msg, name);
-	diag_hint(
-		l->dl,
-		"witness: iptload trace %s %s; to silence: '# lint-ignore:%s' "
-		"on the rule's line",
-		l->file, w->words, name);
+	if (!strchr(fmt, '%')) {
+		/* The message as it is (cut as vsnprintf would cut it). */
+		text = fmt;
+		n = strnlen(fmt, sizeof(msg) - 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		n = strlen(msg);
+	}
+	give(l, &r->loc, text, n, true, name, w->words);
 }
 
 /* ---- shadowed rules --------------------------------------------------- */
