@@ -69,6 +69,20 @@ struct builder {
 	bool boot;	     /* leave out, do not refuse, what waits */
 	size_t *left_out;    /* statements left out for that reason */
 	char *what;	     /* the text of st.at's value */
+	/* The kernel's refusals of rules' extensions, said only for rules
+	 * that are still in their table at its COMMIT (or at the end): a
+	 * rule deleted, replaced or flushed before never reaches it. */
+	struct refusal *refusals;
+	size_t nrefusals;
+};
+
+/* A rule the kernel would refuse: where, and why. */
+struct refusal {
+	const struct table *t;
+	struct src_loc rule; /* the rule's statement */
+	struct src_loc at;   /* the match or target to blame */
+	unsigned width;
+	char why[256];
 };
 
 static const char *const verdicts[] = { "ACCEPT", "DROP", "QUEUE", "RETURN" };
@@ -312,10 +326,15 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
  * Where the kernel allows the rule's extensions: their table, protocol
  * and, in a built-in chain, its hook.  A rule in a user chain gets its
  * hooks checked by the validator, once every jump to the chain is known.
+ * A refusal is kept (struct refusal) and said at the table's COMMIT if
+ * the rule is still there: iptables-restore never sends the kernel a
+ * rule deleted before (-D, -R, -F, -X), nor a -D's rule.
  */
 static int check_extensions(struct builder *b, const struct table *t,
-			    const struct chain *c, const struct parsed_cmd *pc)
+			    const struct chain *c, const struct parsed_cmd *pc,
+			    const struct src_loc *loc)
 {
+	struct refusal *f;
 	struct entry *e;
 	char why[256];
 	bool any = pc->ext_target != NULL;
@@ -331,16 +350,53 @@ static int check_extensions(struct builder *b, const struct table *t,
 	free(e);
 	if (rc == 0)
 		return 0;
-	if (which >= 0)
-		return diag_error(b->dl, &pc->matches[which].where.loc,
-				  pc->matches[which].where.width, "%s", why);
-	return diag_error(b->dl, &pc->target->loc, pc->target->width, "%s",
-			  why);
+	b->refusals = reallocarray(b->refusals, b->nrefusals + 1, sizeof(*f));
+	if (!b->refusals)
+		abort();
+	f = &b->refusals[b->nrefusals++];
+	f->t = t;
+	f->rule = *loc;
+	f->at = which >= 0 ? pc->matches[which].where.loc : pc->target->loc;
+	f->width = which >= 0 ? pc->matches[which].where.width :
+				pc->target->width;
+	memcpy(f->why, why, sizeof(f->why));
+	return 0;
+}
+
+static bool same_loc(const struct src_loc *a, const struct src_loc *b)
+{
+	return a->src == b->src && a->line == b->line && a->col == b->col &&
+	       a->via == b->via;
+}
+
+/* Say the kept refusals whose rule is still in its table; -1 if any. */
+static int say_refusals(struct builder *b)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < b->nrefusals; i++) {
+		const struct refusal *f = &b->refusals[i];
+		bool there = false;
+
+		for (size_t k = 0; !there && k < f->t->nchains; k++) {
+			const struct chain *c = f->t->chains[k];
+
+			for (size_t j = 0; !there && j < c->nrules; j++)
+				there = same_loc(&c->rules[j].loc, &f->rule);
+		}
+		if (there)
+			status = diag_error(b->dl, &f->at, f->width, "%s",
+					    f->why);
+	}
+	free(b->refusals);
+	b->refusals = NULL;
+	b->nrefusals = 0;
+	return status;
 }
 
 /* The checks iptables makes on a rule before it goes into a chain. */
 static int check_rule(struct builder *b, struct table *t, struct chain *c,
-		      struct parsed_cmd *pc)
+		      struct parsed_cmd *pc, const struct src_loc *loc)
 {
 	const struct arg *tg = pc->target;
 	const char *in = pc->ip.iniface, *out = pc->ip.outiface;
@@ -360,13 +416,13 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 	if (encode_check_matches(pc, b->dl) < 0)
 		return -1;
 	if (!tg)
-		return check_extensions(b, t, c, pc);
+		return check_extensions(b, t, c, pc, loc);
 	if (is_verdict(tg->text) && !pc->is_goto) {
 		if (t->id == TABLE_NAT && strcmp(tg->text, "DROP") == 0)
 			return diag_error(b->dl, &tg->loc, tg->width,
 					  "DROP is not allowed in the nat "
 					  "table: it is not for filtering");
-		return check_extensions(b, t, c, pc);
+		return check_extensions(b, t, c, pc, loc);
 	}
 	struct chain *to = table_find_chain(t, tg->text);
 
@@ -390,10 +446,10 @@ static int check_rule(struct builder *b, struct table *t, struct chain *c,
 		}
 		free(pc->ext_target);
 		pc->ext_target = NULL;
-		return check_extensions(b, t, c, pc);
+		return check_extensions(b, t, c, pc, loc);
 	}
 	if (pc->ext_target && !to)
-		return check_extensions(b, t, c, pc);
+		return check_extensions(b, t, c, pc, loc);
 	if (to)
 		return diag_error(b->dl, &tg->loc, tg->width,
 				  "cannot jump to the built-in chain %s",
@@ -534,7 +590,7 @@ static int rule_command(struct builder *b, struct table *t,
 		chain_delete_rule(t, c, n - 1);
 		return 0;
 	}
-	if (check_rule(b, t, c, pc) < 0 || spend_rules(b, pc, loc) < 0)
+	if (check_rule(b, t, c, pc, loc) < 0 || spend_rules(b, pc, loc) < 0)
 		return -1;
 	switch (pc->op) {
 	case OP_APPEND:
@@ -1154,7 +1210,7 @@ static int build_command(struct builder *b, const struct cmd *c)
 					  "COMMIT without a *table line "
 					  "before it");
 		b->block = NULL;
-		return rc;
+		return say_refusals(b) < 0 ? -1 : rc;
 	}
 	if (split_rule_line(b, c, first, first != 0) < 0) {
 		b->st.failed = true;
@@ -1201,6 +1257,8 @@ int builder_finish(struct builder *b)
 {
 	int status = statement_end(b);
 
+	if (say_refusals(b) < 0)
+		status = -1;
 	if (b->block) {
 		diag_error(b->dl, &b->block_loc, 1,
 			   "the *%s block has no COMMIT line", b->block->name);

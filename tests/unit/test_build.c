@@ -1175,6 +1175,31 @@ static void test_number_forms(void **state)
 	run_free(&r);
 }
 
+/* A rule the kernel would refuse is an error only if it is still in its
+ * table at COMMIT, as iptables-restore sends the kernel only those. */
+static void test_refusal_of_a_deleted_rule(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(
+		run_all(&r, "*mangle\n"
+			    "-A FORWARD -p tcp -j TCPMSS --clamp-mss-to-pmtu\n"
+			    "-D FORWARD 1\n"
+			    "-I FORWARD -p tcp -j TCPMSS --clamp-mss-to-pmtu\n"
+			    "-D FORWARD -p tcp -j TCPMSS --clamp-mss-to-pmtu\n"
+			    "-A FORWARD -j MASQUERADE\n"
+			    "-R FORWARD 1 -j ACCEPT\n"
+			    "-A INPUT -j MASQUERADE\n"
+			    "COMMIT\n"),
+		-1);
+	assert_int_equal(r.dl.errors, 1);
+	assert_error_at(&r, 8, 13,
+			"the MASQUERADE target is only valid in the nat "
+			"table");
+	run_free(&r);
+}
+
 static void test_tcp_flags(void **state)
 {
 	struct run r;
@@ -1993,6 +2018,7 @@ int main(void)
 		cmocka_unit_test(test_port_ranges),
 		cmocka_unit_test(test_port_forms),
 		cmocka_unit_test(test_number_forms),
+		cmocka_unit_test(test_refusal_of_a_deleted_rule),
 		cmocka_unit_test(test_tcp_flags),
 		cmocka_unit_test(test_icmp_match),
 		cmocka_unit_test(test_policy_match_bytes),
