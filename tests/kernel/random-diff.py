@@ -11,7 +11,9 @@ the matches and targets that the good kernel cases (tests/kernel/cases/
 *.rules, *.rules6, *.cmds, *.cmds6) already accept, each used only in the
 table, built-in chain and protocol it was accepted in; user chains reached
 by jumps and gotos, every table, IPv4 (.rules), IPv6 (.rules6) and both
-(.rules46, every rule line starting with -4 or -6).  Each ruleset is loaded
+(.rules46, every rule line starting with -4 or -6); rules appended, inserted,
+replaced and deleted (by number and by rule), counters, long option names,
+numbers in other bases, a user chain renamed now and then.  Each ruleset is loaded
 in fresh network namespaces (unshare -n, lib.sh's in_fresh_netns and
 side_load, as compare.sh does) by `iptload [-6] apply FILE` and by
 ip[6]tables-legacy-restore, and the two namespaces must give the same
@@ -308,15 +310,35 @@ def addr6(r):
     return text + "/" + str(r.choice([r.randrange(129), 64, 48, 128, 0]))
 
 
-def port(r):
+def num(r, n, anybase=True):
+    """N as iptables reads it: mostly decimal; now and then hexadecimal,
+    octal or with a '+' (ANYBASE: xtables_strtoui), or with leading zeros
+    and a '+' (getaddrinfo's decimal, for udp ports)."""
+    c = r.random()
+    if c < 0.9:
+        return str(n)
+    if not anybase:
+        return r.choice(["0%d" % n, "+%d" % n, "00%d" % n])
+    return r.choice(["0x%x" % n, "0X%X" % n, "0%o" % n, "+%d" % n])
+
+
+def port(r, tcp=True):
     c = r.random()
     if c < 0.15:
         return r.choice(SERVICES)
     p = r.choice([r.randrange(65536), r.randrange(1024), 22, 53, 500, 4500])
     if c < 0.6:
-        return str(p)
+        return num(r, p, tcp)
     q = r.randrange(p, 65536)
-    return r.choice(["%d:%d" % (p, q), "%d:" % p, ":%d" % q])
+    return r.choice(["%s:%s" % (num(r, p, tcp), num(r, q, tcp)),
+                     "%s:" % num(r, p, tcp), ":%s" % num(r, q, tcp)])
+
+
+def icmp_type(r, names):
+    t = r.choice(names)
+    if not t[0].isdigit():
+        return t
+    return "/".join(num(r, int(x)) for x in t.split("/"))
 
 
 def proto_part(r, fam, proto):
@@ -333,7 +355,7 @@ def proto_part(r, fam, proto):
                     w.append("!")
                 w += [r.choice([opt, opt.replace("port", "ource-port")
                                 if opt == "--sport" else
-                                "--destination-port"]), port(r)]
+                                "--destination-port"]), port(r, tcp)]
         if tcp:
             c = r.random()
             if c < 0.15:
@@ -353,13 +375,13 @@ def proto_part(r, fam, proto):
             if r.random() < 0.3:
                 w += ["-m", "icmp"]
             w += (["!"] if r.random() < 0.15 else []) + \
-                ["--icmp-type", r.choice(ICMP_TYPES)]
+                ["--icmp-type", icmp_type(r, ICMP_TYPES)]
     elif p in ("ipv6-icmp", "icmpv6", "58") and fam == "6":
         if r.random() < 0.6:
             if r.random() < 0.3:
                 w += ["-m", "icmp6"]
             w += (["!"] if r.random() < 0.15 else []) + \
-                ["--icmpv6-type", r.choice(ICMP6_TYPES)]
+                ["--icmpv6-type", icmp_type(r, ICMP6_TYPES)]
     return w
 
 
@@ -441,11 +463,13 @@ class Gen:
         elif r.random() < 0.6:
             proto = r.choice(PROTO4 if fam == "4" else PROTO6)
             neg = r.random() < 0.1
+            popt = r.choice(["-p", "-p", "-p", "--protocol", "--proto"])
+            ptext = num(r, int(proto)) if proto.isdigit() else proto
             if neg:
-                w += ["!", "-p", proto]
+                w += ["!", popt, ptext]
                 proto = "!" + proto.lower()
             else:
-                w += ["-p", proto] + proto_part(r, fam, proto)
+                w += [popt, ptext] + proto_part(r, fam, proto)
                 proto = proto.lower()
         # Addresses and interfaces, anywhere in the rule.
         native = []
@@ -456,18 +480,22 @@ class Gen:
                 if not neg and r.random() < 0.08:
                     a += "," + addr(r)
                 native.append((["!"] if neg else []) +
-                              [r.choice([opt, opt, "--source" if opt == "-s"
-                                         else "--destination"]), a])
+                              [r.choice([opt, opt, opt] + (
+                                  ["--source", "--src"] if opt == "-s" else
+                                  ["--destination", "--dst"])), a])
         if (hook in IN_HOOKS or (is_user and r.random() < 0.05)) and \
                 r.random() < 0.3:
             native.append((["!"] if r.random() < 0.2 else []) +
-                          ["-i", r.choice(IFACES)])
+                          [r.choice(["-i", "-i", "--in-interface"]),
+                           r.choice(IFACES)])
         if (hook in OUT_HOOKS or (is_user and r.random() < 0.05)) and \
                 r.random() < 0.3:
             native.append((["!"] if r.random() < 0.2 else []) +
-                          ["-o", r.choice(IFACES)])
+                          [r.choice(["-o", "-o", "--out-interface"]),
+                           r.choice(IFACES)])
         if fam == "4" and r.random() < 0.05:
-            native.append((["!"] if r.random() < 0.3 else []) + ["-f"])
+            native.append((["!"] if r.random() < 0.3 else []) +
+                          [r.choice(["-f", "--fragment"])])
         # Matches.
         ms = []
         for _ in range(r.choice([0, 0, 1, 1, 1, 2, 3])):
@@ -491,7 +519,8 @@ class Gen:
         else:
             c = r.random()
             if jumps and c < 0.3:
-                w += [r.choice(["-j", "-j", "-g"]), r.choice(jumps)]
+                w += [r.choice(["-j", "-j", "-g", "--jump", "--goto"]),
+                      r.choice(jumps)]
             elif c < 0.45 and targets:
                 t = r.choice([t for t in targets
                               if t.proto is None or t.proto == proto] or
@@ -567,16 +596,65 @@ def ruleset(seed, fam, index, nrules, pieces):
         left -= n
         chains = [(b, b, -1) for b in builtins] + \
             [(u, h, k) for k, (u, h) in enumerate(users)]
+        have = {}  # (family, chain): the rules' words, in order
         for _ in range(n):
             name, hook, k = r.choice(chains)
             jumps = [u for j, (u, h) in enumerate(users)
                      if j > k and h == hook]
             rf = fam if fam != "46" else r.choice("46")
             w = gen.rule(rf, table, hook, jumps, k >= 0)
-            line = " ".join(["-A", name] + w)
+            rules = have.setdefault((rf, name), [])
+            one = not any("," in w[j + 1] for j in range(len(w) - 1)
+                          if w[j] in ("-s", "-d", "--source", "--src",
+                                      "--destination", "--dst"))
+            c = r.random()
+            if c < 0.08:
+                at = r.randrange(1, len(rules) + 2)
+                if r.random() < 0.3:
+                    cmd, at = ["-I", name], 1
+                else:
+                    cmd = ["-I", name, str(at)]
+                rules.insert(at - 1, w if one else None)
+            elif c < 0.11 and rules:
+                at = r.randrange(1, len(rules) + 1)
+                if one:
+                    cmd = ["-R", name, str(at)]
+                    rules[at - 1] = w
+                else:
+                    cmd, w = ["-D", name, str(at)], []
+                    del rules[at - 1]
+            elif c < 0.14 and rules:
+                at = r.randrange(1, len(rules) + 1)
+                if rules[at - 1] is not None and r.random() < 0.6:
+                    cmd, w = ["-D", name], rules[at - 1]
+                    del rules[rules.index(w)]
+                else:
+                    cmd, w = ["-D", name, str(at)], []
+                    del rules[at - 1]
+            else:
+                cmd = ["-A", name]
+                if r.random() < 0.05:
+                    cmd += ["-c", str(r.randrange(100)),
+                            str(r.randrange(10000))]
+                if one:
+                    rules.append(w)
+                else:
+                    rules += [None] * 2  # at least two rules: unknown
+            line = " ".join(cmd + w)
+            if cmd[0] == "-A" and r.random() < 0.05 and "-c" not in cmd \
+                    and fam != "46":
+                line = "[%d:%d] %s" % (r.randrange(100), r.randrange(1000),
+                                       line)
             if fam == "46":
                 line = "-%s %s" % (rf, line)
             out.append(line)
+        # A user chain renamed at the end, now and then.
+        if users and r.random() < 0.15:
+            old_name = r.choice(users)[0]
+            new_name = chain_name(r, used)
+            for f in ("46" if fam == "46" else [None]):
+                out.append(("-%s " % f if f else "") +
+                           "-E %s %s" % (old_name, new_name))
         out.append("COMMIT")
     return "\n".join(out) + "\n"
 
@@ -722,9 +800,12 @@ class Runner:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+RULE_LINE = r"^(\[\d+:\d+\] )?(-[46] )?(\[\d+:\d+\] )?-[AIRDE] "
+
+
 def rule_lines(text):
     return [i for i, l in enumerate(text.splitlines())
-            if re.match(r"^(-[46] )?-A ", l)]
+            if re.match(RULE_LINE, l)]
 
 
 def minimise(runner, fam, text, kind):
@@ -736,7 +817,7 @@ def minimise(runner, fam, text, kind):
     # Rule lines, one at a time from the end.
     i = len(lines) - 1
     while i >= 0:
-        if re.match(r"^(-[46] )?-A ", lines[i]):
+        if re.match(RULE_LINE, lines[i]):
             cand = lines[:i] + lines[i + 1:]
             if still("\n".join(cand) + "\n"):
                 lines = cand
@@ -746,7 +827,7 @@ def minimise(runner, fam, text, kind):
     for l in lines:
         block.append(l)
         if l == "COMMIT":
-            if any(re.match(r"^(-[46] )?-A ", b) for b in block):
+            if any(re.match(RULE_LINE, b) for b in block):
                 out += block
             block = []
     if out and still("\n".join(out) + "\n"):
@@ -761,7 +842,7 @@ def minimise(runner, fam, text, kind):
                     lines = cand
     # Words of each rule: drop an option with its argument, or a word.
     for k in range(len(lines)):
-        if not re.match(r"^(-[46] )?-A ", lines[k]):
+        if not re.match(RULE_LINE, lines[k]):
             continue
         changed = True
         while changed:
@@ -831,7 +912,7 @@ def main():
                     n = bad_line(detail)
                     lines = text.splitlines()
                     if n and 0 < n <= len(lines) and \
-                            re.match(r"^(-[46] )?-A ", lines[n - 1]):
+                            re.match(RULE_LINE, lines[n - 1]):
                         del lines[n - 1]
                         pending.append((fam, i, "\n".join(lines) + "\n",
                                         rnd + 1))
