@@ -38,6 +38,15 @@
 
 /* ---- looking at entries ----------------------------------------------- */
 
+/* Whether match @m is called @name: the first bytes tell most names
+ * apart without a call (the lints ask this of every match of every
+ * rule several times). */
+static inline bool match_is(const struct xt_entry_match *m, const char *name)
+{
+	return m->u.user.name[0] == name[0] &&
+	       strcmp(m->u.user.name, name) == 0;
+}
+
 static const struct xt_entry_match *lint_match_at(const struct ipt_entry *e,
 						  size_t *off)
 {
@@ -62,7 +71,7 @@ static const struct xt_entry_match *find_match(const struct ipt_entry *e,
 	size_t off = 0;
 
 	while ((m = lint_match_at(e, &off)))
-		if (strcmp(m->u.user.name, name) == 0)
+		if (match_is(m, name))
 			return m;
 	return NULL;
 }
@@ -85,8 +94,9 @@ static bool requires_ipsec(const struct ipt_entry *e, unsigned flag)
 
 static bool target_is(const struct ipt_entry *e, const char *name)
 {
-	return strcmp(rule_target_name(FAMILY_IPV4, (const struct entry *)e),
-		      name) == 0;
+	const char *t = rule_target_name(FAMILY_IPV4, (const struct entry *)e);
+
+	return t[0] == name[0] && strcmp(t, name) == 0;
 }
 
 /* The conntrack state mask of @e's conntrack match (0: none). */
@@ -240,7 +250,7 @@ static bool rule_ignores(struct line_cache *lc, const struct rule *r,
 	size_t off = 0;
 
 	while ((m = lint_match_at(entry_v4(r->entry), &off)))
-		if (strcmp(m->u.user.name, "comment") == 0) {
+		if (match_is(m, "comment")) {
 			const struct xt_comment_info *c = (const void *)m->data;
 
 			if (marker_ignores(c->comment,
@@ -771,7 +781,7 @@ static bool rule_covers(const struct ipt_entry *a, const struct ipt_entry *b)
 		size_t boff = 0;
 		bool found = false;
 
-		if (strcmp(am->u.user.name, "comment") == 0)
+		if (match_is(am, "comment"))
 			continue;
 		while (!found && (bm = lint_match_at(b, &boff)))
 			found = strcmp(am->u.user.name, bm->u.user.name) == 0 &&
@@ -796,7 +806,7 @@ static bool ends_walk(const struct table *t, const struct ipt_entry *e)
 	    rule_jump_chain(t, (const struct entry *)e))
 		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(name, names[i]) == 0)
+		if (name[0] == names[i][0] && strcmp(name, names[i]) == 0)
 			return true;
 	return false;
 }
@@ -1025,8 +1035,7 @@ static void tcpudp_ranges(const struct xt_entry_match *m, uint16_t **spts,
 
 static bool is_tcpudp(const struct xt_entry_match *m)
 {
-	return strcmp(m->u.user.name, "tcp") == 0 ||
-	       strcmp(m->u.user.name, "udp") == 0;
+	return match_is(m, "tcp") || match_is(m, "udp");
 }
 
 /* Whether @m is a multiport match on the ports of dimension @d. */
@@ -1035,7 +1044,7 @@ static bool multiport_on(const struct xt_entry_match *m, enum dim d)
 	uint8_t want = d == DIM_SPORT ? XT_MULTIPORT_SOURCE :
 					XT_MULTIPORT_DESTINATION;
 
-	return strcmp(m->u.user.name, "multiport") == 0 &&
+	return match_is(m, "multiport") &&
 	       (m->u.user.revision == 0 || m->u.user.revision == 1) &&
 	       ((const struct xt_multiport *)m->data)->flags == want;
 }
@@ -1133,7 +1142,7 @@ static bool needs_ports(const struct ipt_entry *e)
 	size_t off = 0;
 
 	while ((m = lint_match_at(e, &off)))
-		if (is_tcpudp(m) || strcmp(m->u.user.name, "multiport") == 0)
+		if (is_tcpudp(m) || match_is(m, "multiport"))
 			return true;
 	return false;
 }
@@ -1180,7 +1189,7 @@ static bool rule_covers_except(const struct ipt_entry *a,
 		uint8_t *inv;
 		unsigned sinv, dinv;
 
-		if (strcmp(am->u.user.name, "comment") == 0)
+		if (match_is(am, "comment"))
 			continue;
 		if (d < DIM_SPORT || !(is_tcpudp(am) || multiport_on(am, d))) {
 			if (!match_found(am, b))

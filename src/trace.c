@@ -132,6 +132,7 @@ struct cchain {
 	const struct chain *chain;
 	struct crule *rules;
 	size_t n;
+	struct cmatch *matches; /* the rules' matches, in one allocation */
 	/* A long chain's rules filed by source and by destination, when
 	 * that tells most of them apart (NULL otherwise): a walk skips
 	 * the rules whose -s or -d the packet's address is not in. */
@@ -156,6 +157,7 @@ struct tracer {
 	size_t pathcap[TRACE_MAX_PATHS];
 	struct trace_result *res;
 	const struct trace_packet *req;
+	struct walk *top; /* the walk of tracer_run, kept for the next run */
 };
 
 /* ---- preparing the ruleset ------------------------------------------ */
@@ -343,14 +345,11 @@ static void crule_target(struct ctable *ct, struct crule *cr)
 		cr->tk = extension_target_kind(t);
 }
 
-static void crule_init(struct ctable *ct, struct crule *cr,
-		       const struct rule *r)
+/* How many matches @e has. */
+static size_t entry_matches(const struct ipt_entry *e)
 {
-	const struct ipt_entry *e = entry_v4(r->entry);
 	size_t off = sizeof(*e), n = 0;
 
-	cr->rule = r;
-	cr->e = e;
 	while (off < e->target_offset) {
 		const struct xt_entry_match *m =
 			(const void *)((const char *)e + off);
@@ -360,7 +359,20 @@ static void crule_init(struct ctable *ct, struct crule *cr,
 		off += m->u.match_size;
 		n++;
 	}
-	cr->m = xcalloc(n, sizeof(*cr->m));
+	return n;
+}
+
+/* Decode rule @r into @cr, its matches into @ms (entry_matches of them,
+ * zeroed). */
+static void crule_init(struct ctable *ct, struct crule *cr,
+		       const struct rule *r, struct cmatch *ms)
+{
+	const struct ipt_entry *e = entry_v4(r->entry);
+	size_t off, n = entry_matches(e);
+
+	cr->rule = r;
+	cr->e = e;
+	cr->m = ms;
 	off = sizeof(*e);
 	for (size_t i = 0; i < n; i++) {
 		const struct xt_entry_match *m =
@@ -425,10 +437,20 @@ static void ctable_init(struct ctable *ct, const struct table *t)
 	for (size_t i = 0; i < ct->n; i++) {
 		struct cchain *cc = &ct->chains[i];
 
+		size_t nm = 0;
+
 		cc->n = cc->chain->nrules;
 		cc->rules = xcalloc(cc->n, sizeof(*cc->rules));
 		for (size_t j = 0; j < cc->n; j++)
-			crule_init(ct, &cc->rules[j], &cc->chain->rules[j]);
+			nm += entry_matches(
+				entry_v4(cc->chain->rules[j].entry));
+		cc->matches = xcalloc(nm, sizeof(*cc->matches));
+		nm = 0;
+		for (size_t j = 0; j < cc->n; j++) {
+			crule_init(ct, &cc->rules[j], &cc->chain->rules[j],
+				   cc->matches + nm);
+			nm += cc->rules[j].nm;
+		}
 		cchain_index(cc);
 	}
 }
@@ -452,8 +474,7 @@ void tracer_free(struct tracer *tr)
 		struct ctable *ct = &tr->tables[id];
 
 		for (size_t i = 0; i < ct->n; i++) {
-			for (size_t j = 0; j < ct->chains[i].n; j++)
-				free(ct->chains[i].rules[j].m);
+			free(ct->chains[i].matches);
 			free(ct->chains[i].rules);
 			if (ct->chains[i].by_src)
 				addr_index_free(ct->chains[i].by_src);
@@ -465,6 +486,7 @@ void tracer_free(struct tracer *tr)
 		free(ct->chains);
 	}
 	free(tr->steps);
+	free(tr->top);
 	for (size_t i = 0; i < TRACE_MAX_PATHS; i++)
 		free(tr->pathbuf[i]);
 	free(tr);
@@ -1805,10 +1827,15 @@ void tracer_run(struct tracer *tr, const struct trace_packet *p,
 		struct trace_result *res)
 {
 	struct leg legs[2 + TRACE_SA_MAX];
-	struct walk *w = malloc(sizeof(*w));
+	struct walk *w = tr->top;
 
-	if (!w)
-		abort();
+	/* A walk is big (its stack of frames): one for every run, since
+	 * the lints trace a packet per rule. */
+	if (!w) {
+		w = tr->top = malloc(sizeof(*w));
+		if (!w)
+			abort();
+	}
 	tr->res = res;
 	tr->req = p;
 	res->npaths = 0;
@@ -1818,7 +1845,6 @@ void tracer_run(struct tracer *tr, const struct trace_packet *p,
 	w->legs = legs;
 	w->nlegs = build_legs(p, legs);
 	walk_run(tr, w);
-	free(w);
 }
 
 /* ---- printing ---------------------------------------------------------- */
