@@ -1266,14 +1266,17 @@ static int policy_dup(struct opt_call *c)
 static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 {
 	const char *v = c->val[0] ? c->val[0]->text : "";
+	unsigned long n;
 	uint16_t proto;
 
+	/* --reqid and --spi are libxt_policy's XTTYPE_UINT32: any base. */
 	switch (c->opt->id) {
 	case POL_REQID:
 		if (e->match.reqid)
 			return policy_dup(c);
-		if (!encode_parse_u32(v, &e->reqid))
+		if (!encode_parse_strtoui(v, UINT32_MAX, &n))
 			return encode_bad_value(c, 0, "invalid number");
+		e->reqid = (uint32_t)n;
 		e->match.reqid = 1;
 		e->invert.reqid = c->invert;
 		return 0;
@@ -1281,8 +1284,9 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 		if (e->match.spi)
 			return policy_dup(c);
 		/* Host order in a __be32 field, as iptables stores it. */
-		if (!encode_parse_u32(v, &e->spi))
+		if (!encode_parse_strtoui(v, UINT32_MAX, &n))
 			return encode_bad_value(c, 0, "invalid number");
+		e->spi = (uint32_t)n;
 		e->match.spi = 1;
 		e->invert.spi = c->invert;
 		return 0;

@@ -1144,7 +1144,7 @@ static void test_port_forms(void **state)
 }
 
 /* Numbers iptables reads in any base (xtables_strtoui): -p, tcp ports,
- * --tcp-option, icmp types and codes. */
+ * --tcp-option, icmp types and codes, policy's --reqid and --spi. */
 static void test_number_forms(void **state)
 {
 	struct run r;
@@ -1166,6 +1166,17 @@ static void test_number_forms(void **state)
 	assert_int_equal(ic->type, 3);
 	assert_int_equal(ic->code[0], 3);
 	assert_int_equal(ic->code[1], 3);
+	run_free(&r);
+	e = only_rule(&r,
+		      "-A INPUT -m policy --dir in --pol ipsec --reqid 010 "
+		      "--spi +0x10\n",
+		      "INPUT");
+	assert_int_equal(
+		((const struct xt_policy_info *)match_data(e, 0))->pol[0].reqid,
+		8);
+	assert_int_equal(
+		((const struct xt_policy_info *)match_data(e, 0))->pol[0].spi,
+		16);
 	run_free(&r);
 	assert_int_equal(run_all(&r, "-A INPUT -p 0x100\n"
 				     "-A INPUT -p icmp --icmp-type -3\n"
