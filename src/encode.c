@@ -145,7 +145,11 @@ static int parse_net(const struct arg *a, const char *item, size_t len,
 	size_t alen = slash ? (size_t)(slash - s) : len;
 	unsigned long plen;
 
-	if (!addr_text_v4(s, alen, &out->addr)) {
+	/* "0" (as in the common -s 0/0) is 0.0.0.0 however it is read;
+	 * other short forms are refused (iptables: 10.1 is 10.1.0.0). */
+	if (alen == 1 && s[0] == '0') {
+		out->addr.s_addr = 0;
+	} else if (!addr_text_v4(s, alen, &out->addr)) {
 		diag_error(dl, &a->loc, a->width, "invalid IPv4 address '%.*s'",
 			   (int)alen, s);
 		if (memchr(s, ':', alen))
@@ -389,6 +393,11 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 	slash = strchr(s, '/');
 	if (slash)
 		*slash = '\0';
+	/* -s 0/0, any address, as ip6tables takes it too. */
+	if (slash && strcmp(s, "0") == 0 && strcmp(slash + 1, "0") == 0) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
 	if (!addr_text_v6(s, slash ? (size_t)(slash - s) : len, &out->addr)) {
 		struct in_addr v4;
 

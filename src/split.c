@@ -156,6 +156,8 @@ static unsigned one_address(const char *text, size_t len)
 		len = (size_t)(end - text);
 	if (len == 0 || len >= INET6_ADDRSTRLEN + 8)
 		return 0;
+	if (len == 1 && text[0] == '0') /* -s 0/0: IPv4's 0.0.0.0 */
+		return SPLIT_V4;
 	/* Every IPv6 address has a ':'; most addresses are IPv4. */
 	if (memchr(text, ':', len) && addr_text_v6(text, len, NULL))
 		return SPLIT_V6;

@@ -1178,6 +1178,13 @@ static void test_number_forms(void **state)
 		((const struct xt_policy_info *)match_data(e, 0))->pol[0].spi,
 		16);
 	run_free(&r);
+	/* 0/0, any address, and 0, as iptables reads them. */
+	e = only_rule(&r, "-A INPUT -s 0/0 -d 0\n", "INPUT");
+	assert_int_equal(e->ip.src.s_addr, 0);
+	assert_int_equal(e->ip.smsk.s_addr, 0);
+	assert_int_equal(e->ip.dst.s_addr, 0);
+	assert_int_equal(e->ip.dmsk.s_addr, 0xffffffff);
+	run_free(&r);
 	assert_int_equal(run_all(&r, "-A INPUT -p 0x100\n"
 				     "-A INPUT -p icmp --icmp-type -3\n"
 				     "-A INPUT -p tcp --tcp-option 0x0\n"),
