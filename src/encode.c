@@ -102,7 +102,10 @@ bool encode_parse_u32(const char *s, uint32_t *out)
 	char *end;
 
 	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0) {
-		if (!isxdigit((unsigned char)s[2]))
+		/* strtoul in base 16 would skip a second "0x" ("0x0x5"),
+		 * which iptables' base-0 read stops at. */
+		if (!isxdigit((unsigned char)s[2]) ||
+		    (s[2] == '0' && (s[3] == 'x' || s[3] == 'X')))
 			return false;
 		errno = 0;
 		v = strtoul(s + 2, &end, 16);

@@ -285,6 +285,17 @@ static void test_comment_mark(void **state)
 	check46("-A INPUT -m mark --mark 4294967295/0", NATIVE);
 	check46("-A INPUT -m mark --mark 0XfF/0x0F0", NATIVE);
 	check46("-A INPUT -m mark --mark 010", FALLBACK);
+	/* strtoul in base 16 takes a second 0x; iptables does not. */
+	check46("-A INPUT -m mark --mark 0x0Xf/0x0F0", REFUSED);
+	check46("-A INPUT -m mark --mark 0xf/0x0xf0", REFUSED);
+	check46("-A INPUT -m mark --mark 0x00f", NATIVE);
+	check46("-A INPUT -m policy --dir in --pol ipsec --spi 0x100 "
+		"--reqid 0x0A",
+		NATIVE);
+	check46("-A INPUT -m policy --dir in --pol ipsec --spi 0x0x100",
+		REFUSED);
+	check46("-A INPUT -m policy --dir in --pol ipsec --reqid 0X0Xa",
+		REFUSED);
 	check46("-A INPUT -m mark", REFUSED);
 	check46("-A INPUT -m mark --mark x", REFUSED);
 	check46("-A INPUT -m mark --mark 1/", REFUSED);
