@@ -320,7 +320,7 @@ static struct in_addr host_out(struct in_addr a, struct in_addr mask)
 
 /* @a as inet_ntop writes it, without its sprintf per byte: a witness
  * is made for every rule a lint looks at. */
-static void ipv4_text(struct in_addr a, char out[INET_ADDRSTRLEN])
+static size_t ipv4_text(struct in_addr a, char out[INET_ADDRSTRLEN])
 {
 	const unsigned char *b = (const unsigned char *)&a.s_addr;
 	char *p = out;
@@ -337,6 +337,7 @@ static void ipv4_text(struct in_addr a, char out[INET_ADDRSTRLEN])
 		*p++ = (char)('0' + v % 10);
 	}
 	*p = '\0';
+	return (size_t)(p - out);
 }
 
 /* Append @n bytes of @s to the words as snprintf would: cut at the
@@ -357,7 +358,8 @@ static void put_text(struct witness *w, const char *s)
 	put_mem(w, s, strlen(s));
 }
 
-static void put_uint(struct witness *w, unsigned v)
+/* @v in decimal at @out (10 bytes at most); returns the length. */
+static size_t uint_text(unsigned v, char *out)
 {
 	char num[16];
 	size_t n = sizeof(num);
@@ -366,7 +368,15 @@ static void put_uint(struct witness *w, unsigned v)
 		num[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	put_mem(w, num + n, sizeof(num) - n);
+	memcpy(out, num + n, sizeof(num) - n);
+	return sizeof(num) - n;
+}
+
+static void put_uint(struct witness *w, unsigned v)
+{
+	char num[16];
+
+	put_mem(w, num, uint_text(v, num));
 }
 
 /* Start a word: a space unless the words are empty (or full). */
@@ -401,11 +411,23 @@ static void add_addr(struct witness *w, const char *opt, struct in_addr a)
 
 	if (a.s_addr == htonl(1))
 		a.s_addr = htonl(ANY_REMOTE_HOST);
-	ipv4_text(a, s);
-	put_blank(w);
-	put_text(w, opt);
-	put_mem(w, " ", 1);
-	put_text(w, s);
+	if (w->len + 4 + INET_ADDRSTRLEN < sizeof(w->words) - 1) {
+		/* Room for " -s " and the address: written in place. */
+		char *p = w->words + w->len;
+
+		if (w->len)
+			*p++ = ' ';
+		*p++ = opt[0];
+		*p++ = opt[1];
+		*p++ = ' ';
+		p += ipv4_text(a, p);
+		w->len = (size_t)(p - w->words);
+	} else {
+		put_blank(w);
+		put_text(w, opt);
+		put_mem(w, " ", 1);
+		put_mem(w, s, ipv4_text(a, s));
+	}
 	if (opt[1] == 's') {
 		w->p.src = a;
 		w->p.known |= TF_SRC;
@@ -432,11 +454,29 @@ static void add_proto(struct witness *w, uint8_t proto, const char *name)
 /* "--sport S --dport D". */
 static void add_ports(struct witness *w, uint16_t sport, uint16_t dport)
 {
-	put_blank(w);
-	put_text(w, "--sport ");
-	put_uint(w, sport);
-	put_text(w, " --dport ");
-	put_uint(w, dport);
+	static const char s1[] = "--sport ", s2[] = " --dport ";
+
+	if (w->len + sizeof(s1) + sizeof(s2) + 10 < sizeof(w->words) - 1) {
+		/* Room for all of it: written in place. */
+		char *p = w->words + w->len;
+
+		if (w->len)
+			*p++ = ' ';
+		memcpy(p, s1, sizeof(s1) - 1);
+		p += sizeof(s1) - 1;
+		p += uint_text(sport, p);
+		memcpy(p, s2, sizeof(s2) - 1);
+		p += sizeof(s2) - 1;
+		p += uint_text(dport, p);
+		*p = '\0';
+		w->len = (size_t)(p - w->words);
+	} else {
+		put_blank(w);
+		put_text(w, "--sport ");
+		put_uint(w, sport);
+		put_text(w, " --dport ");
+		put_uint(w, dport);
+	}
 	w->p.sport = sport;
 	w->p.dport = dport;
 	w->p.known |= TF_SPORT | TF_DPORT;
