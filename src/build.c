@@ -124,6 +124,28 @@ static struct table *find_table(struct builder *b, const struct arg *a)
 	return t;
 }
 
+/*
+ * Empty @t for a new block, as iptables-restore flushes a table: the
+ * rules and user chains go, and the built-in chains keep the policies an
+ * earlier block of this config gave them (restore leaves them as the
+ * previous COMMIT set them); a table's first block starts from ACCEPT.
+ */
+static void empty_table(struct table *t)
+{
+	enum chain_policy policy[NF_INET_NUMHOOKS];
+	bool again = t->named;
+
+	for (size_t i = 0; i < t->nchains; i++)
+		if (t->chains[i]->hook >= 0)
+			policy[t->chains[i]->hook] = t->chains[i]->policy;
+	table_reset(t);
+	if (!again)
+		return;
+	for (size_t i = 0; i < t->nchains; i++)
+		if (t->chains[i]->hook >= 0)
+			t->chains[i]->policy = policy[t->chains[i]->hook];
+}
+
 /* "*table": start a block; the table starts empty, as with restore. */
 static int start_block(struct builder *b, const struct cmd *c, size_t first)
 {
@@ -150,12 +172,12 @@ static int start_block(struct builder *b, const struct cmd *c, size_t first)
 		b->skipping = true;
 		return -1;
 	}
-	table_reset(t);
+	empty_table(t);
 	use_table(t, &c->loc);
 	if (b->cmd_both) { /* the block is the table of each family */
 		struct table *t6 = ruleset_table_of(b->rs, FAMILY_IPV6, t->id);
 
-		table_reset(t6);
+		empty_table(t6);
 		use_table(t6, &c->loc);
 	}
 	b->block = t;

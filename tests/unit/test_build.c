@@ -643,6 +643,35 @@ static void test_table_block_starts_afresh(void **state)
 	run_free(&r);
 }
 
+/* A second block of a table empties it as iptables-restore flushes it:
+ * the built-in chains keep the policies the first block gave them. */
+static void test_second_block_keeps_policies(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "*filter\n"
+				     ":INPUT DROP [0:0]\n"
+				     ":FORWARD DROP [0:0]\n"
+				     ":x - [0:0]\n"
+				     "-A INPUT -j x\n"
+				     "COMMIT\n"
+				     "*filter\n"
+				     ":FORWARD ACCEPT [0:0]\n"
+				     "-A INPUT -j ACCEPT\n"
+				     "COMMIT\n"),
+			 0);
+	assert_clean(&r);
+	assert_null(table_find_chain(ruleset_table(&r.rs, "filter"), "x"));
+	assert_chain(&r, "filter", "INPUT", "0.0.0.0/0 0.0.0.0/0 ACCEPT");
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy, POLICY_DROP);
+	assert_int_equal(get_chain(&r, "filter", "FORWARD")->policy,
+			 POLICY_ACCEPT);
+	assert_int_equal(get_chain(&r, "filter", "OUTPUT")->policy,
+			 POLICY_ACCEPT);
+	run_free(&r);
+}
+
 static void test_two_table_blocks(void **state)
 {
 	struct run r;
@@ -2019,6 +2048,7 @@ int main(void)
 		cmocka_unit_test(test_policy_drop_in_nat),
 		cmocka_unit_test(test_policy_errors),
 		cmocka_unit_test(test_table_block_starts_afresh),
+		cmocka_unit_test(test_second_block_keeps_policies),
 		cmocka_unit_test(test_two_table_blocks),
 		cmocka_unit_test(test_block_errors),
 		cmocka_unit_test(test_unknown_table),
