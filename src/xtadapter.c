@@ -348,16 +348,23 @@ void xtables_register_targets(struct xtables_target *me, unsigned int n)
 
 /*
  * libxtables keeps the revisions of an extension that the active family
- * can use (its own and NFPROTO_UNSPEC ones) pending, best first, and
- * registers the best one the kernel supports at the first lookup, in
- * front of the registered ones.  A revision of one family handed over
- * here after an NFPROTO_UNSPEC revision of the same name was registered in
- * the other family would so come before it: tos and TOS revision 0 (IPv4)
- * before revision 1, in IPv4 after they were used in IPv6.  So those
- * NFPROTO_UNSPEC revisions go back to pending with it, in ascending order
- * as the extensions' arrays list them (libxtables 1.8.9 orders a group
- * right only when each new one is better than those already pending).
+ * can use (its own and NFPROTO_UNSPEC ones) pending, best first, and at
+ * the first lookup registers the best one the kernel supports in front of
+ * those registered before.  With two families in one process that order
+ * breaks: a revision of one family that is pending (handed over at the
+ * switch, or left pending when the other family looked the name up) while
+ * an NFPROTO_UNSPEC revision of the same name is registered already would
+ * come before it: TOS and tos revision 0 (IPv4) before revision 1, in IPv4
+ * after they served IPv6.  So at each switch those groups are made again:
+ * the registered NFPROTO_UNSPEC revisions and the pending ones of the
+ * name go back to pending together, in ascending order as the
+ * extensions' arrays list them (libxtables 1.8.9 orders a group right only
+ * when each new one is better than those pending), and the next lookup
+ * picks the best the kernel has, as in a process that serves one family.
  */
+extern struct xtables_match *xtables_pending_matches;
+extern struct xtables_target *xtables_pending_targets;
+
 struct requeued {
 	void *ext;
 	uint8_t revision;
@@ -373,95 +380,142 @@ static int requeued_cmp(const void *a, const void *b)
 	return (int)y->unspec - (int)x->unspec; /* a family's own last */
 }
 
-static void register_deferred_matches(void)
+/* Whether libxtables would group @family with the active family. */
+static bool usable(uint8_t family)
 {
-	struct requeued q[ARRAY_SIZE(deferred_matches) + 8];
-	struct xtables_match *now[ARRAY_SIZE(deferred_matches)], **pos, *m;
-	size_t k = 0, nnow = 0;
+	return family == NFPROTO_UNSPEC || family == adapter_nfproto;
+}
 
-	for (size_t i = 0; i < ndeferred_matches; i++)
-		if (other_family(deferred_matches[i]->family))
-			deferred_matches[k++] = deferred_matches[i];
-		else
-			now[nnow++] = deferred_matches[i];
-	ndeferred_matches = k;
-	for (size_t i = 0; i < nnow; i++) {
-		const char *name;
+#define REGROUP_MAX 32
+
+static void regroup_matches(void)
+{
+	const char *names[REGROUP_MAX];
+	struct requeued q[REGROUP_MAX];
+	size_t nnames = 0;
+	struct xtables_match *p, *m, **pos;
+
+	for (p = xtables_pending_matches; p && nnames < REGROUP_MAX;
+	     p = p->next) {
+		bool seen = false;
+
+		if (p->family != adapter_nfproto)
+			continue;
+		for (size_t i = 0; i < nnames && !seen; i++)
+			seen = strcmp(names[i], p->name) == 0;
+		for (m = xtables_matches; m && !seen; m = m->next)
+			if (m->family == NFPROTO_UNSPEC &&
+			    strcmp(m->name, p->name) == 0) {
+				names[nnames++] = p->name;
+				break;
+			}
+	}
+	for (size_t i = 0; i < nnames; i++) {
 		size_t n = 0;
 
-		if (!now[i])
-			continue; /* went with an earlier one of its name */
-		name = now[i]->name;
-		for (size_t j = i; j < nnow; j++)
-			if (now[j] && strcmp(now[j]->name, name) == 0) {
-				q[n++] = (struct requeued){ now[j],
-							    now[j]->revision,
-							    false };
-				now[j] = NULL;
-			}
 		for (pos = &xtables_matches; (m = *pos) != NULL;)
 			if (m->family == NFPROTO_UNSPEC &&
-			    strcmp(m->name, name) == 0 && n < ARRAY_SIZE(q)) {
+			    strcmp(m->name, names[i]) == 0 && n < REGROUP_MAX) {
 				*pos = m->next;
-				m->next = NULL;
 				q[n++] = (struct requeued){ m, m->revision,
 							    true };
 			} else {
 				pos = &m->next;
 			}
+		for (pos = &xtables_pending_matches; (m = *pos) != NULL;)
+			if (usable(m->family) &&
+			    strcmp(m->name, names[i]) == 0 && n < REGROUP_MAX) {
+				*pos = m->next;
+				q[n++] = (struct requeued){
+					m, m->revision,
+					m->family == NFPROTO_UNSPEC
+				};
+			} else {
+				pos = &m->next;
+			}
 		qsort(q, n, sizeof(*q), requeued_cmp);
-		for (size_t j = 0; j < n; j++)
-			real_register_match(q[j].ext);
+		for (size_t j = 0; j < n; j++) {
+			m = q[j].ext;
+			m->next = NULL;
+			real_register_match(m);
+		}
 	}
 }
 
-static void register_deferred_targets(void)
+static void regroup_targets(void)
 {
-	struct requeued q[ARRAY_SIZE(deferred_targets) + 8];
-	struct xtables_target *now[ARRAY_SIZE(deferred_targets)], **pos, *t;
-	size_t k = 0, nnow = 0;
+	const char *names[REGROUP_MAX];
+	struct requeued q[REGROUP_MAX];
+	size_t nnames = 0;
+	struct xtables_target *p, *t, **pos;
 
-	for (size_t i = 0; i < ndeferred_targets; i++)
-		if (other_family(deferred_targets[i]->family))
-			deferred_targets[k++] = deferred_targets[i];
-		else
-			now[nnow++] = deferred_targets[i];
-	ndeferred_targets = k;
-	for (size_t i = 0; i < nnow; i++) {
-		const char *name;
+	for (p = xtables_pending_targets; p && nnames < REGROUP_MAX;
+	     p = p->next) {
+		bool seen = false;
+
+		if (p->family != adapter_nfproto)
+			continue;
+		for (size_t i = 0; i < nnames && !seen; i++)
+			seen = strcmp(names[i], p->name) == 0;
+		for (t = xtables_targets; t && !seen; t = t->next)
+			if (t->family == NFPROTO_UNSPEC &&
+			    strcmp(t->name, p->name) == 0) {
+				names[nnames++] = p->name;
+				break;
+			}
+	}
+	for (size_t i = 0; i < nnames; i++) {
 		size_t n = 0;
 
-		if (!now[i])
-			continue; /* went with an earlier one of its name */
-		name = now[i]->name;
-		for (size_t j = i; j < nnow; j++)
-			if (now[j] && strcmp(now[j]->name, name) == 0) {
-				q[n++] = (struct requeued){ now[j],
-							    now[j]->revision,
-							    false };
-				now[j] = NULL;
-			}
 		for (pos = &xtables_targets; (t = *pos) != NULL;)
 			if (t->family == NFPROTO_UNSPEC &&
-			    strcmp(t->name, name) == 0 && n < ARRAY_SIZE(q)) {
+			    strcmp(t->name, names[i]) == 0 && n < REGROUP_MAX) {
 				*pos = t->next;
-				t->next = NULL;
 				q[n++] = (struct requeued){ t, t->revision,
 							    true };
 			} else {
 				pos = &t->next;
 			}
+		for (pos = &xtables_pending_targets; (t = *pos) != NULL;)
+			if (usable(t->family) &&
+			    strcmp(t->name, names[i]) == 0 && n < REGROUP_MAX) {
+				*pos = t->next;
+				q[n++] = (struct requeued){
+					t, t->revision,
+					t->family == NFPROTO_UNSPEC
+				};
+			} else {
+				pos = &t->next;
+			}
 		qsort(q, n, sizeof(*q), requeued_cmp);
-		for (size_t j = 0; j < n; j++)
-			real_register_target(q[j].ext);
+		for (size_t j = 0; j < n; j++) {
+			t = q[j].ext;
+			t->next = NULL;
+			real_register_target(t);
+		}
 	}
 }
 
 /* Hand libxtables the kept-aside extensions of the family now active. */
 static void register_deferred(void)
 {
-	register_deferred_matches();
-	register_deferred_targets();
+	size_t k = 0;
+
+	for (size_t i = 0; i < ndeferred_matches; i++)
+		if (other_family(deferred_matches[i]->family))
+			deferred_matches[k++] = deferred_matches[i];
+		else
+			real_register_match(deferred_matches[i]);
+	ndeferred_matches = k;
+	k = 0;
+	for (size_t i = 0; i < ndeferred_targets; i++)
+		if (other_family(deferred_targets[i]->family))
+			deferred_targets[k++] = deferred_targets[i];
+		else
+			real_register_target(deferred_targets[i]);
+	ndeferred_targets = k;
+	regroup_matches();
+	regroup_targets();
 }
 
 /* Make libxtables serve family @f (loading it on first use). */
