@@ -396,11 +396,6 @@ static int parse_net6(const struct arg *a, const char *item, size_t len,
 	slash = strchr(s, '/');
 	if (slash)
 		*slash = '\0';
-	/* -s 0/0, any address, as ip6tables takes it too. */
-	if (slash && strcmp(s, "0") == 0 && strcmp(slash + 1, "0") == 0) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
 	if (!addr_text_v6(s, slash ? (size_t)(slash - s) : len, &out->addr)) {
 		struct in_addr v4;
 
@@ -577,7 +572,11 @@ static int parse_addr6_list(struct opt_call *c, struct addr6_item **items,
 			s += len;
 			continue;
 		}
-		if (parse_net6(c->val[0], s, len, &it, c->dl) < 0)
+		/* 0/0, any address, as ip6tables takes it in -s and -d (not
+		 * in a policy's tunnel address). */
+		if (len == 3 && strncmp(s, "0/0", 3) == 0)
+			memset(&it, 0, sizeof(it));
+		else if (parse_net6(c->val[0], s, len, &it, c->dl) < 0)
 			return -1;
 		warn_host_bits6(c->val[0], &it, c->dl);
 		for (int i = 0; i < 16; i++)
