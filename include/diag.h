@@ -72,6 +72,7 @@ struct diag_list {
 	size_t warnings;
 	size_t dropped;
 	size_t max_errors;
+	bool hint_skip; /* the last diagnostic repeated one: no hint */
 };
 
 #define DIAG_DEFAULT_MAX_ERRORS 20

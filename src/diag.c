@@ -119,14 +119,59 @@ static struct diag *diag_new(struct diag_list *dl, enum diag_severity sev,
 	return d;
 }
 
+/* How far back a new diagnostic is looked for among the last ones. */
+#define DIAG_SAME_LOOKBACK 16
+
+/* Whether two chains of macro call sites name the same places. */
+static bool via_same(const struct src_loc *a, const struct src_loc *b)
+{
+	for (; a && b && a != b; a = a->via, b = b->via)
+		if (a->src != b->src || a->line != b->line || a->col != b->col)
+			return false;
+	return a == b;
+}
+
+/* Whether @d says what a new diagnostic would. */
+static bool diag_same(const struct diag *d, enum diag_severity sev,
+		      const struct src_loc *loc, unsigned width,
+		      const char *message)
+{
+	if (d->severity != sev || d->has_loc != (loc != NULL) ||
+	    strcmp(d->message, message) != 0)
+		return false;
+	return !loc ||
+	       (d->loc.src == loc->src && d->loc.line == loc->line &&
+		d->loc.col == loc->col && d->width == (width ? width : 1) &&
+		via_same(d->loc.via, loc->via));
+}
+
+/*
+ * A statement built more than once (for each family of "family both",
+ * for each member of a list) finds the same problem each time: it is
+ * said, and counted, once.  Such repeats follow each other closely, so
+ * only the last few diagnostics are compared; the hint of a repeat is
+ * dropped with it (dl->hint_skip).
+ */
 static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
 		      const struct src_loc *loc, unsigned width,
 		      const char *fmt, va_list ap)
 {
-	struct diag *d = diag_new(dl, sev, loc, width);
+	char *message = format_text(fmt, ap);
+	struct diag *d;
 
+	for (size_t i = dl->count, n = 0; i-- > 0 && n < DIAG_SAME_LOOKBACK;
+	     n++)
+		if (diag_same(&dl->items[i], sev, loc, width, message)) {
+			free(message);
+			dl->hint_skip = true;
+			return;
+		}
+	dl->hint_skip = false;
+	d = diag_new(dl, sev, loc, width);
 	if (d)
-		d->message = format_text(fmt, ap);
+		d->message = message;
+	else
+		free(message);
 }
 
 void diag_warning_take(struct diag_list *dl, const struct src_loc *loc,
@@ -134,6 +179,7 @@ void diag_warning_take(struct diag_list *dl, const struct src_loc *loc,
 {
 	struct diag *d = diag_new(dl, DIAG_WARNING, loc, width);
 
+	dl->hint_skip = false;
 	d->message = text;
 	d->hint = text + hint_at;
 	d->hint_shared = true;
@@ -166,7 +212,7 @@ void diag_hint(struct diag_list *dl, const char *fmt, ...)
 	va_list ap;
 
 	/* The diagnostic the hint belongs to may have been dropped. */
-	if (dl->count == 0 || dl->dropped > 0)
+	if (dl->count == 0 || dl->dropped > 0 || dl->hint_skip)
 		return;
 	d = &dl->items[dl->count - 1];
 	if (!d->hint_shared)
