@@ -44,6 +44,46 @@ int encode_bad_value(struct opt_call *c, int i, const char *what)
 			  c->word->text);
 }
 
+/*
+ * iptables reads a number of its own matches in any base (strtoul's base
+ * 0), so a leading zero makes it octal: '--dport 010' is port 8.  Loaded
+ * as iptables loads it, but said: warn at value @i of @c when a number
+ * in it (each of "A:B", "A/B") is written so.
+ */
+static void warn_octal(struct opt_call *c, int i)
+{
+	const char *s = c->val[i]->text;
+
+	for (const char *p = s; *p;) {
+		const char *tok = p + strspn(p, " \t\n\v\f\r+");
+		size_t len = strcspn(tok, ":/");
+
+		if (tok[0] == '0' && len > 1 &&
+		    strspn(tok, "01234567") == len &&
+		    strtoul(tok, NULL, 8) != strtoul(tok, NULL, 10)) {
+			unsigned long v = strtoul(tok, NULL, 8);
+			size_t zeros = strspn(tok, "0");
+
+			diag_warning(c->dl, &c->val[i]->loc, c->val[i]->width,
+				     "'%.*s'%s%s%s is octal, as iptables reads "
+				     "it: %lu, not %.*s",
+				     (int)len, tok,
+				     len == strlen(s) ? "" : " in '",
+				     len == strlen(s) ? "" : s,
+				     len == strlen(s) ? "" : "'", v,
+				     (int)(len - zeros), tok + zeros);
+			diag_hint(c->dl,
+				  "write %lu to say so, or %.*s for the "
+				  "decimal number",
+				  v, (int)(len - zeros), tok + zeros);
+			return;
+		}
+		p = tok + len;
+		if (*p)
+			p++;
+	}
+}
+
 /* A decimal number without sign or leading zeros, at most @max. */
 bool encode_parse_decimal(const char *s, unsigned long max, unsigned long *out)
 {
@@ -755,6 +795,8 @@ int encode_parse_port_range(struct opt_call *c, bool tcp, uint16_t range[2])
 		if (!encode_parse_port(s, tcp, &range[0]))
 			goto bad;
 		range[1] = range[0];
+		if (tcp)
+			warn_octal(c, 0);
 		return 0;
 	}
 	if ((size_t)(colon - s) >= sizeof(lo) ||
@@ -767,6 +809,8 @@ int encode_parse_port_range(struct opt_call *c, bool tcp, uint16_t range[2])
 	if ((lo[0] && !encode_parse_port(lo, tcp, &range[0])) ||
 	    (hi[0] && !encode_parse_port(hi, tcp, &range[1])))
 		goto bad;
+	if (tcp)
+		warn_octal(c, 0);
 	if (range[0] > range[1]) {
 		diag_error(c->dl, &c->val[0]->loc, c->val[0]->width,
 			   "port range '%s' is empty: %u is above %u", s,
@@ -910,6 +954,7 @@ static int tcp_parse(struct opt_call *c, struct encoded_match *m)
 						"invalid TCP option number "
 						"(1-255)");
 		t->option = (uint8_t)v;
+		warn_octal(c, 0);
 		if (c->invert)
 			t->invflags |= XT_TCP_INV_OPTION;
 		return 0;
@@ -1025,6 +1070,8 @@ static int icmp_parse(struct opt_call *c, struct encoded_match *m)
 		ic->code[1] = found->code_max;
 	} else if (!icmp_numbers(s, &ic->type, ic->code)) {
 		goto bad;
+	} else {
+		warn_octal(c, 0);
 	}
 	if (c->invert)
 		ic->invflags |= IPT_ICMP_INV;
@@ -1110,6 +1157,8 @@ static int icmp6_parse(struct opt_call *c, struct encoded_match *m)
 		ic->code[1] = found->code_max;
 	} else if (!icmp_numbers(s, &ic->type, ic->code)) {
 		goto bad;
+	} else {
+		warn_octal(c, 0);
 	}
 	if (c->invert)
 		ic->invflags |= IP6T_ICMP_INV;
@@ -1287,6 +1336,7 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 			return policy_dup(c);
 		if (!encode_parse_strtoui(v, UINT32_MAX, &n))
 			return encode_bad_value(c, 0, "invalid number");
+		warn_octal(c, 0);
 		e->reqid = (uint32_t)n;
 		e->match.reqid = 1;
 		e->invert.reqid = c->invert;
@@ -1297,6 +1347,7 @@ static int policy_elem_parse(struct opt_call *c, struct xt_policy_elem *e)
 		/* Host order in a __be32 field, as iptables stores it. */
 		if (!encode_parse_strtoui(v, UINT32_MAX, &n))
 			return encode_bad_value(c, 0, "invalid number");
+		warn_octal(c, 0);
 		e->spi = (uint32_t)n;
 		e->match.spi = 1;
 		e->invert.spi = c->invert;
@@ -2318,6 +2369,7 @@ static int base_rule_option(struct cmdline *cl, struct opt_call *call)
 			return diag_error(cl->dl, &call->word->loc,
 					  call->word->width,
 					  "! -p all would never match");
+		warn_octal(call, 0);
 		pc->ip.proto = proto;
 		pc->proto_given = true;
 		if (call->invert)
