@@ -348,9 +348,10 @@ static int parse_rulenum(struct builder *b, const struct arg *a,
  * Where the kernel allows the rule's extensions: their table, protocol
  * and, in a built-in chain, its hook.  A rule in a user chain gets its
  * hooks checked by the validator, once every jump to the chain is known.
- * A refusal is kept (struct refusal) and said at the table's COMMIT if
- * the rule is still there: iptables-restore never sends the kernel a
- * rule deleted before (-D, -R, -F, -X), nor a -D's rule.
+ * In a *table block, a refusal is kept (struct refusal) and said at the
+ * block's COMMIT if the rule is still there: iptables-restore never sends
+ * the kernel a rule deleted before (-D, -R, -F, -X), nor a -D's rule.  A
+ * command outside a block is refused at once, as iptables commits each.
  */
 static int check_extensions(struct builder *b, const struct table *t,
 			    const struct chain *c, const struct parsed_cmd *pc,
@@ -372,6 +373,14 @@ static int check_extensions(struct builder *b, const struct table *t,
 	free(e);
 	if (rc == 0)
 		return 0;
+	if (!b->block) { /* a command commits at once, as iptables does */
+		if (which >= 0)
+			return diag_error(b->dl, &pc->matches[which].where.loc,
+					  pc->matches[which].where.width, "%s",
+					  why);
+		return diag_error(b->dl, &pc->target->loc, pc->target->width,
+				  "%s", why);
+	}
 	b->refusals = reallocarray(b->refusals, b->nrefusals + 1, sizeof(*f));
 	if (!b->refusals)
 		abort();

@@ -1262,6 +1262,13 @@ static void test_refusal_of_a_deleted_rule(void **state)
 			"the MASQUERADE target is only valid in the nat "
 			"table");
 	run_free(&r);
+	/* Commands outside a block commit one by one, as iptables runs. */
+	assert_int_equal(run_all(&r, "-t nat -A INPUT -j ACCEPT\n"
+				     "-A INPUT -j MASQUERADE\n"
+				     "-D INPUT 1\n"),
+			 -1);
+	assert_int_equal(r.dl.errors, 2);
+	run_free(&r);
 }
 
 static void test_tcp_flags(void **state)
