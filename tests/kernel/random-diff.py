@@ -33,6 +33,8 @@ Run (as root; nothing outside the fresh namespaces is touched):
   --rulesets N   rulesets per family (default 20)
   --rules N      rule lines per ruleset, at most (default 20)
   --family F     4, 6, 46 or all (default all: 4, 6 and 46)
+  --form F       rules (iptables-save text, the default) or cmds (the same
+                 rulesets as iptables/ip6tables command lines, .cmds*)
   --minimise     minimise each disagreement (costs a few seconds each)
   --keep DIR     keep each disagreeing ruleset (and its minimised form)
   --tap          print TAP (one test per ruleset), as meson runs it
@@ -567,8 +569,9 @@ def ruleset(seed, fam, index, nrules, pieces):
     if r.random() < 0.7:
         tables.sort(key=TABLE_ORDER.index)
     # A table in two blocks: flushed again (not in 46, where a block of
-    # the restore text is iptload's IPv4 block only: iptload.conf(5)).
-    if fam != "46" and r.random() < 0.1:
+    # the restore text is iptload's IPv4 block only: iptload.conf(5); not
+    # as commands, which flush nothing).
+    if fam != "46" and FORM == "rules" and r.random() < 0.1:
         tables.append(r.choice(tables))
     out = []
     left = nrules
@@ -666,7 +669,8 @@ def ruleset(seed, fam, index, nrules, pieces):
                 out.append(("-%s " % f if f else "") +
                            "-E %s %s" % (old_name, new_name))
         out.append("COMMIT")
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    return to_cmds(text, fam) if FORM == "cmds" else text
 
 
 # ----------------------------------------------------------------------
@@ -686,8 +690,41 @@ done
 '''
 
 
+# "rules": iptables-save text, loaded by ip[6]tables-legacy-restore;
+# "cmds": the same ruleset as iptables/ip6tables command lines, loaded by
+# ip[6]tables-legacy one line at a time (lib.sh's run_cmds).
+FORM = "rules"
+
+
 def suffix(fam):
-    return {"4": ".rules", "6": ".rules6", "46": ".rules46"}[fam]
+    return {"4": "." + FORM, "6": "." + FORM + "6",
+            "46": "." + FORM + "46"}[fam]
+
+
+def to_cmds(text, fam):
+    """TEXT (restore form, one table once) as command lines."""
+    out, table = [], "filter"
+    for l in text.splitlines():
+        if l.startswith("*"):
+            table = l[1:]
+            continue
+        if l == "COMMIT" or not l:
+            continue
+        f = fam if fam != "46" else None
+        if l[:3] in ("-4 ", "-6 "):
+            f, l = l[1], l[3:]
+        l = re.sub(r"^\[\d+:\d+\] ", "", l)
+        if l.startswith(":"):
+            name, pol = l[1:].split()[:2]
+            if pol == "-":
+                l = "-N " + name
+            elif fam == "46":
+                continue  # the -4/-6 -P lines set them
+            else:
+                l = "-P %s %s" % (name, pol)
+        prog = "ip6tables" if f == "6" else "iptables"
+        out.append("%s -t %s %s" % (prog, table, l))
+    return "\n".join(out) + "\n"
 
 
 def run_batch(files, work, env, jobs):
@@ -761,7 +798,11 @@ def bad_line(detail):
     (the oracle names only COMMIT for what the kernel refused)."""
     m = re.search(r"Error occurred at line: (\d+)", detail[3])
     if not m:
-        m = re.search(r"\.rules(?:6|46)?:(\d+):\d+: error", detail[2])
+        m = re.search(r"\.cmds(?:6|46)?:(\d+): ip6?tables-legacy failed",
+                      detail[3])
+    if not m:
+        m = re.search(r"\.(?:rules|cmds)(?:6|46)?:(\d+):\d+: error",
+                      detail[2])
     return int(m.group(1)) if m else None
 
 
@@ -810,7 +851,8 @@ class Runner:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-RULE_LINE = r"^(\[\d+:\d+\] )?(-[46] )?(\[\d+:\d+\] )?-[AIRDE] "
+RULE_LINE = (r"^(\[\d+:\d+\] )?(-[46] |ip6?tables -t \S+ )?"
+             r"(\[\d+:\d+\] )?-[AIRDE] ")
 
 
 def rule_lines(text):
@@ -879,7 +921,8 @@ def minimise(runner, fam, text, kind):
         while changed:
             changed = False
             w = raw_words(lines[k])
-            start = 3 if w[0] in ("-4", "-6") else 2
+            start = 2 + next(i for i, x in enumerate(w)
+                             if re.match(r"^-[AIRDE]$", x))
             j = start
             while j < len(w):
                 for span in (3, 2, 1):
@@ -901,6 +944,7 @@ def main():
     ap.add_argument("--seed", default="1")
     ap.add_argument("--rulesets", type=int, default=20)
     ap.add_argument("--rules", type=int, default=20)
+    ap.add_argument("--form", default="rules", choices=["rules", "cmds"])
     ap.add_argument("--family", default="all",
                     choices=["4", "6", "46", "all"])
     ap.add_argument("--minimise", action="store_true")
@@ -911,6 +955,8 @@ def main():
     ap.add_argument("--print", action="store_true",
                     help="print the rulesets, load nothing")
     args = ap.parse_args()
+    global FORM
+    FORM = args.form
     fams = ["4", "6", "46"] if args.family == "all" else [args.family]
     pieces = harvest()
     todo = []  # (fam, index, text)
