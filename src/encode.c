@@ -2454,6 +2454,35 @@ static const enum cmd_op op_of_base[] = {
 };
 
 /* Run option @h found at @word: gather its arguments, then parse. */
+/*
+ * -w [SECONDS] and -W [USECONDS]: the lock is iptload's own business (its
+ * -w option), but the value iptables takes after them, glued (-w5,
+ * --wait=5) or as the next word when that is no option (-w 5), is read
+ * and checked as iptables does (sscanf %i, and %u below 1000000).
+ */
+static int parse_wait(struct cmdline *cl, const struct arg *word,
+		      const char *inline_val)
+{
+	const struct arg *a = inline_val ? word : optional_operand(cl);
+	const char *v = inline_val ? inline_val : a ? a->text : NULL;
+	bool interval = strcmp(word->text, "-W") == 0 ||
+			strncmp(word->text, "--wait-", 7) == 0;
+	unsigned u;
+	int n;
+	char extra;
+
+	if (!v)
+		return 0;
+	if (interval ? sscanf(v, "%u%c", &u, &extra) < 1 || u >= 1000000 :
+		       sscanf(v, "%i%c", &n, &extra) < 1)
+		return diag_error(cl->dl, &a->loc, a->width,
+				  interval ? "invalid wait interval '%s' "
+					     "(microseconds below 1000000)" :
+					     "invalid wait time '%s' (seconds)",
+				  v);
+	return 0;
+}
+
 static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		      const struct arg *word, const char *inline_val)
 {
@@ -2477,6 +2506,8 @@ static int run_option(struct cmdline *cl, const struct opt_hit *h,
 		return set_command(cl, h, word, op_of_base[id]);
 	if (!h->m && id == B_COUNTERS)
 		return parse_counters(cl, word);
+	if (!h->m && id == B_WAIT)
+		return parse_wait(cl, word, inline_val);
 	for (unsigned k = 0; k < h->opt->nargs; k++) {
 		if (k == 0 && inline_val) {
 			struct parsed_cmd *pc = cl->pc;
@@ -2637,7 +2668,7 @@ static int parse_long(struct cmdline *cl, const struct arg *word)
 				  "option '%s' is ambiguous: write it in "
 				  "full",
 				  word->text);
-	if (eq && h.opt && h.opt->nargs == 0)
+	if (eq && h.opt && h.opt->nargs == 0 && !(h.opt->id == B_WAIT && !h.m))
 		return diag_error(cl->dl, &word->loc, word->width,
 				  "option '--%s' takes no argument",
 				  h.opt->name);
@@ -2666,7 +2697,8 @@ static const struct opt_def *short_option(char letter)
 static int parse_short(struct cmdline *cl, const struct arg *word)
 {
 	struct opt_hit h = { .opt = short_option(word->text[1]) };
-	if (!h.opt || (word->text[2] && h.opt->nargs == 0))
+	if (!h.opt ||
+	    (word->text[2] && h.opt->nargs == 0 && h.opt->id != B_WAIT))
 		return diag_error(cl->dl, &word->loc, word->width,
 				  "unknown option '%s'", word->text);
 	return run_option(cl, &h, word, word->text[2] ? word->text + 2 : NULL);

@@ -1271,6 +1271,28 @@ static void test_refusal_of_a_deleted_rule(void **state)
 	run_free(&r);
 }
 
+/* -w and -W take the value iptables takes after them, and iptload
+ * ignores it (the lock is its own -w's business). */
+static void test_wait_option(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "-w 5 -A INPUT -j ACCEPT\n"
+				     "--wait=3 -A INPUT -j ACCEPT\n"
+				     "-w5 -W 100000 -A INPUT -j ACCEPT\n"
+				     "-A INPUT -w -j ACCEPT\n"),
+			 0);
+	assert_clean(&r);
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->nrules, 4);
+	run_free(&r);
+	assert_int_equal(run_all(&r, "-w x -A INPUT -j ACCEPT\n"
+				     "-W 1000000 -A INPUT -j ACCEPT\n"),
+			 -1);
+	assert_int_equal(r.dl.errors, 2);
+	run_free(&r);
+}
+
 static void test_tcp_flags(void **state)
 {
 	struct run r;
@@ -2091,6 +2113,7 @@ int main(void)
 		cmocka_unit_test(test_port_forms),
 		cmocka_unit_test(test_number_forms),
 		cmocka_unit_test(test_refusal_of_a_deleted_rule),
+		cmocka_unit_test(test_wait_option),
 		cmocka_unit_test(test_tcp_flags),
 		cmocka_unit_test(test_icmp_match),
 		cmocka_unit_test(test_policy_match_bytes),
