@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -60,6 +61,12 @@ struct diag {
 	bool hint_shared; /* @hint is in @message's allocation */
 };
 
+/* An entry of struct diag_list's index of what was said (diag.c). */
+struct diag_seen {
+	uint64_t key;
+	size_t item;
+};
+
 /*
  * All diagnostics of one run, in the order they were found.  After
  * @max_errors errors further ones are counted but not stored.
@@ -72,7 +79,9 @@ struct diag_list {
 	size_t warnings;
 	size_t dropped;
 	size_t max_errors;
-	bool hint_skip; /* the last diagnostic repeated one: no hint */
+	bool hint_skip;		/* the last diagnostic repeated one: no hint */
+	struct diag_seen *seen; /* index of what was said (diag.c) */
+	size_t seen_cap, nseen;
 };
 
 #define DIAG_DEFAULT_MAX_ERRORS 20

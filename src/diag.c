@@ -36,8 +36,11 @@ void diag_list_free(struct diag_list *dl)
 			free(dl->items[i].hint);
 	}
 	free(dl->items);
+	free(dl->seen);
 	memset(dl, 0, sizeof(*dl));
 }
+
+static void seen_forget(struct diag_list *dl);
 
 void diag_list_truncate(struct diag_list *dl, size_t count)
 {
@@ -52,6 +55,7 @@ void diag_list_truncate(struct diag_list *dl, size_t count)
 		if (!d->hint_shared)
 			free(d->hint);
 	}
+	seen_forget(dl);
 }
 
 /* vasprintf, through a buffer on the stack first: most messages fit in
@@ -119,9 +123,6 @@ static struct diag *diag_new(struct diag_list *dl, enum diag_severity sev,
 	return d;
 }
 
-/* How far back a new diagnostic is looked for among the last ones. */
-#define DIAG_SAME_LOOKBACK 16
-
 /* Whether two chains of macro call sites name the same places. */
 static bool via_same(const struct src_loc *a, const struct src_loc *b)
 {
@@ -145,33 +146,129 @@ static bool diag_same(const struct diag *d, enum diag_severity sev,
 		via_same(d->loc.via, loc->via));
 }
 
+/* A hash of what diag_same compares (FNV-1a). */
+static uint64_t diag_key(enum diag_severity sev, const struct src_loc *loc,
+			 unsigned width, const char *message)
+{
+	uint64_t h = 14695981039346656037ull;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+
+	MIX(sev);
+	if (loc) {
+		MIX((uintptr_t)loc->src);
+		MIX(loc->line);
+		MIX(loc->col);
+		MIX(width ? width : 1);
+		for (const struct src_loc *v = loc->via; v; v = v->via) {
+			MIX((uintptr_t)v->src);
+			MIX(v->line);
+			MIX(v->col);
+		}
+	}
+	for (const unsigned char *p = (const void *)message; *p; p++)
+		MIX(*p);
+#undef MIX
+	return h;
+}
+
+/*
+ * dl->seen indexes what was said: an open-addressed table of keys with
+ * the index + 1 of their diagnostic, or SEEN_DROPPED for an error past
+ * dl->max_errors, known by its key only (so that its repeats are not
+ * counted either, whatever order they come in).  Item 0: a free slot.
+ */
+#define SEEN_DROPPED SIZE_MAX
+
+static void seen_put(struct diag_list *dl, uint64_t key, size_t item)
+{
+	size_t mask, k;
+
+	if (2 * (dl->nseen + 1) > dl->seen_cap) {
+		struct diag_seen *old = dl->seen;
+		size_t old_cap = dl->seen_cap;
+
+		dl->seen_cap = old_cap ? 2 * old_cap : 64;
+		dl->seen = calloc(dl->seen_cap, sizeof(*dl->seen));
+		if (!dl->seen)
+			abort();
+		dl->nseen = 0;
+		for (size_t j = 0; j < old_cap; j++)
+			if (old[j].item)
+				seen_put(dl, old[j].key, old[j].item);
+		free(old);
+	}
+	mask = dl->seen_cap - 1;
+	for (k = key & mask; dl->seen[k].item; k = (k + 1) & mask)
+		;
+	dl->seen[k].key = key;
+	dl->seen[k].item = item;
+	dl->nseen++;
+}
+
+/* Drop the entries of diagnostics no longer in the list (truncated). */
+static void seen_forget(struct diag_list *dl)
+{
+	struct diag_seen *old = dl->seen;
+	size_t old_cap = dl->seen_cap;
+
+	dl->seen = NULL;
+	dl->seen_cap = dl->nseen = 0;
+	for (size_t j = 0; j < old_cap; j++)
+		if (old[j].item == SEEN_DROPPED ||
+		    (old[j].item && old[j].item <= dl->count))
+			seen_put(dl, old[j].key, old[j].item);
+	free(old);
+}
+
+static bool seen_find(const struct diag_list *dl, uint64_t key,
+		      enum diag_severity sev, const struct src_loc *loc,
+		      unsigned width, const char *message)
+{
+	size_t mask = dl->seen_cap - 1;
+
+	if (!dl->seen_cap)
+		return false;
+	for (size_t k = key & mask; dl->seen[k].item; k = (k + 1) & mask) {
+		const struct diag_seen *e = &dl->seen[k];
+
+		if (e->key != key)
+			continue;
+		if (e->item == SEEN_DROPPED ||
+		    diag_same(&dl->items[e->item - 1], sev, loc, width,
+			      message))
+			return true;
+	}
+	return false;
+}
+
 /*
  * A statement built more than once (for each family of "family both",
  * for each member of a list) finds the same problem each time: it is
- * said, and counted, once.  Such repeats follow each other closely, so
- * only the last few diagnostics are compared; the hint of a repeat is
- * dropped with it (dl->hint_skip).
+ * said, and counted, once, whatever the order the stages found it in.
+ * The hint of a repeat is dropped with it (dl->hint_skip).
  */
 static void diag_vadd(struct diag_list *dl, enum diag_severity sev,
 		      const struct src_loc *loc, unsigned width,
 		      const char *fmt, va_list ap)
 {
 	char *message = format_text(fmt, ap);
+	uint64_t key = diag_key(sev, loc, width, message);
 	struct diag *d;
 
-	for (size_t i = dl->count, n = 0; i-- > 0 && n < DIAG_SAME_LOOKBACK;
-	     n++)
-		if (diag_same(&dl->items[i], sev, loc, width, message)) {
-			free(message);
-			dl->hint_skip = true;
-			return;
-		}
+	if (seen_find(dl, key, sev, loc, width, message)) {
+		free(message);
+		dl->hint_skip = true;
+		return;
+	}
 	dl->hint_skip = false;
 	d = diag_new(dl, sev, loc, width);
-	if (d)
-		d->message = message;
-	else
+	if (!d) {
 		free(message);
+		seen_put(dl, key, SEEN_DROPPED);
+		return;
+	}
+	d->message = message;
+	seen_put(dl, key, dl->count);
 }
 
 void diag_warning_take(struct diag_list *dl, const struct src_loc *loc,
