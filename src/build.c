@@ -74,6 +74,20 @@ struct builder {
 	 * rule deleted, replaced or flushed before never reaches it. */
 	struct refusal *refusals;
 	size_t nrefusals;
+	/* The chain lines of the open block, for the table of the other
+	 * family once a line of that family comes (-6 in a *filter block
+	 * read as IPv4): both restores read them.  @other: that table has
+	 * been started in this block. */
+	struct block_chain *bchains;
+	size_t nbchains;
+	bool other;
+};
+
+/* A chain line of the open block: a policy, or a user chain. */
+struct block_chain {
+	char name[XT_TABLE_MAXNAMELEN];
+	struct arg word;
+	enum chain_policy policy; /* POLICY_NONE: a user chain */
 };
 
 /* A rule the kernel would refuse: where, and why. */
@@ -182,6 +196,8 @@ static int start_block(struct builder *b, const struct cmd *c, size_t first)
 	}
 	b->block = t;
 	b->block_loc = c->loc;
+	b->nbchains = 0;
+	b->other = false;
 	return 0;
 }
 
@@ -268,6 +284,52 @@ static int set_policy(struct builder *b, const struct table *t, struct chain *c,
 static struct table *block_table(struct builder *b);
 
 /* ":CHAIN POLICY [packets:bytes]" inside a block. */
+/* Keep a chain line of the block's own family for start_other(). */
+static void keep_chain_line(struct builder *b, const struct arg *word,
+			    const char *name, enum chain_policy policy)
+{
+	struct block_chain *k;
+
+	if (b->cmd_both || b->cmd != b->block->family)
+		return;
+	b->bchains = reallocarray(b->bchains, b->nbchains + 1, sizeof(*k));
+	if (!b->bchains)
+		abort();
+	k = &b->bchains[b->nbchains++];
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->word = *word;
+	k->policy = policy;
+}
+
+/*
+ * The first line of the other family in a block (-6 in a *filter block
+ * read as IPv4): both restores read the block's header and chain lines,
+ * so that family's table is emptied too and gets the chain lines so far.
+ */
+static int start_other(struct builder *b)
+{
+	struct table *t = block_table(b);
+	int status = 0;
+
+	b->other = true;
+	empty_table(t);
+	use_table(t, &b->block_loc);
+	for (size_t i = 0; i < b->nbchains; i++) {
+		struct block_chain *k = &b->bchains[i];
+		struct arg word = k->word;
+		struct chain *ch;
+
+		word.text = k->name;
+		if (k->policy == POLICY_NONE) {
+			if (new_chain(b, t, &word, k->name, &word.loc) < 0)
+				status = -1;
+		} else if ((ch = table_find_chain(t, k->name)) != NULL) {
+			ch->policy = k->policy;
+		}
+	}
+	return status;
+}
+
 static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 {
 	struct arg name = c->args[first];
@@ -283,11 +345,14 @@ static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 				  "ACCEPT, DROP or -",
 				  name.text);
 	ch = table_find_chain(block_table(b), name.text);
-	if (ch && ch->hook >= 0)
-		return strcmp(c->args[first + 1].text, "-") == 0 ?
-			       0 :
-			       set_policy(b, block_table(b), ch,
-					  &c->args[first + 1]);
+	if (ch && ch->hook >= 0) {
+		if (strcmp(c->args[first + 1].text, "-") == 0)
+			return 0;
+		if (set_policy(b, block_table(b), ch, &c->args[first + 1]) < 0)
+			return -1;
+		keep_chain_line(b, &c->args[first], ch->name, ch->policy);
+		return 0;
+	}
 	if (strcmp(c->args[first + 1].text, "-") != 0) {
 		diag_error(b->dl, &c->args[first + 1].loc,
 			   c->args[first + 1].width,
@@ -296,8 +361,11 @@ static int chain_line(struct builder *b, const struct cmd *c, size_t first)
 			  name.text);
 		return -1;
 	}
-	return new_chain(b, block_table(b), &c->args[first], name.text,
-			 &c->loc);
+	if (new_chain(b, block_table(b), &c->args[first], name.text, &c->loc) <
+	    0)
+		return -1;
+	keep_chain_line(b, &c->args[first], name.text, POLICY_NONE);
+	return 0;
 }
 
 static struct chain *need_chain(struct builder *b, struct table *t,
@@ -1231,8 +1299,19 @@ static int build_command(struct builder *b, const struct cmd *c)
 	b->cmd_both = first == 0 && b->both;
 	if (a0[0] == '*')
 		return start_block(b, c, first) < 0 ? -1 : rc;
-	if (a0[0] == ':')
-		return each_family(b, c, first, chain_line) < 0 ? -1 : rc;
+	if (a0[0] == ':') {
+		if (each_family(b, c, first, chain_line) < 0)
+			return -1;
+		if (b->other && !b->cmd_both && b->cmd == b->block->family) {
+			enum family own = b->cmd;
+
+			b->cmd = own == FAMILY_IPV6 ? FAMILY_IPV4 : FAMILY_IPV6;
+			if (chain_line(b, c, first) < 0)
+				rc = -1;
+			b->cmd = own;
+		}
+		return rc;
+	}
 	if (strcmp(a0, "preserve") == 0)
 		return each_family(b, c, first, preserve_line) < 0 ? -1 : rc;
 	if (strcmp(a0, "COMMIT") == 0) {
@@ -1243,6 +1322,9 @@ static int build_command(struct builder *b, const struct cmd *c)
 		b->block = NULL;
 		return say_refusals(b) < 0 ? -1 : rc;
 	}
+	if (b->block && !b->cmd_both && b->cmd != b->block->family &&
+	    !b->other && start_other(b) < 0)
+		rc = -1;
 	if (split_rule_line(b, c, first, first != 0) < 0) {
 		b->st.failed = true;
 		return -1;
@@ -1290,6 +1372,7 @@ int builder_finish(struct builder *b)
 
 	if (say_refusals(b) < 0)
 		status = -1;
+	free(b->bchains);
 	if (b->block) {
 		diag_error(b->dl, &b->block_loc, 1,
 			   "the *%s block has no COMMIT line", b->block->name);

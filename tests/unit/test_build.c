@@ -684,6 +684,31 @@ static void test_second_block_keeps_policies(void **state)
 	run_free(&r);
 }
 
+/* A -6 line in a block read as IPv4 gives the IPv6 table the block's
+ * chain lines, as ip6tables-restore reads them too. */
+static void test_other_family_in_a_block(void **state)
+{
+	struct run r;
+	const struct table *t6;
+
+	(void)state;
+	assert_int_equal(run_all(&r, "*filter\n"
+				     ":INPUT DROP [0:0]\n"
+				     ":x - [0:0]\n"
+				     "-6 -A INPUT -j x\n"
+				     ":y - [0:0]\n"
+				     "-6 -A x -j y\n"
+				     "COMMIT\n"),
+			 0);
+	assert_clean(&r);
+	t6 = ruleset_table_of(&r.rs, FAMILY_IPV6, TABLE_FILTER);
+	assert_int_equal(table_find_chain(t6, "INPUT")->policy, POLICY_DROP);
+	assert_non_null(table_find_chain(t6, "x"));
+	assert_non_null(table_find_chain(t6, "y"));
+	assert_int_equal(get_chain(&r, "filter", "INPUT")->policy, POLICY_DROP);
+	run_free(&r);
+}
+
 static void test_two_table_blocks(void **state)
 {
 	struct run r;
@@ -2095,6 +2120,7 @@ int main(void)
 		cmocka_unit_test(test_policy_errors),
 		cmocka_unit_test(test_table_block_starts_afresh),
 		cmocka_unit_test(test_second_block_keeps_policies),
+		cmocka_unit_test(test_other_family_in_a_block),
 		cmocka_unit_test(test_two_table_blocks),
 		cmocka_unit_test(test_block_errors),
 		cmocka_unit_test(test_unknown_table),
