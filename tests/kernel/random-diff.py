@@ -582,10 +582,26 @@ def ruleset(seed, fam, index, nrules, pieces):
         for _ in range(r.choice([0, 0, 1, 2, 3])):
             users.append((chain_name(r, used), r.choice(builtins)))
         out.append("*" + table)
-        if fam == "46":
+        if fam == "46" and r.random() < 0.5:
+            # Chain lines both families read (iptload: the block's other
+            # family gets them at its first line), and a -4 and a -6 line
+            # in every block, so that both restores make the table.
+            for b in builtins:
+                pol = "ACCEPT" if table == "nat" else \
+                    r.choice(["ACCEPT", "DROP"])
+                out.append(":%s %s [0:0]" % (b, pol))
+            for u, _ in users:
+                out.append(":%s - [0:0]" % u)
+            for f in r.sample("46", 2):
+                b = r.choice(builtins)
+                pol = "ACCEPT" if table == "nat" else \
+                    r.choice(["ACCEPT", "DROP"])
+                out.append("-%s -P %s %s" % (f, b, pol))
+        elif fam == "46":
             # iptload reads unmarked lines (:CHAIN) in its default family,
-            # IPv4; both restores read them.  So chain lines say ACCEPT,
-            # and -4/-6 lines make the chains and set the policies.
+            # IPv4, and gives them to IPv6 at its first -6 line; both
+            # restores read them.  Here chain lines say ACCEPT, and -4/-6
+            # lines make the chains and set the policies.
             for b in builtins:
                 out.append(":%s ACCEPT [0:0]" % b)
             for f in "46":
@@ -716,12 +732,11 @@ def to_cmds(text, fam):
         l = re.sub(r"^\[\d+:\d+\] ", "", l)
         if l.startswith(":"):
             name, pol = l[1:].split()[:2]
-            if pol == "-":
-                l = "-N " + name
-            elif fam == "46":
-                continue  # the -4/-6 -P lines set them
-            else:
-                l = "-P %s %s" % (name, pol)
+            l = "-N " + name if pol == "-" else "-P %s %s" % (name, pol)
+            if fam == "46":  # a line both restores read: both families
+                out += ["%s -t %s %s" % (prog, table, l)
+                        for prog in ("iptables", "ip6tables")]
+                continue
         prog = "ip6tables" if f == "6" else "iptables"
         out.append("%s -t %s %s" % (prog, table, l))
     return "\n".join(out) + "\n"
