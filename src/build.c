@@ -197,7 +197,7 @@ static int start_block(struct builder *b, const struct cmd *c, size_t first)
 	b->block = t;
 	b->block_loc = c->loc;
 	b->nbchains = 0;
-	b->other = false;
+	b->other = b->cmd_both; /* family both: started in both already */
 	return 0;
 }
 
